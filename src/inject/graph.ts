@@ -1,0 +1,62 @@
+// The task-agnostic view of a reasoning problem that the behaviours and the verifier work on: a DAG of named
+// quantities, each computed from its parents by an arithmetic formula. iGSM is one such task (see igsm.ts);
+// any other DAG-shaped task only implements this interface and an answer format.
+
+/** A DAG of quantities to be solved one at a time. Node ids are the names the answer text uses for them. */
+export interface ReasoningGraph {
+  /** Necessary nodes in solution order; the goal (question) is last. */
+  readonly order: readonly string[];
+  /** Distractor nodes in an order that is topologically valid on top of `order`. */
+  readonly redundant: readonly string[];
+  /** null (exact integers) or the modulus every value and intermediate result is reduced by. */
+  readonly modulus: number | null;
+  has(id: string): boolean;
+  /** Non-constant parents in operand order; empty for a leaf. */
+  parents(id: string): readonly string[];
+  /** k for the analysis probability table (parents including the constant), or null when the node never gets one. */
+  analysisArity(id: string): number | null;
+  /** The sentence an analysis step restates verbatim (the node's stated dependency). */
+  statement(id: string): string;
+  /** The formula with the parents' letters ("2 + (M - K)"); for a leaf, its constant. */
+  symbolic(id: string, letterOf: (parent: string) => string): string;
+  /** The formula with the parents' values ("2 + (12 - 4)"); negatives as "-3". */
+  substituted(id: string): string;
+  /** The node's value (reduced in modular mode). */
+  value(id: string): number;
+}
+
+/**
+ * One step of a written answer. Field for field the same shape as src/igsm/cot.ts `CotStep`, so the walk's output
+ * feeds the iGSM writer directly.
+ */
+export interface Step {
+  node: string;
+  /** 'locked' = a failed attempt: the step names the unsolved parents and backs off. */
+  mode: 'compute' | 'locked';
+  /** The node was introduced earlier by a failed attempt (SELECT + RECALL instead of naming it). */
+  revisit: boolean;
+  /** Insert the analysis sentence (restating the node's statement). */
+  analysis: boolean;
+  /** compute: the expressions after SUBST (subgoal computation); absent = the short form. */
+  chain?: string[];
+  /** locked: exactly the unsolved non-constant parents at this point, in parent order. */
+  unsolved?: string[];
+}
+
+/** A step as planned by the walk, with where it came from (for traces and tests). */
+export interface PlannedStep extends Step {
+  /** Emitted by the reflection branch of §12.1 (a failed attempt, an early solve or a computed distractor). */
+  reflection: boolean;
+}
+
+/** Leaf = no non-constant parent (stated directly by the problem). */
+export function isLeaf(g: ReasoningGraph, id: string): boolean {
+  return g.parents(id).length === 0;
+}
+
+/** The parents of `id` not in `solved`, in parent order (duplicates kept once). */
+export function unsolvedParents(g: ReasoningGraph, id: string, solved: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const p of g.parents(id)) if (!solved.has(p) && !out.includes(p)) out.push(p);
+  return out;
+}
