@@ -1,0 +1,295 @@
+// The dependency graph (spec §8): five stages over parameter ids, with exact op accounting.
+// Returns the necessary order (topo), the redundant order, each node's non-constant parents and whether it has the RNG.
+import type { Rng } from '../rng.js';
+import type { Difficulty, Params } from './structure.js';
+
+/** The constant pseudo-parent inside parent pools. */
+const RNG = -1;
+
+export interface Dependency {
+  /** Necessary parameter ids in solution order, the question last. */
+  topo: number[];
+  /** Redundant parameter ids, topologically valid on top of topo. */
+  redundant: number[];
+  /** Per parameter id: non-constant parents (instance: chosen here; abstract: structural), unordered for instance. */
+  parents: number[][];
+  /** Per parameter id: 1 when the RNG (a constant) is a parent. */
+  hasRng: Uint8Array;
+}
+
+export type DependencyFailure = 'stage3' | 'stage4';
+
+/** Draw k distinct elements of `pool` (in place partial Fisher–Yates over a scratch copy). */
+function sampleInto(pool: number[], k: number, rng: Rng, out: number[]): void {
+  for (let i = 0; i < k; i++) {
+    const j = rng.int(i, pool.length - 1);
+    const t = pool[i];
+    pool[i] = pool[j];
+    pool[j] = t;
+    out.push(t);
+  }
+}
+
+/** Index drawn with weight exp(g · score) over the candidates (softmax(g · score)), g = |N(0,1)| fresh per call. */
+function softmaxPick(cands: number[], score: (id: number) => number, rng: Rng): number {
+  const g = Math.abs(rng.normal());
+  const e = [1, Math.exp(g), Math.exp(2 * g)];
+  let total = 0;
+  for (const c of cands) total += e[score(c)];
+  let u = rng.next() * total;
+  for (const c of cands) {
+    u -= e[score(c)];
+    if (u < 0) return c;
+  }
+  return cands[cands.length - 1];
+}
+
+/**
+ * Stages 1–5 on one structure. 'stage3' means the reverse-topological construction got stuck (the caller rebuilds the
+ * structure and retries, §8.6); 'stage4' means no op could be added within the caps (the draw fails).
+ */
+export function buildDependency(
+  d: Difficulty,
+  p: Params,
+  rng: Rng,
+  redundantQuery: boolean,
+): Dependency | DependencyFailure {
+  const n = p.count;
+  const inGraph = new Uint8Array(n);
+  const parents: number[][] = [];
+  for (let i = 0; i < n; i++) parents.push(p.isAbs[i] ? p.struct[i] : []);
+  let num = 0;
+
+  // Stage 1: necessary abstract chains, one random candidate per level, top level first, until a pass commits nothing.
+  const maxLevel = p.count > p.numInst ? Math.max(...p.level.slice(p.numInst)) : 0;
+  const fresh: number[] = [];
+  const mark = new Uint8Array(n);
+  for (let committed = true; committed; ) {
+    committed = false;
+    for (let lvl = maxLevel; lvl >= 1 && !committed; lvl--) {
+      let cnt = 0;
+      for (let i = p.numInst; i < n; i++) if (p.level[i] === lvl && !inGraph[i]) cnt++;
+      if (cnt === 0) continue;
+      let pick = rng.int(0, cnt - 1);
+      let cand = -1;
+      for (let i = p.numInst; i < n; i++) {
+        if (p.level[i] === lvl && !inGraph[i] && pick-- === 0) {
+          cand = i;
+          break;
+        }
+      }
+      // breadth-first over structural parents, collecting the not-yet-present ones
+      fresh.length = 0;
+      fresh.push(cand);
+      mark[cand] = 1;
+      let newOp = 0;
+      for (let h = 0; h < fresh.length; h++) {
+        const x = fresh[h];
+        newOp += p.op[x];
+        for (const q of p.struct[x]) {
+          if (!inGraph[q] && !mark[q]) {
+            mark[q] = 1;
+            fresh.push(q);
+          }
+        }
+      }
+      for (const x of fresh) mark[x] = 0;
+      if (num + newOp <= d.maxOpStage1) {
+        for (const x of fresh) inGraph[x] = 1;
+        num += newOp;
+        committed = true;
+      }
+    }
+  }
+
+  // Stage 2: free instance nodes until the stage-2 budget is reached.
+  const unused: number[] = [];
+  for (let i = 0; i < p.numInst; i++) if (!inGraph[i]) unused.push(i);
+  while (num < d.maxOpStage2 && unused.length > 0) {
+    const j = rng.int(0, unused.length - 1);
+    inGraph[unused[j]] = 1;
+    unused[j] = unused[unused.length - 1];
+    unused.pop();
+    num++;
+  }
+
+  // Stage 3: reverse-topological placement from one question node, adding edges where the walk would stall.
+  const nodes: number[] = [];
+  for (let i = 0; i < n; i++) if (inGraph[i]) nodes.push(i);
+  const outDeg = new Int32Array(n);
+  for (const x of nodes) for (const q of parents[x]) outDeg[q]++;
+  const remaining = new Uint8Array(n);
+  const inG2 = new Uint8Array(n);
+  const cnt1 = new Int32Array(n); // multiplicity in the group1 multiset
+  for (const x of nodes) {
+    remaining[x] = 1;
+    if (outDeg[x] === 0) inG2[x] = 1;
+  }
+  let left = nodes.length;
+  const placed: number[] = [];
+  const cands: number[] = [];
+  while (left > 0) {
+    let x: number;
+    if (placed.length === 0) {
+      cands.length = 0;
+      for (const y of nodes) if (inG2[y]) cands.push(y);
+      x = cands[rng.int(0, cands.length - 1)];
+    } else {
+      // uniform over the multiset entries of group1 that are in group2
+      let total = 0;
+      for (const y of nodes) if (inG2[y]) total += cnt1[y];
+      let u = rng.int(0, total - 1);
+      x = -1;
+      for (const y of nodes) {
+        if (inG2[y] && cnt1[y] > 0) {
+          u -= cnt1[y];
+          if (u < 0) {
+            x = y;
+            break;
+          }
+        }
+      }
+    }
+    placed.push(x);
+    remaining[x] = 0;
+    inG2[x] = 0;
+    cnt1[x] = 0;
+    left--;
+    for (const q of parents[x]) {
+      cnt1[q]++;
+      if (--outDeg[q] === 0) inG2[q] = 1;
+    }
+    if (left === 0) break;
+    let inter = false;
+    for (const y of nodes) {
+      if (inG2[y] && cnt1[y] > 0) {
+        inter = true;
+        break;
+      }
+    }
+    const score = (y: number): number => p.isAbs[y] + (cnt1[y] > 0 ? 1 : 0);
+    if (!inter) {
+      if (p.isAbs[x]) return 'stage3';
+      cands.length = 0;
+      for (const y of nodes) if (inG2[y]) cands.push(y);
+      const q = softmaxPick(cands, score, rng);
+      parents[x] = [q];
+      cnt1[q]++;
+    } else if (!p.isAbs[x] && rng.next() < 0.5) {
+      cands.length = 0;
+      for (const y of nodes) if (remaining[y]) cands.push(y);
+      const q = softmaxPick(cands, score, rng);
+      parents[x] = [q];
+      cnt1[q]++;
+    }
+  }
+  const topo = placed.reverse();
+
+  // Stage 4: exact op count under the per-position caps, then the final parent sets of instance nodes.
+  const T = topo.length;
+  const cur = new Array<number>(T);
+  let sum = 0;
+  for (let i = 0; i < T; i++) {
+    cur[i] = p.isAbs[topo[i]] ? p.op[topo[i]] : 1;
+    sum += cur[i];
+  }
+  while (sum < d.finalOps) {
+    let cnt = 0;
+    for (let i = 0; i < T; i++) if (!p.isAbs[topo[i]] && cur[i] < Math.min(3, Math.max(1, i))) cnt++;
+    if (cnt === 0) return 'stage4';
+    let pick = rng.int(0, cnt - 1);
+    for (let i = 0; i < T; i++) {
+      if (!p.isAbs[topo[i]] && cur[i] < Math.min(3, Math.max(1, i)) && pick-- === 0) {
+        cur[i]++;
+        break;
+      }
+    }
+    sum++;
+  }
+  const hasRng = new Uint8Array(n);
+  const pool: number[] = [];
+  for (let i = 0; i < T; i++) {
+    const x = topo[i];
+    if (p.isAbs[x]) continue;
+    pool.length = 0;
+    for (let j = 0; j < i; j++) pool.push(topo[j]);
+    pool.push(RNG);
+    let k = cur[i] === 1 ? rng.int(1, 2) : cur[i] + 1;
+    k = Math.min(k, pool.length);
+    const ps: number[] = [];
+    if (parents[x].length > 0) {
+      const q = parents[x][0];
+      pool.splice(pool.indexOf(q), 1);
+      ps.push(q);
+      k--;
+    }
+    if (k === pool.length) {
+      for (const q of pool) ps.push(q);
+    } else {
+      if (rng.next() < 0.5) {
+        pool.pop(); // the RNG is last in the pool
+        ps.push(RNG);
+        k = Math.max(0, k - 1);
+      }
+      sampleInto(pool, k, rng, ps);
+    }
+    const real: number[] = [];
+    for (const q of ps) {
+      if (q === RNG) hasRng[x] = 1;
+      else real.push(q);
+    }
+    parents[x] = real;
+  }
+
+  // Stage 5: every unused instance parameter becomes a redundant node (distractor).
+  const redundant: number[] = [];
+  if (redundantQuery) {
+    const todo: number[] = [];
+    for (let i = 0; i < p.numInst; i++) if (!inGraph[i]) todo.push(i);
+    rng.shuffle(todo);
+    const branch: number[] = [];
+    for (const u of todo) {
+      let base: number[];
+      if (rng.next() < 0.5) {
+        base = branch.slice();
+        branch.push(u);
+      } else {
+        base = topo.slice();
+        for (let a = p.numInst; a < n; a++) {
+          if (inGraph[a]) continue;
+          let ok = true;
+          for (const q of p.struct[a]) {
+            if (!inGraph[q]) {
+              ok = false;
+              break;
+            }
+          }
+          if (ok) base.push(a);
+        }
+      }
+      const size = base.length + 1; // + the RNG
+      let k = 1;
+      while (k < Math.min(4, size) && rng.next() < 0.5) k++;
+      const ps: number[] = [];
+      if (k === size) {
+        for (const q of base) ps.push(q);
+        hasRng[u] = 1;
+      } else if (rng.next() < 0.5) {
+        hasRng[u] = 1;
+        sampleInto(base, k - 1, rng, ps);
+      } else {
+        sampleInto(base, k, rng, ps);
+      }
+      for (const q of ps) {
+        if (p.isAbs[q] && !inGraph[q]) {
+          inGraph[q] = 1;
+          redundant.push(q);
+        }
+      }
+      parents[u] = ps;
+      inGraph[u] = 1;
+      redundant.push(u);
+    }
+  }
+  return { topo, redundant, parents, hasRng };
+}

@@ -1,0 +1,224 @@
+// One problem draw (spec §2): difficulty → structure → dependency graph (with §8.6 retries) → equations → values →
+// filters. Works on integer ids; names and the ProblemGraph object are built only for a draw that passes.
+import { z } from 'zod';
+import type { Rng } from '../rng.js';
+import type { Arith, GraphNode, ProblemGraph } from './types.js';
+import { HIERARCHY } from './hierarchy.js';
+import { MAX_W, buildParams, buildStructure, drawDifficulty, type Params, type Structure } from './structure.js';
+import { buildDependency, type Dependency } from './dependency.js';
+import { mod } from './expr.js';
+import { paramName } from './render.js';
+
+/** Largest op target the generator accepts: beyond it stage 4 almost never fits under the per-position caps. */
+export const MAX_OPS = 40;
+/** Structure edges (= condition sentences) are capped at 20 so that 20 instance + 24 abstract nodes fit 52 letters. */
+export const MAX_INSTANCE_PARAMS = 20;
+
+export interface GenConfig {
+  /** Op-count range; the target is min of two uniforms in [minOps, maxOps] (§5.1). */
+  minOps: number;
+  maxOps: number;
+  /** Target exactly maxOps. */
+  force: boolean;
+  /** exact: constants 0–9, integers; mod23: constants 0–22, every value reduced mod 23 (§9). */
+  arith: Arith;
+  /** Reject a problem when |answer| ≥ maxSolution (exact mode). */
+  maxSolution: number;
+  /** Reject a zero answer with probability zeroRejectProb (default on iff minOps > 20). */
+  reduceZeroAnswer: boolean;
+  zeroRejectProb: number;
+  /** Stage-3 retries per draw (§8.6). */
+  maxAttempts: number;
+  /** At most this many structure edges (= instance parameters = condition sentences). */
+  maxInstanceParams: number;
+  /** Shuffle the condition lines of the query. */
+  shuffleQuery: boolean;
+  /** Add the redundant (distractor) nodes and state them (stage 5). Off: unused edges are dropped from the structure. */
+  redundantQuery: boolean;
+  /** mod23 only: allow 0 as the constant of "c times" (the original iGSM draws multipliers from 1–22). */
+  zeroMultiplier: boolean;
+}
+
+const int = (name: string, lo: number, hi: number) =>
+  z.number({ error: `${name} must be an integer in [${lo}, ${hi}]` }).int(`${name} must be an integer in [${lo}, ${hi}]`)
+    .min(lo, `${name} must be an integer in [${lo}, ${hi}]`).max(hi, `${name} must be an integer in [${lo}, ${hi}]`);
+const bool = (name: string) => z.boolean({ error: `${name} must be true or false` });
+
+const GenConfigSchema = z
+  .object({
+    minOps: int('minOps', 1, MAX_OPS).default(15),
+    maxOps: int('maxOps', 1, MAX_OPS).default(20),
+    force: bool('force').default(false),
+    arith: z.enum(['exact', 'mod23'], { error: 'arith must be one of exact, mod23' }).default('exact'),
+    maxSolution: int('maxSolution', 1, 1_000_000_000).default(1000),
+    reduceZeroAnswer: bool('reduceZeroAnswer').optional(),
+    zeroRejectProb: z.number({ error: 'zeroRejectProb must be a number in [0, 1]' }).min(0, 'zeroRejectProb must be a number in [0, 1]')
+      .max(1, 'zeroRejectProb must be a number in [0, 1]').default(0.6),
+    maxAttempts: int('maxAttempts', 1, 10_000).default(50),
+    maxInstanceParams: int('maxInstanceParams', 12, MAX_INSTANCE_PARAMS).default(20),
+    shuffleQuery: bool('shuffleQuery').default(true),
+    redundantQuery: bool('redundantQuery').default(true),
+    zeroMultiplier: bool('zeroMultiplier').default(false),
+  })
+  .strict()
+  .refine((c) => c.minOps <= c.maxOps, { message: 'minOps must be ≤ maxOps', path: ['minOps'] });
+
+/** Validate and complete a generator config; throws one line naming the field and its allowed range. */
+export function validateGenConfig(c: Partial<GenConfig>): GenConfig {
+  const r = GenConfigSchema.safeParse(c);
+  if (!r.success) {
+    const issue = r.error.issues[0];
+    const field = issue.path.join('.');
+    const msg = issue.code === 'unrecognized_keys' ? `unknown config field(s): ${issue.keys.join(', ')}` : issue.message;
+    throw new Error(field && !msg.startsWith(field) ? `${field}: ${msg}` : msg);
+  }
+  const v = r.data;
+  return { ...v, reduceZeroAnswer: v.reduceZeroAnswer ?? v.minOps > 20 };
+}
+
+export type DrawFailure = 'stage3' | 'stage4' | 'filter' | 'zero' | 'unsafe';
+export type DrawResult = { ok: true; graph: ProblemGraph; numOps: number } | { ok: false; reason: DrawFailure };
+
+/** Everything a draw decides, by parameter id, before names are attached. */
+interface Solved {
+  s: Structure;
+  p: Params;
+  dep: Dependency;
+  constant: Int32Array;
+  constOp: Uint8Array; // 0 none, 1 '+', 2 '*'
+  diff: Uint8Array;
+  value: Float64Array;
+}
+
+/** §10.1 render choices, made in the graph stage so sentence and equation always agree: c, +/×, operand order, sum/diff. */
+function chooseEquations(dep: Dependency, p: Params, cfg: GenConfig, rng: Rng, constant: Int32Array, constOp: Uint8Array, diff: Uint8Array): void {
+  const cMax = cfg.arith === 'mod23' ? 22 : 9;
+  const choose = (x: number): void => {
+    if (p.isAbs[x]) return;
+    const ps = dep.parents[x];
+    if (dep.hasRng[x]) {
+      if (ps.length > 0) {
+        const times = rng.next() < 0.5;
+        constOp[x] = times ? 2 : 1;
+        constant[x] = times && cfg.arith === 'mod23' && !cfg.zeroMultiplier ? rng.int(1, cMax) : rng.int(0, cMax);
+      } else constant[x] = rng.int(0, cMax);
+    }
+    if (ps.length >= 2) {
+      rng.shuffle(ps);
+      if (ps.length === 2 && rng.next() < 0.5) diff[x] = 1;
+    }
+  };
+  for (const x of dep.topo) choose(x);
+  for (const x of dep.redundant) choose(x);
+}
+
+/** Values in solution order; NaN marks an exact-mode value whose computation left the safe-integer range. */
+function evaluate(order: readonly number[], dep: Dependency, p: Params, modulus: number | null, constant: Int32Array, constOp: Uint8Array, diff: Uint8Array, value: Float64Array): void {
+  // every partial result is checked, so an overflow can never cancel back into a wrong "safe" value
+  const safe = (v: number): number => (Number.isSafeInteger(v) ? v : NaN);
+  for (const x of order) {
+    const ps = dep.parents[x];
+    let v: number;
+    if (p.isAbs[x]) {
+      v = 0;
+      if (p.level[x] === 1) for (const q of ps) v = safe(v + value[q]);
+      else for (let i = 0; i < ps.length; i += 2) v = safe(v + safe(value[ps[i]] * value[ps[i + 1]]));
+    } else if (ps.length === 0) {
+      v = constant[x];
+    } else {
+      if (diff[x]) v = safe(value[ps[0]] - value[ps[1]]);
+      else {
+        v = 0;
+        for (const q of ps) v = safe(v + value[q]);
+      }
+      if (constOp[x] === 1) v = safe(constant[x] + v);
+      else if (constOp[x] === 2) v = safe(constant[x] * v);
+    }
+    value[x] = modulus === null ? v : mod(v, modulus);
+  }
+}
+
+/**
+ * One draw. Hyper-parameters are drawn once; the structure + graph are rebuilt up to maxAttempts times on a stage-3
+ * failure. Successful graphs are filtered: 'unsafe' (a value beyond 2^53), 'filter' (|answer| ≥ maxSolution),
+ * 'zero' (the zero-answer rule).
+ */
+export function drawProblem(cfg: GenConfig, rng: Rng): DrawResult {
+  const diffy = drawDifficulty(cfg, rng);
+  let solved: Solved | null = null;
+  for (let attempt = 0; attempt < cfg.maxAttempts && !solved; attempt++) {
+    const s = buildStructure(diffy, rng);
+    const p = buildParams(s);
+    const dep = buildDependency(diffy, p, rng, cfg.redundantQuery);
+    if (dep === 'stage4') return { ok: false, reason: 'stage4' };
+    if (dep === 'stage3') continue;
+    const n = p.count;
+    solved = { s, p, dep, constant: new Int32Array(n), constOp: new Uint8Array(n), diff: new Uint8Array(n), value: new Float64Array(n) };
+  }
+  if (!solved) return { ok: false, reason: 'stage3' };
+  const { p, dep, constant, constOp, diff, value } = solved;
+  chooseEquations(dep, p, cfg, rng, constant, constOp, diff);
+  const modulus = cfg.arith === 'mod23' ? 23 : null;
+  evaluate(dep.topo, dep, p, modulus, constant, constOp, diff, value);
+  evaluate(dep.redundant, dep, p, modulus, constant, constOp, diff, value);
+  const answer = value[dep.topo[dep.topo.length - 1]];
+  for (const x of dep.topo) if (Number.isNaN(value[x])) return { ok: false, reason: 'unsafe' };
+  for (const x of dep.redundant) if (Number.isNaN(value[x])) return { ok: false, reason: 'unsafe' };
+  if (Math.abs(answer) >= cfg.maxSolution) return { ok: false, reason: 'filter' };
+  if (answer === 0 && cfg.reduceZeroAnswer && rng.next() < cfg.zeroRejectProb) return { ok: false, reason: 'zero' };
+  return { ok: true, graph: assemble(solved, modulus, rng), numOps: diffy.finalOps };
+}
+
+/** §3 + §6.4: pick the name system, one subcategory per category, the layer window, and item names per layer. */
+function assemble(sv: Solved, modulus: number | null, rng: Rng): ProblemGraph {
+  const { s, p, dep } = sv;
+  const sys = HIERARCHY[rng.int(0, HIERARCHY.length - 1)];
+  const pools = sys.categories.map((c) => c.subcategories[rng.int(0, c.subcategories.length - 1)].items);
+  const offset = rng.int(0, 4 - s.L);
+  const layers: ProblemGraph['layers'] = [];
+  const itemName: string[] = [];
+  for (let i = 0; i < s.L; i++) {
+    const cat = 3 - (offset + i); // categories are stored top → bottom; layer 0 is the lowest of the window
+    const items = rng.sample(pools[cat], s.sizes[i]);
+    layers.push({ category: sys.categories[cat].name, items });
+    for (let j = 0; j < items.length; j++) itemName[i * MAX_W + j] = items[j];
+  }
+  const name = (x: number): string =>
+    paramName(itemName[p.upper[x]], p.isAbs[x] ? layers[p.lower[x]].category : itemName[p.lower[x]]);
+  const stated = new Uint8Array(p.numInst);
+  const nodes: GraphNode[] = [];
+  const make = (x: number, necessary: boolean): void => {
+    const ps = dep.parents[x];
+    const abs = p.isAbs[x] === 1;
+    if (!abs) stated[x] = 1;
+    const hasC = !abs && dep.hasRng[x] === 1;
+    nodes.push({
+      name: name(x),
+      kind: abs ? 'abstract' : 'instance',
+      upper: itemName[p.upper[x]],
+      lower: abs ? layers[p.lower[x]].category : itemName[p.lower[x]],
+      level: p.level[x],
+      parents: ps.map(name),
+      constant: hasC ? sv.constant[x] : null,
+      constOp: hasC && ps.length > 0 ? (sv.constOp[x] === 2 ? '*' : '+') : null,
+      combine: abs ? (p.level[x] === 1 ? 'sum' : 'sumOfProducts') : sv.diff[x] ? 'diff' : 'sum',
+      value: sv.value[x],
+      necessary,
+    });
+  };
+  for (const x of dep.topo) make(x, true);
+  for (const x of dep.redundant) make(x, false);
+  // without redundant sentences, unstated edges leave the structure so "children of X" stays what the text says
+  const edges: [string, string][] = [];
+  for (let e = 0; e < p.numInst; e++) if (stated[e]) edges.push([itemName[s.edgeLower[e]], itemName[s.edgeUpper[e]]]);
+  return {
+    system: sys.name,
+    layers,
+    edges,
+    nodes,
+    topo: dep.topo.map(name),
+    redundant: dep.redundant.map(name),
+    question: name(dep.topo[dep.topo.length - 1]),
+    modulus,
+  };
+}

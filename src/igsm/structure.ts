@@ -1,0 +1,167 @@
+// Difficulty draws (spec §5), the structure graph (§6) and its parameters (§7), all on small integer ids.
+// Names are attached only after a draw succeeds (generate.ts), so failed attempts never build strings.
+import type { Rng } from '../rng.js';
+
+/** Up to 4 layers × 4 items: item ids are `layer * MAX_W + index`. */
+export const MAX_LAYERS = 4;
+export const MAX_W = 4;
+
+export interface Difficulty {
+  finalOps: number;
+  maxOpStage1: number;
+  maxOpStage2: number;
+  /** Number of layers L ∈ {2, 3, 4}. */
+  L: number;
+  /** Smallest and largest items per layer, 2 ≤ w0 ≤ w1 ≤ 4. */
+  w0: number;
+  w1: number;
+  numEdges: number;
+}
+
+const SIZES = [2, 3, 4];
+
+/** softmax([−(rel − 0.2)², −(rel − 0.5)², −(rel − 0.8)²]) over {2, 3, 4} (§5.3). */
+export function sizeWeights(finalOps: number, maxInstanceParams: number): number[] {
+  const rel = (finalOps - 1) / (maxInstanceParams - 1);
+  const s = [0.2, 0.5, 0.8].map((c) => Math.exp(-((rel - c) ** 2)));
+  const z = s[0] + s[1] + s[2];
+  return s.map((x) => x / z);
+}
+
+/** The per-draw hyper-parameters of §5; drawn once per draw and kept across the §8.6 retries. */
+export function drawDifficulty(
+  cfg: { minOps: number; maxOps: number; force: boolean; maxInstanceParams: number },
+  rng: Rng,
+): Difficulty {
+  const finalOps = cfg.force ? cfg.maxOps : Math.min(rng.int(cfg.minOps, cfg.maxOps), rng.int(cfg.minOps, cfg.maxOps));
+  const maxOpStage1 = Math.max(rng.int(1, finalOps), rng.int(1, finalOps));
+  const maxOpStage2 = rng.int(maxOpStage1, finalOps);
+  const w = sizeWeights(finalOps, cfg.maxInstanceParams);
+  const L = SIZES[rng.weighted(w)];
+  const t0 = SIZES[rng.weighted(w)];
+  const t1 = SIZES[rng.weighted(w)];
+  const w0 = Math.min(t0, t1);
+  const w1 = Math.max(t0, t1);
+  const lo = (L - 1) * w0;
+  const numEdges = Math.min(rng.int(lo, cfg.maxInstanceParams), rng.int(lo, cfg.maxInstanceParams), (L - 1) * w1 * w1);
+  return { finalOps, maxOpStage1, maxOpStage2, L, w0, w1, numEdges };
+}
+
+export interface Structure {
+  L: number;
+  /** n_i: items per layer, bottom (0) to top. */
+  sizes: number[];
+  /** Structure edges in creation order: upper item contains lower item (item ids). */
+  edgeUpper: number[];
+  edgeLower: number[];
+  /** Per item id: edge indices of the item's children, in edge order. */
+  childEdges: number[][];
+}
+
+/** §6.1–§6.3: layer sizes, one minimum edge per non-bottom item, then uniform extra edges up to numEdges. */
+export function buildStructure(d: Difficulty, rng: Rng): Structure {
+  const { L, w0, w1, numEdges } = d;
+  const sizes = new Array<number>(L).fill(w0);
+  const pStar = rng.next();
+  for (;;) {
+    let full = true;
+    let eMin = 0;
+    let eMax = 0;
+    for (let i = 0; i < L; i++) {
+      if (sizes[i] < w1) full = false;
+      if (i >= 1) eMin += sizes[i];
+      if (i + 1 < L) eMax += sizes[i] * sizes[i + 1];
+    }
+    if (full || eMin === numEdges) break;
+    if (eMax < numEdges || rng.next() < pStar) {
+      let open = 0;
+      for (let i = 0; i < L; i++) if (sizes[i] < w1) open++;
+      let pick = rng.int(0, open - 1);
+      for (let i = 0; i < L; i++) {
+        if (sizes[i] < w1 && pick-- === 0) {
+          sizes[i]++;
+          break;
+        }
+      }
+    } else break;
+  }
+  const edgeUpper: number[] = [];
+  const edgeLower: number[] = [];
+  const childEdges: number[][] = [];
+  for (let i = 0; i < MAX_LAYERS * MAX_W; i++) childEdges.push([]);
+  const has = new Uint8Array(MAX_LAYERS * MAX_W * MAX_LAYERS * MAX_W);
+  const add = (upper: number, lower: number): void => {
+    has[upper * MAX_LAYERS * MAX_W + lower] = 1;
+    childEdges[upper].push(edgeUpper.length);
+    edgeUpper.push(upper);
+    edgeLower.push(lower);
+  };
+  for (let i = 1; i < L; i++) {
+    for (let j = 0; j < sizes[i]; j++) add(i * MAX_W + j, (i - 1) * MAX_W + rng.int(0, sizes[i - 1] - 1));
+  }
+  while (edgeUpper.length < numEdges) {
+    const i = rng.int(1, L - 1);
+    const upper = i * MAX_W + rng.int(0, sizes[i] - 1);
+    const lower = (i - 1) * MAX_W + rng.int(0, sizes[i - 1] - 1);
+    if (!has[upper * MAX_LAYERS * MAX_W + lower]) add(upper, lower);
+  }
+  return { L, sizes, edgeUpper, edgeLower, childEdges };
+}
+
+/**
+ * Parameters of a structure (§7). Ids: instance parameters first (id = edge index), then abstract ones.
+ * `struct[id]` are the structural parents of an abstract parameter ([] for instance parameters);
+ * `op[id]` its stage-1 op count (instance 1; abstract d = 1: max(1, k − 1); d ≥ 2: 2k − 1).
+ */
+export interface Params {
+  count: number;
+  numInst: number;
+  isAbs: Uint8Array;
+  /** Upper item id X of "each X's …". */
+  upper: number[];
+  /** Instance: the lower item id; abstract: the lower layer index li. */
+  lower: number[];
+  /** 0 for instance; d = lj − li for abstract. */
+  level: number[];
+  struct: number[][];
+  op: number[];
+}
+
+export function buildParams(s: Structure): Params {
+  const numInst = s.edgeUpper.length;
+  const upper = s.edgeUpper.slice();
+  const lower = s.edgeLower.slice();
+  const level = new Array<number>(numInst).fill(0);
+  const struct: number[][] = [];
+  const op: number[] = new Array<number>(numInst).fill(1);
+  for (let e = 0; e < numInst; e++) struct.push([]);
+  // absId[item * MAX_LAYERS + li]: the abstract parameter "each item's Category(li)"
+  const absId = new Int16Array(MAX_LAYERS * MAX_W * MAX_LAYERS).fill(-1);
+  let id = numInst;
+  for (let lj = 1; lj < s.L; lj++) {
+    for (let j = 0; j < s.sizes[lj]; j++) {
+      const x = lj * MAX_W + j;
+      const kids = s.childEdges[x];
+      const k = kids.length;
+      for (let li = lj - 1; li >= 0; li--) {
+        const d = lj - li;
+        const ps: number[] = [];
+        if (d === 1) {
+          for (const e of kids) ps.push(e);
+          op.push(Math.max(1, k - 1));
+        } else {
+          for (const e of kids) ps.push(e, absId[s.edgeLower[e] * MAX_LAYERS + li]);
+          op.push(2 * k - 1);
+        }
+        absId[x * MAX_LAYERS + li] = id++;
+        upper.push(x);
+        lower.push(li);
+        level.push(d);
+        struct.push(ps);
+      }
+    }
+  }
+  const isAbs = new Uint8Array(id);
+  isAbs.fill(1, numInst);
+  return { count: id, numInst, isAbs, upper, lower, level, struct, op };
+}
