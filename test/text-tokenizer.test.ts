@@ -16,8 +16,8 @@ describe('word/entity tokenizer', () => {
   });
 
   it('makes every entity one token and digits single tokens', () => {
-    const ids = tok.encode("each Blue Crate's Kiwi equals 12");
-    expect(ids.map((i) => tok.vocab[i])).toEqual(['each', ' Blue Crate', "'s", ' Kiwi', ' equals', ' 1', '2']);
+    const ids = tok.encode("The number of each Blue Crate's Kiwi equals 12");
+    expect(ids.map((i) => tok.vocab[i])).toEqual(['The', ' number', ' of', ' each', ' Blue Crate', "'s", ' Kiwi', ' equals', ' 1', '2']);
   });
 
   it('prefers the longest entity and respects word boundaries', () => {
@@ -34,7 +34,7 @@ describe('word/entity tokenizer', () => {
     const pieces = [' each', ' Blue Crate', "'s", ' Kiwi', '.', '\n', ' 7', '3', ' =', ' (', ')', ' -', '-'];
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), (ps) => {
-        const text = ps.join('').replace(/^ /, '');
+        const text = 'The' + ps.join('');
         expect(tok.decode(tok.encode(text))).toBe(text);
       }),
       { numRuns: 300 },
@@ -42,7 +42,7 @@ describe('word/entity tokenizer', () => {
   });
 
   it('names an unknown word instead of mapping it to <unk>', () => {
-    expect(() => tok.encode('each Banana')).toThrow(/unknown word " Banana" at offset 4/);
+    expect(() => tok.encode('The Banana')).toThrow(/unknown word " Banana" at offset 3/);
   });
 
   it('reads mod23 residues as one token each', () => {

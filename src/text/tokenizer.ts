@@ -186,8 +186,8 @@ export class Tokenizer {
 }
 
 /**
- * Build a tokenizer whose vocabulary covers the given entities, all numbers of the mode, and every piece of the
- * corpus, each with and without a leading space. Sorted, so the same inputs give the same ids.
+ * Build a tokenizer whose vocabulary covers the given entities (with and without a leading space), all numbers
+ * of the mode (both spacings), and every piece of the corpus as it occurs there. Sorted, so the same inputs give the same ids.
  */
 export function buildTokenizer(opts: { entities: readonly string[]; corpus: Iterable<string>; numbers: NumberMode }): Tokenizer {
   const entities = [...new Set(opts.entities)].sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
@@ -203,17 +203,7 @@ export function buildTokenizer(opts: { entities: readonly string[]; corpus: Iter
     set.add(String(d));
     set.add(' ' + d);
   }
-  // both spacings of every corpus piece, so a word seen only mid-sentence still encodes at a line start
-  for (const text of opts.corpus) {
-    for (const p of probe.pieces(text)) {
-      set.add(p.token);
-      const bare = p.token.startsWith(' ') ? p.token.slice(1) : p.token;
-      if (bare.trim() !== '' && bare !== '\n') {
-        set.add(bare);
-        set.add(' ' + bare);
-      }
-    }
-  }
+  for (const text of opts.corpus) for (const p of probe.pieces(text)) set.add(p.token);
   for (const s of SPECIAL_TOKENS) set.delete(s);
   const vocab = [...SPECIAL_TOKENS, ...[...set].sort()];
   return new Tokenizer({ kind: 'word-entity', version: 1, numbers: opts.numbers, entities, vocab });
