@@ -155,7 +155,7 @@ export const WORKSHOP_PHRASES: StepPhrases = {
   selectName: ['Let {v} be the cost of the {name}.'],
   recall: ['We met it before as {v}.'],
   analysis: ['Its card says: {rhs}.'],
-  equation: ['Then {chain}.', 'Working out, {chain}.'],
+  equation: ['Then {eq}.', 'Working out, {eq}.'],
   leafEq: ['So {v} = {value}.'],
   lockedOne: ['But {v} waits for the {names}, still unpriced.'],
   lockedMany: ['But {v} waits for the {names}, all unpriced.', '{v} must wait: the {names} are unpriced.'],
@@ -235,7 +235,7 @@ export function checkWrongUnknowns(tc: TaskCase, rng: Rng): boolean {
   if (lockedIdx.length === 0) return false;
   const i = rng.pick(lockedIdx);
   const s = steps[i];
-  const unsolved = s.unsolved ?? [];
+  const unsolved = [...new Set(s.unsolved ?? [])]; // a parent used twice may be listed once: not a mutation
   const solvedParents = tc.g.parents(s.node).filter((p) => !unsolved.includes(p));
   let wrong: string[];
   if (unsolved.length > 1) wrong = unsolved.slice(1);
@@ -297,7 +297,6 @@ export function checkWrongFinalAnswer(tc: TaskCase, rng: Rng): boolean {
 /** A revisit that recalls the wrong letter, and one of a node never attempted, are rejected on their line. */
 export function checkBadRecall(tc: TaskCase, rng: Rng): boolean {
   const steps = tc.plan(rng.fork('plan'));
-  const revisits = steps.map((s, i) => (s.revisit ? i : -1)).filter((i) => i >= 0);
   const fresh = steps
     .map((s, i) => (!s.revisit && tc.g.parents(s.node).length > 0 ? i : -1))
     .filter((i) => i >= 0);
@@ -309,5 +308,5 @@ export function checkBadRecall(tc: TaskCase, rng: Rng): boolean {
   expect(verdict.ok).toBe(false);
   expect(verdict.firstBadLine).toBe(STEP0_LINE + i);
   expect(verdict.kind).toBe('revisit');
-  return revisits.length >= 0;
+  return true;
 }

@@ -94,7 +94,8 @@ export function parseSkeleton(text: string, p: LineParsers): ParsedAnswer {
 
 /**
  * Phrasings of every §11.3 slot. Placeholders: {name} (a node's written name), {v} (its letter), {value},
- * {rhs} (the restated statement), {chain} ("v = SYM = SUBST = … = VALUE"), {names} (a list of names), {answer}.
+ * {rhs} (the restated statement), {eq} ("v = SYM = SUBST = … = VALUE"), {names} (a list of names), {answer}.
+ * Same shape as src/igsm/cot.ts PhraseSet, so iGSM's PHRASES[surface] is one of these.
  */
 export interface StepPhrases {
   open: readonly string[];
@@ -114,7 +115,7 @@ export interface StepPhrases {
   recall: readonly string[];
   /** {rhs} */
   analysis: readonly string[];
-  /** {chain} */
+  /** {eq} */
   equation: readonly string[];
   /** {v} {value} */
   leafEq: readonly string[];
@@ -128,8 +129,11 @@ export interface StepPhrases {
 export interface Naming {
   text(id: string): string;
   resolve(written: string): string | null;
-  /** Regex source of one letter variable. */
+  /** Regex source of one letter variable (default one of a–z A–Z). */
   letter?: string;
+  /** The {names} list format and its inverse (default "A, B and C"). */
+  join?(names: readonly string[]): string;
+  split?(text: string): string[];
 }
 
 /** "A", "A and B", "A, B and C". */
@@ -163,7 +167,7 @@ const PLACEHOLDER_SRC: Record<string, string> = {
   name: '.+?',
   names: '.+?',
   rhs: '.+?',
-  chain: '.+?',
+  eq: '[^=]+? = .+?', // "v = …": never mistaken for a locked sentence on a surface with bare phrasings
   value: '-?[0-9]+',
   answer: '.*?',
 };
@@ -244,7 +248,7 @@ export function claimFromCaptures(got: Map<string, string>, lineNo: number, nami
   }
   const rhs = got.get('analysis.rhs');
   if (rhs !== undefined) claim.analysis = rhs;
-  const chain = got.get('equation.chain');
+  const chain = got.get('equation.eq');
   const lockedLetter = got.get('lockedOne.v') ?? got.get('lockedMany.v');
   const lockedNames = got.get('lockedOne.names') ?? got.get('lockedMany.names');
   if (chain !== undefined) {
@@ -253,16 +257,15 @@ export function claimFromCaptures(got: Map<string, string>, lineNo: number, nami
     claim.exprs = exprs;
   } else if (lockedNames !== undefined) {
     claim.lhs = lockedLetter;
-    claim.locked = splitNames(lockedNames);
+    claim.locked = (naming.split ?? splitNames)(lockedNames);
   } else return null;
-  void naming;
   return claim;
 }
 
 /** The step matcher of a phrasing table: leaf, first-visit and revisit forms of §11.3. */
 export function stepMatcher(ph: StepPhrases, letter: string, sep = ' '): (line: string) => Map<string, string> | null {
   const s = (slot: keyof StepPhrases): Fragment => slotFragment(slot, ph[slot], letter);
-  const outcome = either([s('equation'), s('lockedOne'), s('lockedMany')]);
+  const outcome = either([s('lockedOne'), s('lockedMany'), s('equation')]);
   const analysis = optional(seq([sep, s('analysis')]));
   const leaf = seq(['- ', s('leafState'), sep, s('name'), sep, s('leafEq')]);
   const first = seq(['- ', either([seq([s('select'), sep, s('name')]), s('selectName')]), analysis, sep, outcome]);
@@ -340,13 +343,13 @@ export function renderWithPhrases(
       if (st.analysis) parts.push(say(ph.analysis, { rhs: g.statement(st.node) }));
       if (st.mode === 'locked') {
         const waiting = st.unsolved ?? [];
-        const names = joinNames(waiting.map((w) => naming.text(w)));
+        const names = (naming.join ?? joinNames)(waiting.map((w) => naming.text(w)));
         parts.push(say(waiting.length === 1 ? ph.lockedOne : ph.lockedMany, { v: v(st.node), names }));
       } else {
         const subst = g.substituted(st.node);
         const tail = st.chain ?? shortChain(subst, g.value(st.node));
-        const chain = [v(st.node), g.symbolic(st.node, v), subst, ...tail].join(' = ');
-        parts.push(say(ph.equation, { chain }));
+        const eq = [v(st.node), g.symbolic(st.node, v), subst, ...tail].join(' = ');
+        parts.push(say(ph.equation, { eq }));
       }
     }
     lines.push(`- ${parts.join(' ')}`);

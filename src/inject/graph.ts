@@ -54,9 +54,7 @@ export function isLeaf(g: ReasoningGraph, id: string): boolean {
   return g.parents(id).length === 0;
 }
 
-/** The parents of `id` not in `solved`, in parent order (duplicates kept once). */
+/** The parents of `id` not in `solved`, in parent order (a parent listed twice is listed twice, as the writer does). */
 export function unsolvedParents(g: ReasoningGraph, id: string, solved: ReadonlySet<string>): string[] {
-  const out: string[] = [];
-  for (const p of g.parents(id)) if (!solved.has(p) && !out.includes(p)) out.push(p);
-  return out;
+  return g.parents(id).filter((p) => !solved.has(p));
 }

@@ -186,10 +186,12 @@ function replayStep(g: ReasoningGraph, format: AnswerFormat, st: ReplayState, c:
   const waiting = unsolvedParents(g, id, st.solved);
   if (c.locked !== undefined) {
     if (waiting.length === 0) return bad('locked-claim', `${id} is solvable: all its inputs are known`);
-    const claimed = c.locked.map((n) => format.resolve(n));
-    const sameSet =
-      claimed.length === waiting.length && new Set(claimed).size === claimed.length && waiting.every((w) => claimed.includes(w));
-    if (!sameSet) return bad('locked-claim', `names ${JSON.stringify(c.locked)} as unknown; unknown are ${JSON.stringify(waiting)}`);
+    // every unknown parent and nothing else; a parent the formula uses twice may be listed once or twice
+    const claimed = c.locked.map((n) => format.resolve(n) ?? `?${n}`);
+    const distinct = [...new Set(waiting)];
+    const sameNodes = distinct.every((w) => claimed.includes(w)) && claimed.every((x) => distinct.includes(x));
+    const countOk = claimed.length === waiting.length || (claimed.length === distinct.length && new Set(claimed).size === claimed.length);
+    if (!sameNodes || !countOk) return bad('locked-claim', `names ${JSON.stringify(c.locked)} as unknown; unknown are ${JSON.stringify(distinct)}`);
     st.introduced.add(id);
     return;
   }
