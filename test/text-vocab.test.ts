@@ -5,7 +5,8 @@ import { renderQuery } from '../src/igsm/render';
 import { vanillaSteps, writeAnswer } from '../src/igsm/cot';
 import { allNames } from '../src/igsm/hierarchy';
 import { canonicalTokenizer } from '../src/text/vocab';
-import type { Arith, Surface } from '../src/igsm/types';
+import type { Arith, ProblemRow, Surface } from '../src/igsm/types';
+import { injectRow, resolveVariant } from '../src/inject';
 
 const CASES: [Arith, Surface][] = [
   ['exact', 'english'],
@@ -29,7 +30,8 @@ describe('canonical tokenizer', () => {
   });
 
   for (const [arith, surface] of CASES) {
-    it(`round-trips 1,000 generated problems exactly (${arith}, ${surface})`, () => {
+    it(`round-trips 1,000 generated problems, vanilla and BRIDGE answers, exactly (${arith}, ${surface})`, () => {
+      const bridge = resolveVariant('bridge', { reflect: 0.5 });
       const tok = canonicalTokenizer(arith);
       const cfg = validateGenConfig({ minOps: 1, maxOps: 25, arith });
       const rng = new Rng(arith === 'exact' ? 11 : 12);
@@ -39,10 +41,15 @@ describe('canonical tokenizer', () => {
         const d = drawProblem(cfg, rng);
         if (!d.ok) continue;
         n++;
-        const text = renderQuery(d.graph, rng, surface) + '\n' + writeAnswer(d.graph, vanillaSteps(d.graph), rng, surface);
-        const ids = tok.encode(text);
-        maxLen = Math.max(maxLen, ids.length);
-        expect(tok.decode(ids)).toBe(text);
+        const query = renderQuery(d.graph, rng, surface);
+        const response = writeAnswer(d.graph, vanillaSteps(d.graph), rng, surface);
+        const row: ProblemRow = { id: `p${n}`, query, response, answer: String(d.graph.nodes.find((x) => x.name === d.graph.question)!.value), numOps: d.numOps, graph: d.graph, variant: 'vanilla', surface };
+        const injected = injectRow(row, bridge, rng)[0].response;
+        for (const text of [query + '\n' + response, injected]) {
+          const ids = tok.encode(text);
+          maxLen = Math.max(maxLen, ids.length);
+          expect(tok.decode(ids)).toBe(text);
+        }
       }
       expect(maxLen).toBeGreaterThan(0);
     });

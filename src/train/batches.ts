@@ -2,19 +2,9 @@
 import { Rng } from '../rng';
 import { PAD } from '../text/tokenizer';
 import type { EncodedExample } from './format';
+import type { LossBatch } from '../model/score';
 
 export type LossOn = 'all' | 'response';
-
-/** A padded micro-batch, row-major [rows, len]. `targets[i]` is ids[i+1]; `mask` marks the tokens that count. */
-export interface MicroBatch {
-  rows: number;
-  len: number;
-  inputs: Int32Array;
-  targets: Int32Array;
-  mask: Float32Array;
-  /** Tokens that count toward the loss in this micro-batch. */
-  lossTokens: number;
-}
 
 /** Index order of every epoch, each a seeded permutation; epoch e's order depends only on (seed, e). */
 export function epochOrder(n: number, seed: number, epoch: number): number[] {
@@ -23,34 +13,27 @@ export function epochOrder(n: number, seed: number, epoch: number): number[] {
 }
 
 /**
- * Build one micro-batch from examples: inputs = ids[0..L-2], targets = ids[1..L-1], right-padded to the longest.
- * With lossOn='response' only the targets after the prompt count (the paper trains on all non-pad tokens).
+ * One right-padded micro-batch in the model's token coordinates: lossMask[t] = 1 when token t is predicted and counts.
+ * Right padding needs no key mask under causal attention (real tokens never see the pads after them).
+ * With lossOn='response' only the tokens after the prompt count (the paper trains on all non-pad tokens).
  */
-export function makeMicroBatch(examples: readonly EncodedExample[], lossOn: LossOn, maxLen: number): MicroBatch {
+export function makeMicroBatch(examples: readonly EncodedExample[], lossOn: LossOn, ctx: number): LossBatch {
   let len = 0;
   for (const e of examples) {
-    if (e.ids.length > maxLen + 1) {
-      throw new Error(`example of ${e.ids.length} tokens exceeds the model context ${maxLen} (+1 for the shifted target)`);
-    }
-    len = Math.max(len, e.ids.length - 1);
+    if (e.ids.length > ctx) throw new Error(`an example of ${e.ids.length} tokens exceeds the model context ctx=${ctx}`);
+    len = Math.max(len, e.ids.length);
   }
-  const rows = examples.length;
-  const inputs = new Int32Array(rows * len).fill(PAD);
-  const targets = new Int32Array(rows * len).fill(PAD);
-  const mask = new Float32Array(rows * len);
-  let lossTokens = 0;
+  const batch = examples.length;
+  const ids = new Int32Array(batch * len).fill(PAD);
+  const lossMask = new Float32Array(batch * len);
   examples.forEach((e, r) => {
-    const first = lossOn === 'all' ? 0 : e.promptLen - 1;
-    for (let t = 0; t < e.ids.length - 1; t++) {
-      inputs[r * len + t] = e.ids[t];
-      targets[r * len + t] = e.ids[t + 1];
-      if (t >= first) {
-        mask[r * len + t] = 1;
-        lossTokens++;
-      }
+    const first = lossOn === 'all' ? 1 : e.promptLen;
+    for (let t = 0; t < e.ids.length; t++) {
+      ids[r * len + t] = e.ids[t];
+      if (t >= first) lossMask[r * len + t] = 1;
     }
   });
-  return { rows, len, inputs, targets, mask, lossTokens };
+  return { ids, batch, len, attn: null, lossMask };
 }
 
 /**
@@ -61,22 +44,22 @@ export function splitMicroBatches(
   examples: readonly EncodedExample[],
   maxTokens: number,
   lossOn: LossOn,
-  maxLen: number,
-): MicroBatch[] {
+  ctx: number,
+): LossBatch[] {
   const sorted = [...examples].sort((a, b) => a.ids.length - b.ids.length);
-  const out: MicroBatch[] = [];
+  const out: LossBatch[] = [];
   let cur: EncodedExample[] = [];
   let curLen = 0;
   for (const e of sorted) {
-    const l = e.ids.length - 1;
+    const l = e.ids.length;
     const nextLen = Math.max(curLen, l);
     if (cur.length > 0 && (cur.length + 1) * nextLen > maxTokens) {
-      out.push(makeMicroBatch(cur, lossOn, maxLen));
+      out.push(makeMicroBatch(cur, lossOn, ctx));
       cur = [];
     }
     cur.push(e);
     curLen = cur.length === 1 ? l : Math.max(curLen, l);
   }
-  if (cur.length > 0) out.push(makeMicroBatch(cur, lossOn, maxLen));
+  if (cur.length > 0) out.push(makeMicroBatch(cur, lossOn, ctx));
   return out;
 }
