@@ -7,6 +7,7 @@ import { allNames } from '../src/igsm/hierarchy';
 import { canonicalTokenizer } from '../src/text/vocab';
 import type { Arith, ProblemRow, Surface } from '../src/igsm/types';
 import { injectRow, resolveVariant } from '../src/inject';
+import { terseSolution } from '../src/igsm/terse';
 
 const CASES: [Arith, Surface][] = [
   ['exact', 'english'],
@@ -30,7 +31,7 @@ describe('canonical tokenizer', () => {
   });
 
   for (const [arith, surface] of CASES) {
-    it(`round-trips 1,000 generated problems, vanilla and BRIDGE answers, exactly (${arith}, ${surface})`, () => {
+    it(`round-trips 1,000 generated problems, vanilla, BRIDGE and terse answers, exactly (${arith}, ${surface})`, () => {
       const bridge = resolveVariant('bridge', { reflect: 0.5 });
       const tok = canonicalTokenizer(arith);
       const cfg = validateGenConfig({ minOps: 1, maxOps: 25, arith });
@@ -45,7 +46,7 @@ describe('canonical tokenizer', () => {
         const response = writeAnswer(d.graph, vanillaSteps(d.graph), rng, surface);
         const row: ProblemRow = { id: `p${n}`, query, response, answer: String(d.graph.nodes.find((x) => x.name === d.graph.question)!.value), numOps: d.numOps, graph: d.graph, variant: 'vanilla', surface };
         const injected = injectRow(row, bridge, rng)[0].response;
-        for (const text of [query + '\n' + response, injected]) {
+        for (const text of [query + '\n' + response, injected, terseSolution(d.graph, surface)]) {
           const ids = tok.encode(text);
           maxLen = Math.max(maxLen, ids.length);
           expect(tok.decode(ids)).toBe(text);

@@ -5,6 +5,7 @@ import { allNames } from '../igsm/hierarchy';
 import { PHRASES, LETTERS, vanillaSteps, writeAnswer } from '../igsm/cot';
 import { drawProblem, validateGenConfig } from '../igsm/generate';
 import { renderQuery } from '../igsm/render';
+import { terseSolution } from '../igsm/terse';
 import type { Arith, Surface } from '../igsm/types';
 import { buildTokenizer, type NumberMode, Tokenizer } from './tokenizer';
 
@@ -42,6 +43,7 @@ function* vocabularyCorpus(arith: Arith): Generator<string> {
     for (const surface of SURFACES) {
       yield renderQuery(d.graph, rng, surface);
       yield writeAnswer(d.graph, vanillaSteps(d.graph), rng, surface);
+      yield terseSolution(d.graph, surface);
     }
   }
 }
