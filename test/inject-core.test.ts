@@ -13,7 +13,6 @@ import {
   reflectionWalk,
   type BehaviourKnobs,
 } from '../src/inject/behaviours.js';
-import { unsolvedParents, type PlannedStep, type ReasoningGraph } from '../src/inject/graph.js';
 import { verifyWith } from '../src/inject/verify.js';
 import {
   checkBadRecall,
@@ -21,6 +20,7 @@ import {
   checkFalseLockedClaim,
   checkSwappedSteps,
   checkWrongFinalAnswer,
+  checkWalk,
   checkWrongUnknowns,
   drawWorkshop,
   renderWorkshop,
@@ -112,47 +112,6 @@ describe('§12.3 subgoal reducer', () => {
     );
   });
 });
-
-/** Replays a planned walk and checks spec §17 items 17, 20–22 on it. */
-function checkWalk(g: ReasoningGraph, steps: readonly PlannedStep[]): void {
-  const solved = new Set<string>();
-  const introduced = new Set<string>();
-  const computedNecessary: string[] = [];
-  const necessary = new Set(g.order);
-  const goal = g.order[g.order.length - 1];
-  let lastFailed = false;
-  steps.forEach((s, i) => {
-    expect(solved.has(s.node), `step ${i}: ${s.node} solved twice`).toBe(false);
-    expect(s.revisit).toBe(introduced.has(s.node));
-    const waiting = unsolvedParents(g, s.node, solved);
-    if (s.reflection) {
-      expect(i, 'a reflection before the first step').toBeGreaterThan(0);
-      expect(lastFailed, 'a reflection right after a failed attempt').toBe(false);
-      const left = g.order.filter((x) => !solved.has(x));
-      expect(left.length > 1 || left[0] !== goal, 'a reflection when only the question is left').toBe(true);
-    } else {
-      // normal steps follow the order: every earlier necessary node is solved
-      const rank = g.order.indexOf(s.node);
-      expect(rank).toBeGreaterThanOrEqual(0);
-      for (const x of g.order.slice(0, rank)) expect(solved.has(x)).toBe(true);
-    }
-    if (s.mode === 'locked') {
-      expect(s.reflection).toBe(true);
-      expect(waiting.length).toBeGreaterThan(0);
-      expect(s.unsolved).toEqual(waiting);
-      introduced.add(s.node);
-      lastFailed = true;
-    } else {
-      expect(waiting).toEqual([]);
-      solved.add(s.node);
-      if (necessary.has(s.node)) computedNecessary.push(s.node);
-      lastFailed = false;
-    }
-  });
-  expect(new Set(computedNecessary)).toEqual(necessary);
-  expect(computedNecessary.length).toBe(g.order.length);
-  expect(computedNecessary[computedNecessary.length - 1]).toBe(goal);
-}
 
 describe('§12.1 reflection walk (on the workshop task)', () => {
   it('keeps every invariant for p in {0, 0.1, 0.5, 1} over 300 graphs', () => {

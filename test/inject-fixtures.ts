@@ -3,7 +3,7 @@
 import { expect } from 'vitest';
 import type { Rng } from '../src/rng.js';
 import { seededStream } from '../src/inject/streams.js';
-import type { ReasoningGraph, Step } from '../src/inject/graph.js';
+import { unsolvedParents, type ReasoningGraph, type Step } from '../src/inject/graph.js';
 import { renderWithPhrases, templateFormat, type AnswerFormat, type StepPhrases } from '../src/inject/format.js';
 import type { Verdict, VerifyOptions } from '../src/inject/verify.js';
 import type { PlannedStep } from '../src/inject/graph.js';
@@ -310,3 +310,45 @@ export function checkBadRecall(tc: TaskCase, rng: Rng): boolean {
   expect(verdict.kind).toBe('revisit');
   return true;
 }
+
+/** Replays a planned walk and checks spec §17 items 17, 20–22 on it. */
+export function checkWalk(g: ReasoningGraph, steps: readonly PlannedStep[]): void {
+  const solved = new Set<string>();
+  const introduced = new Set<string>();
+  const computedNecessary: string[] = [];
+  const necessary = new Set(g.order);
+  const goal = g.order[g.order.length - 1];
+  let lastFailed = false;
+  steps.forEach((s, i) => {
+    expect(solved.has(s.node), `step ${i}: ${s.node} solved twice`).toBe(false);
+    expect(s.revisit).toBe(introduced.has(s.node));
+    const waiting = unsolvedParents(g, s.node, solved);
+    if (s.reflection) {
+      expect(i, 'a reflection before the first step').toBeGreaterThan(0);
+      expect(lastFailed, 'a reflection right after a failed attempt').toBe(false);
+      const left = g.order.filter((x) => !solved.has(x));
+      expect(left.length > 1 || left[0] !== goal, 'a reflection when only the question is left').toBe(true);
+    } else {
+      // normal steps follow the order: every earlier necessary node is solved
+      const rank = g.order.indexOf(s.node);
+      expect(rank).toBeGreaterThanOrEqual(0);
+      for (const x of g.order.slice(0, rank)) expect(solved.has(x)).toBe(true);
+    }
+    if (s.mode === 'locked') {
+      expect(s.reflection).toBe(true);
+      expect(waiting.length).toBeGreaterThan(0);
+      expect(s.unsolved).toEqual(waiting);
+      introduced.add(s.node);
+      lastFailed = true;
+    } else {
+      expect(waiting).toEqual([]);
+      solved.add(s.node);
+      if (necessary.has(s.node)) computedNecessary.push(s.node);
+      lastFailed = false;
+    }
+  });
+  expect(new Set(computedNecessary)).toEqual(necessary);
+  expect(computedNecessary.length).toBe(g.order.length);
+  expect(computedNecessary[computedNecessary.length - 1]).toBe(goal);
+}
+

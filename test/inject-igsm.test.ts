@@ -5,7 +5,7 @@ import { exampleGraph } from '../src/igsm/example.js';
 import { lineSeparator } from '../src/igsm/render.js';
 import type { ProblemRow, Surface } from '../src/igsm/types.js';
 import { hasAlternativeOrder, isTopologicalOrder } from '../src/inject/baselines.js';
-import { planAnswer } from '../src/inject/behaviours.js';
+import { planAnswer, reflectionWalk } from '../src/inject/behaviours.js';
 import { computeTrace, detectSurface, igsmFormat, igsmGraph, verifyAnswer, writeSteps, writeStepsUnchecked } from '../src/inject/igsm.js';
 import { injectRow } from '../src/inject/inject.js';
 import { seededStream } from '../src/inject/streams.js';
@@ -18,6 +18,7 @@ import {
   checkFalseLockedClaim,
   checkSwappedSteps,
   checkWrongFinalAnswer,
+  checkWalk,
   checkWrongUnknowns,
   type TaskCase,
 } from './inject-fixtures.js';
@@ -84,7 +85,36 @@ describe('every variant of every problem verifies (≥ 500 problems per variant 
   }
 });
 
+describe('explicit overrides verify too', () => {
+  const custom: [string, Parameters<typeof resolveVariant>[1]][] = [
+    ['bridge', { reflect: 0.5, analysis: 4 }],
+    ['explore', { reflect: 1 }],
+    ['vanilla', { analysis: 1, subgoal: true }],
+  ];
+  for (const surface of SURFACES) {
+    for (const [name, overrides] of custom) {
+      const spec = resolveVariant(name, overrides);
+      it(`${spec.name}, ${surface}`, () => {
+        for (const row of problems(surface)) {
+          const [r] = injectRow(row, spec, seededStream(8, row.id));
+          const v = verifyAnswer(r.graph, r.response, { surface, requireSubgoal: spec.knobs.subgoal });
+          if (!v.ok) expect.fail(`${spec.name} ${r.id}: line ${v.firstBadLine} ${v.kind}: ${v.reason}\n${r.response}`);
+          expect(r.variant).toBe(spec.name);
+          expect(boxed(r.response)).toBe(row.answer);
+        }
+      });
+    }
+  }
+});
+
 describe('behaviours on iGSM', () => {
+  it('the reflection walk keeps spec §17 items 17, 20–22 for p in {0.1, 0.5, 1}', () => {
+    for (const row of problems('english')) {
+      const g = igsmGraph(row.graph, 'english');
+      for (const p of [0.1, 0.5, 1]) checkWalk(g, reflectionWalk(g, p, seededStream(9, `${row.id}:${p}`)));
+    }
+  });
+
   it('vanilla knobs reproduce the vanilla steps; bridge knobs are the paper settings', () => {
     for (const row of problems('english').slice(0, 50)) {
       const steps = planAnswer(igsmGraph(row.graph, 'english'), resolveVariant('vanilla').knobs, seededStream(1, row.id));
