@@ -325,6 +325,7 @@ describe('variant validation', () => {
     expect(() => resolveVariant('foo')).toThrow(/^--variant must be one of vanilla, bridge, .*pp-aug, rc-aug, got "foo"$/);
     expect(() => resolveVariant('bridge', { reflect: 1.5 })).toThrow(/^--reflect must be a number in \[0, 1\], got 1\.5$/);
     expect(() => resolveVariant('bridge', { reflect: -0.1 })).toThrow(/^--reflect must be a number in \[0, 1\]/);
+    expect(() => resolveVariant('bridge', { reflect: Number.NaN })).toThrow(/^--reflect must be a number in \[0, 1\], got NaN$/);
     expect(() => resolveVariant('bridge', { analysis: 5 })).toThrow(/^--analysis must be an integer in 0–4, got 5$/);
     expect(() => resolveVariant('bridge', { analysis: 1.5 })).toThrow(/^--analysis must be an integer in 0–4/);
     expect(() => resolveVariant('pp-aug', { k: 0 })).toThrow(/^--k must be an integer ≥ 1, got 0$/);

@@ -83,7 +83,7 @@ export function resolveVariant(name: string, overrides: VariantOverrides = {}): 
     if (issue.code === 'unrecognized_keys') throw new Error(`unknown variant option(s): ${issue.keys.join(', ')}`);
     const field = String(issue.path[0] ?? 'variant');
     const got = (input as Record<string, unknown>)[field];
-    throw new Error(`${FLAG[field] ?? field} ${issue.message}, got ${JSON.stringify(got)}`);
+    throw new Error(`${FLAG[field] ?? field} ${issue.message}, got ${typeof got === 'string' ? JSON.stringify(got) : String(got)}`);
   }
   const base = r.data.variant;
   if (base === 'pp-aug' || base === 'rc-aug') {
