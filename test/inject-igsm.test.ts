@@ -7,7 +7,9 @@ import type { ProblemRow, Surface } from '../src/igsm/types.js';
 import { hasAlternativeOrder, isTopologicalOrder } from '../src/inject/baselines.js';
 import { planAnswer, reflectionWalk } from '../src/inject/behaviours.js';
 import { computeTrace, detectSurface, igsmFormat, igsmGraph, verifyAnswer, writeSteps, writeStepsUnchecked } from '../src/inject/igsm.js';
-import { injectRow } from '../src/inject/inject.js';
+import { injectRow, variantFn } from '../src/inject/inject.js';
+import { generateSplit } from '../src/igsm/dataset.js';
+import { validateGenConfig } from '../src/igsm/generate.js';
 import { seededStream } from '../src/inject/streams.js';
 import { VARIANT_NAMES, resolveVariant } from '../src/inject/variants.js';
 import type { Step } from '../src/inject/graph.js';
@@ -349,5 +351,21 @@ describe('variant validation', () => {
     expect(resolveVariant('rc-aug')).toMatchObject({ kind: 'rc-aug', k: 4 });
     expect(resolveVariant('explore').knobs).toEqual({ reflect: 0.1, analysis: 0, subgoal: false });
     expect(resolveVariant('exploit').knobs).toEqual({ reflect: 0, analysis: 2, subgoal: true });
+  });
+});
+
+describe('generator hook', () => {
+  it('variantFn plugs into generateSplit as its per-row variant', () => {
+    const spec = resolveVariant('bridge');
+    const gen = validateGenConfig({ minOps: 6, maxOps: 12 });
+    const { rows } = generateSplit({ name: 'hook', n: 40, gen, seed: 5, surface: 'english' }, { variant: { name: spec.name, fn: variantFn(spec) } });
+    expect(rows).toHaveLength(40);
+    for (const r of rows) {
+      expect(r.variant).toBe('bridge');
+      expect(verifyAnswer(r.graph, r.response, { requireSubgoal: true }).ok).toBe(true);
+    }
+    const pp = generateSplit({ name: 'hook', n: 10, gen, seed: 5, surface: 'english' }, { variant: { name: 'pp-aug', fn: variantFn(resolveVariant('pp-aug')) } });
+    expect(pp.rows).toHaveLength(40);
+    expect(new Set(pp.rows.map((r) => r.baseProblemId)).size).toBe(10);
   });
 });

@@ -56,6 +56,15 @@ export function injectRow(row: ProblemRow, spec: VariantSpec, rng: Rng): Problem
   return [{ ...row, response, variant: spec.name, trace: computeTrace(response, graph, { surface }) }];
 }
 
+/**
+ * A variant as the generator's per-row hook (src/igsm/dataset.ts RowVariant): `bridge data --variant NAME` can pass
+ * `variantFn(resolveVariant(name, overrides))`. Fork the row stream with a label that does not name the variant if
+ * ablations should share their choices (bridge and explore reflecting at the same places).
+ */
+export function variantFn(spec: VariantSpec): (row: ProblemRow, rng: Rng) => ProblemRow[] {
+  return (row, rng) => injectRow(row, spec, rng);
+}
+
 /** injectRow over a whole split, one derived stream per base problem id. */
 export function injectRows(rows: readonly ProblemRow[], spec: VariantSpec, streamFor: (row: ProblemRow) => Rng): ProblemRow[] {
   return rows.flatMap((row) => injectRow(row, spec, streamFor(row)));
