@@ -289,6 +289,31 @@ describe('verifier mutation tests on iGSM (both surfaces)', () => {
     expect(verifyAnswer(graph, wrong)).toMatchObject({ ok: false, kind: 'analysis' });
   });
 
+  it('a locked sentence must name the same letter both times', () => {
+    const graph = exampleGraph();
+    const [K, M, B, T] = graph.topo;
+    const steps: Step[] = [
+      { node: K, mode: 'compute', revisit: false, analysis: false },
+      { node: T, mode: 'locked', revisit: false, analysis: false, unsolved: [M, B] },
+      { node: M, mode: 'compute', revisit: false, analysis: false },
+      { node: B, mode: 'compute', revisit: false, analysis: false },
+      { node: T, mode: 'compute', revisit: true, analysis: false },
+    ];
+    for (let seed = 0; seed < 12; seed++) {
+      const text = writeSteps(graph, steps, seededStream(seed), 'english');
+      expect(verifyAnswer(graph, text).ok).toBe(true);
+      const lines = text.split('\n');
+      const v = /(\w) = \w \+ \w = 12 \+ 10 = 22/.exec(text)![1];
+      const other = v === 'z' ? 'y' : 'z';
+      // the last stand-alone occurrence of the letter (not a letter inside a word or name)
+      const hits = [...lines[3].matchAll(new RegExp(`(?<![A-Za-z'])${v}(?![A-Za-z'])`, 'g'))];
+      expect(hits.length).toBeGreaterThanOrEqual(2);
+      const at = hits[hits.length - 1].index!;
+      lines[3] = `${lines[3].slice(0, at)}${other}${lines[3].slice(at + 1)}`;
+      expect(verifyAnswer(graph, lines.join('\n'))).toMatchObject({ ok: false, kind: 'format', firstBadLine: 4 });
+    }
+  });
+
   it('rejects a subgoal step that does more or other than one operation', () => {
     const graph = exampleGraph();
     const steps = planAnswer(igsmGraph(graph, 'english'), { reflect: 0, analysis: 0, subgoal: true }, seededStream(1));

@@ -157,10 +157,10 @@ function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** A regex fragment with its capture groups labelled "slot.placeholder". */
+/** A regex fragment whose named groups map to labels "slot.placeholder". */
 interface Fragment {
   src: string;
-  keys: string[];
+  groups: [group: string, label: string][];
 }
 
 const PLACEHOLDER_SRC: Record<string, string> = {
@@ -172,43 +172,55 @@ const PLACEHOLDER_SRC: Record<string, string> = {
   answer: '.*?',
 };
 
-/** Alternation over a slot's phrasings; literal text escaped, each placeholder one labelled group. */
+let groupCounter = 0;
+
+/**
+ * Alternation over a slot's phrasings; literal text escaped, each placeholder one named group. A placeholder that
+ * repeats inside a phrasing ("{v} needs …, so {v} has to wait") must repeat the same text (a back-reference).
+ */
 export function slotFragment(slot: string, phrasings: readonly string[], letter: string): Fragment {
-  const keys: string[] = [];
+  const groups: Fragment['groups'] = [];
   const alts = phrasings.map((ph) => {
+    const seen = new Map<string, string>();
     let src = '';
     let last = 0;
     for (const m of ph.matchAll(/\{(\w+)\}/g)) {
       src += escapeRegex(ph.slice(last, m.index));
       const key = m[1];
-      src += `(${key === 'v' ? letter : (PLACEHOLDER_SRC[key] ?? '.+?')})`;
-      keys.push(`${slot}.${key}`);
+      const earlier = seen.get(key);
+      if (earlier !== undefined) src += `\\k<${earlier}>`;
+      else {
+        const group = `g${groupCounter++}`;
+        seen.set(key, group);
+        groups.push([group, `${slot}.${key}`]);
+        src += `(?<${group}>${key === 'v' ? letter : (PLACEHOLDER_SRC[key] ?? '.+?')})`;
+      }
       last = (m.index ?? 0) + m[0].length;
     }
     return src + escapeRegex(ph.slice(last));
   });
-  return { src: `(?:${alts.join('|')})`, keys };
+  return { src: `(?:${alts.join('|')})`, groups };
 }
 
 export function seq(parts: readonly (Fragment | string)[]): Fragment {
   let src = '';
-  const keys: string[] = [];
+  const groups: Fragment['groups'] = [];
   for (const p of parts) {
     if (typeof p === 'string') src += escapeRegex(p);
     else {
       src += p.src;
-      keys.push(...p.keys);
+      groups.push(...p.groups);
     }
   }
-  return { src, keys };
+  return { src, groups };
 }
 
 export function optional(f: Fragment): Fragment {
-  return { src: `(?:${f.src})?`, keys: f.keys };
+  return { src: `(?:${f.src})?`, groups: f.groups };
 }
 
 export function either(fs: readonly Fragment[]): Fragment {
-  return { src: `(?:${fs.map((f) => f.src).join('|')})`, keys: fs.flatMap((f) => f.keys) };
+  return { src: `(?:${fs.map((f) => f.src).join('|')})`, groups: fs.flatMap((f) => f.groups) };
 }
 
 /** A whole-line matcher returning placeholder captures keyed "slot.placeholder". */
@@ -218,9 +230,9 @@ export function lineMatcher(f: Fragment): (line: string) => Map<string, string> 
     const m = re.exec(line);
     if (m === null) return null;
     const got = new Map<string, string>();
-    for (let i = 0; i < f.keys.length; i++) {
-      const v = m[i + 1];
-      if (v !== undefined) got.set(f.keys[i], v);
+    for (const [group, label] of f.groups) {
+      const v = m.groups?.[group];
+      if (v !== undefined) got.set(label, v);
     }
     return got;
   };
