@@ -1,0 +1,105 @@
+// Backend selection: node-gpu → node → wasm → cpu, with the wasm-only kernel fixes applied once.
+import * as tf from '@tensorflow/tfjs';
+import { installWasmKernels } from './wasm-kernels.js';
+
+export const BACKEND_PREFS = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
+export type BackendPref = (typeof BACKEND_PREFS)[number];
+export type BackendName = Exclude<BackendPref, 'auto'>;
+
+export interface BackendInfo {
+  /** The backend in use, in BRIDGE_BACKEND's vocabulary. */
+  name: BackendName;
+  /** tfjs's own name for it ('tensorflow' for both node flavours). */
+  tfName: string;
+  /** Backends tried before this one, and why each was passed over. */
+  skipped: { name: BackendName; why: string }[];
+}
+
+let current: BackendInfo | null = null;
+let pending: Promise<BackendInfo> | null = null;
+
+/** True once initBackend chose wasm: the model code then uses the XNNPACK-friendly custom ops. */
+export function isWasm(): boolean {
+  return current?.name === 'wasm';
+}
+
+/** The backend chosen by initBackend, or null before it ran. */
+export function backendInfo(): BackendInfo | null {
+  return current;
+}
+
+function parsePref(pref: string): BackendPref {
+  if ((BACKEND_PREFS as readonly string[]).includes(pref)) return pref as BackendPref;
+  throw new Error(`BRIDGE_BACKEND: unknown backend '${pref}' (allowed: ${BACKEND_PREFS.join(', ')})`);
+}
+
+function errText(err: unknown): string {
+  const e = err as { code?: string; message?: string };
+  if (e?.code === 'ERR_MODULE_NOT_FOUND' || e?.code === 'MODULE_NOT_FOUND') return 'package not installed';
+  return String(e?.message ?? err).split('\n')[0];
+}
+
+async function tryOne(name: BackendName): Promise<string> {
+  switch (name) {
+    case 'node-gpu':
+    case 'node': {
+      const pkg = name === 'node-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node';
+      await import(/* @vite-ignore */ pkg);
+      if (!(await tf.setBackend('tensorflow'))) throw new Error('setBackend(tensorflow) returned false');
+      return 'tensorflow';
+    }
+    case 'wasm': {
+      await import('@tensorflow/tfjs-backend-wasm');
+      if (!(await tf.setBackend('wasm'))) throw new Error('setBackend(wasm) returned false');
+      installWasmKernels();
+      return 'wasm';
+    }
+    case 'cpu': {
+      if (!(await tf.setBackend('cpu'))) throw new Error('setBackend(cpu) returned false');
+      return 'cpu';
+    }
+  }
+}
+
+async function select(pref: BackendPref): Promise<BackendInfo> {
+  const order: BackendName[] = pref === 'auto' ? ['node-gpu', 'node', 'wasm', 'cpu'] : [pref];
+  const skipped: BackendInfo['skipped'] = [];
+  for (const name of order) {
+    try {
+      const tfName = await tryOne(name);
+      await tf.ready();
+      return { name, tfName, skipped };
+    } catch (err) {
+      skipped.push({ name, why: errText(err) });
+    }
+  }
+  const why = skipped.map((s) => `${s.name}: ${s.why}`).join('; ');
+  throw new Error(`BRIDGE_BACKEND=${pref}: no backend could be initialised (${why})`);
+}
+
+/**
+ * Pick and initialise the tfjs backend. Idempotent: later calls return the first result; asking for a different
+ * explicit backend after one was chosen is an error (the model's ops were already bound to the first).
+ */
+export async function initBackend(pref: string = process.env.BRIDGE_BACKEND ?? 'auto'): Promise<BackendInfo> {
+  const p = parsePref(pref);
+  if (current) {
+    if (p !== 'auto' && p !== current.name) {
+      throw new Error(`BRIDGE_BACKEND=${p}: backend already initialised as '${current.name}' in this process`);
+    }
+    return current;
+  }
+  if (!pending) {
+    pending = select(p).then(
+      (info) => {
+        current = info;
+        return info;
+      },
+      (err) => {
+        pending = null;
+        throw err;
+      },
+    );
+  }
+  return pending;
+}

@@ -1,0 +1,183 @@
+// The transformer's building blocks in two implementations with identical maths: plain tfjs ops (autodiff; used on
+// every backend but wasm) and fast ops with hand-written gradients whose matmuls all take the XNNPACK path (wasm).
+import * as tf from '@tensorflow/tfjs';
+import { isWasm } from './backend.js';
+import { rawBmm, scatterRows } from './wasm-kernels.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- tf.customGrad's typing needs casts (toolchain.md §10) */
+
+let fastOverride: boolean | null = null;
+
+/** Force the fast (true) or the plain (false) ops; null = fast exactly on wasm. Tests compare the two. */
+export function setFastOps(enabled: boolean | null): void {
+  if (enabled === true && !isWasm()) throw new Error('fast ops need the wasm backend (initBackend chose another)');
+  fastOverride = enabled;
+}
+
+export function fastOps(): boolean {
+  return fastOverride ?? isWasm();
+}
+
+// tanh-GELU written through the identity 0.5·(1 + tanh(z)) = sigmoid(2z): wasm's Sigmoid is vectorised, Tanh is not.
+const GELU_A = 2 * Math.sqrt(2 / Math.PI);
+const GELU_B = 0.044715;
+
+export type Activation = 'gelu' | 'relu';
+
+/** Plain tanh-GELU (x*x*x, no tf.pow), the reference for the fast version. */
+export function geluPlain(x: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const inner = tf.mul(GELU_A / 2, tf.add(x, tf.mul(GELU_B, tf.mul(tf.mul(x, x), x))));
+    return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
+  });
+}
+
+const geluFast = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const s = tf.sigmoid(tf.mul(GELU_A, tf.add(x, tf.mul(GELU_B, tf.mul(tf.mul(x, x), x)))));
+  save([x, s]);
+  return {
+    value: tf.mul(x, s),
+    gradFunc: (dy: tf.Tensor, [sx, ss]: tf.Tensor[]) => {
+      // d/dx [x·σ(u)] = σ + x·σ(1-σ)·u',  u' = a(1 + 3b x²)
+      const x2 = tf.mul(sx, sx);
+      const du = tf.mul(GELU_A, tf.add(1, tf.mul(3 * GELU_B, x2)));
+      const ds = tf.mul(tf.mul(ss, tf.sub(1, ss)), tf.mul(sx, du));
+      return [tf.mul(dy, tf.add(ss, ds))];
+    },
+  };
+}) as any) as (x: tf.Tensor) => tf.Tensor;
+
+export function activation(x: tf.Tensor2D, act: Activation): tf.Tensor2D {
+  if (act === 'relu') return tf.relu(x);
+  return (fastOps() ? geluFast(x) : geluPlain(x)) as tf.Tensor2D;
+}
+
+/** y = x @ w with forward and both backward products untransposed rank-2 matmuls (the XNNPACK path). */
+const mm2 = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  return {
+    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor, [sa, sb]: tf.Tensor[]) => [
+      tf.matMul(dy as tf.Tensor2D, tf.transpose(sb) as tf.Tensor2D),
+      tf.matMul(tf.transpose(sa) as tf.Tensor2D, dy as tf.Tensor2D),
+    ],
+  };
+}) as any) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+
+/** Column sums of a [N, D] matrix as one rank-2 matmul (wasm's Sum over axis 0 transposes first). */
+function colSum(x: tf.Tensor2D): tf.Tensor1D {
+  return tf.reshape(tf.matMul(tf.ones([1, x.shape[0]]) as tf.Tensor2D, x), [x.shape[1]]) as tf.Tensor1D;
+}
+
+/** x @ w + b with the bias fused into the matmul; hand-written gradient on untransposed rank-2 products. */
+const denseFast = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b }),
+    gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => [
+      tf.matMul(dy as tf.Tensor2D, tf.transpose(sw) as tf.Tensor2D),
+      tf.matMul(tf.transpose(sx) as tf.Tensor2D, dy as tf.Tensor2D),
+      colSum(dy as tf.Tensor2D),
+    ],
+  };
+}) as any) as (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor2D;
+
+/** x [N, Din] @ w [Din, Dout] (+ b). */
+export function dense(x: tf.Tensor2D, w: tf.Tensor2D, b?: tf.Tensor1D): tf.Tensor2D {
+  if (fastOps()) return b ? denseFast(x, w, b) : mm2(x, w);
+  const y: tf.Tensor2D = tf.matMul(x, w);
+  return b ? (tf.add(y, b) as tf.Tensor2D) : y;
+}
+
+/** x [N, D] @ w [D, V] without bias (tied output head: w = wteᵀ). */
+export function matmul2d(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
+  return fastOps() ? mm2(a, b) : tf.matMul(a, b);
+}
+
+export const LN_EPS = 1e-5;
+
+export function layerNormPlain(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, LN_EPS))), g), b) as tf.Tensor2D;
+  });
+}
+
+const layerNormFast = tf.customGrad(((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  const xc = tf.sub(x, tf.mean(x, -1, true));
+  const rstd = tf.rsqrt(tf.add(tf.mean(tf.mul(xc, xc), -1, true), LN_EPS));
+  const xhat = tf.mul(xc, rstd);
+  save([xhat, rstd, g]);
+  return {
+    value: tf.add(tf.mul(xhat, g), b),
+    gradFunc: (dy: tf.Tensor, [sxhat, srstd, sg]: tf.Tensor[]) => {
+      const dxhat = tf.mul(dy, sg);
+      const m1 = tf.mean(dxhat, -1, true);
+      const m2 = tf.mean(tf.mul(dxhat, sxhat), -1, true);
+      const dx = tf.mul(srstd, tf.sub(tf.sub(dxhat, m1), tf.mul(sxhat, m2)));
+      return [dx, colSum(tf.mul(dy, sxhat) as tf.Tensor2D), colSum(dy as tf.Tensor2D)];
+    },
+  };
+}) as any) as (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor2D;
+
+/** LayerNorm over the last axis of [N, D]. */
+export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
+  return fastOps() ? layerNormFast(x, g, b) : layerNormPlain(x, g, b);
+}
+
+/** Rows of table [R, D] at ids [N] → [N, D]; on wasm the gradient is a row scatter-add (no UnsortedSegmentSum). */
+export function embedRows(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
+  if (!fastOps()) {
+    // wasm has no gather gradient (UnsortedSegmentSum): the plain form there is a one-hot product
+    if (isWasm()) return tf.matMul(tf.cast(tf.oneHot(ids, table.shape[0]), 'float32') as tf.Tensor2D, table);
+    return tf.gather(table, ids);
+  }
+  const rows = table.shape[0];
+  const f = tf.customGrad(((t: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([ids]); // a captured tensor would be disposed before the backward runs
+    return {
+      value: tf.gather(t as tf.Tensor2D, ids),
+      gradFunc: (dy: tf.Tensor, [sids]: tf.Tensor[]) => [scatterRows(sids as tf.Tensor1D, dy as tf.Tensor2D, rows)],
+    };
+  }) as any) as (t: tf.Tensor2D) => tf.Tensor2D;
+  return f(table);
+}
+
+/**
+ * Scaled-dot-product attention on per-head tensors q, v [BH, T, dh] and kT [BH, dh, T] (k already transposed),
+ * with an additive mask [B, 1, T, T] (0 = attend, large negative = blocked) that is broadcast over heads.
+ * The fast version runs every product as XNNPACK rank-2 matmuls and keeps the probabilities for the backward.
+ */
+export function attention(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor4D, heads: number): tf.Tensor3D {
+  const [bh, t, dh] = q.shape;
+  const b = bh / heads;
+  const scale = 1 / Math.sqrt(dh);
+  if (!fastOps()) {
+    return tf.tidy(() => {
+      const s = tf.reshape(tf.matMul(tf.mul(q, scale), kT), [b, heads, t, t]);
+      const p = tf.reshape(tf.softmax(tf.add(s, mask)), [bh, t, t]) as tf.Tensor3D;
+      return tf.matMul(p, v);
+    });
+  }
+  const f = tf.customGrad(((qi: tf.Tensor, kTi: tf.Tensor, vi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const qs = tf.mul(qi, scale) as tf.Tensor3D;
+    const s = tf.reshape(rawBmm(qs, kTi as tf.Tensor3D), [b, heads, t, t]);
+    const p = tf.reshape(tf.softmax(tf.add(s, mask)), [bh, t, t]) as tf.Tensor3D;
+    save([qs, kTi, vi, p]);
+    return {
+      value: rawBmm(p, vi as tf.Tensor3D),
+      gradFunc: (dy: tf.Tensor, [sq, skT, sv, sp]: tf.Tensor[]) => {
+        const dO = dy as tf.Tensor3D;
+        const P = sp as tf.Tensor3D;
+        // dP = dO Vᵀ;  dVᵀ = dOᵀ P;  dS = P ⊙ (dP − rowsum(dP ⊙ P));  dQ = s·dS K;  dKᵀ = (s·Q)ᵀ dS
+        const dP = rawBmm(dO, tf.transpose(sv, [0, 2, 1]) as tf.Tensor3D);
+        const dV = tf.transpose(rawBmm(tf.transpose(dO, [0, 2, 1]) as tf.Tensor3D, P), [0, 2, 1]);
+        const dS = tf.mul(P, tf.sub(dP, tf.sum(tf.mul(dP, P), -1, true))) as tf.Tensor3D;
+        const dQ = tf.mul(rawBmm(dS, tf.transpose(skT, [0, 2, 1]) as tf.Tensor3D), scale);
+        const dKT = rawBmm(tf.transpose(sq, [0, 2, 1]) as tf.Tensor3D, dS);
+        return [dQ, dKT, dV];
+      },
+    };
+  }) as any) as (a: tf.Tensor3D, b: tf.Tensor3D, c: tf.Tensor3D) => tf.Tensor3D;
+  return f(q, kT, v);
+}

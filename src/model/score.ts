@@ -1,0 +1,86 @@
+// Scoring given sequences: per-token log-probs and entropies, differentiable. The primitive that the SFT loss,
+// GRPO and the influence probes share. All outputs are in token coordinates [B, T]: entry t scores token t given
+// tokens < t (so column 0, which has no context, is 0).
+import * as tf from '@tensorflow/tfjs';
+import type { SeqBatch } from './batch.js';
+import { forward, type ForwardOptions, type Transformer } from './transformer.js';
+
+export interface ScoreOptions extends ForwardOptions {
+  /** Softmax temperature for log-probs and entropies (1 = the model's distribution). */
+  temperature?: number;
+  /** Also compute per-token entropies (skipped by default: it costs a [B, T, V] product). */
+  entropy?: boolean;
+}
+
+export interface Scores {
+  /** log p(token t | tokens < t), [B, T]; column 0 is 0. */
+  logp: tf.Tensor2D;
+  /** Entropy of the predictive distribution for token t, [B, T]; column 0 is 0. Present when asked for. */
+  entropy?: tf.Tensor2D;
+}
+
+/** Targets shifted left: target[b, t] = ids[b, t+1]; the last column predicts nothing (its score is dropped). */
+function shiftedTargets(b: SeqBatch): Int32Array {
+  const out = new Int32Array(b.ids.length);
+  for (let r = 0; r < b.batch; r++) {
+    const o = r * b.len;
+    out.set(b.ids.subarray(o + 1, o + b.len), o);
+  }
+  return out;
+}
+
+/** Move prediction coordinates (column t predicts t+1) to token coordinates (column t scores token t). */
+function toTokenCoords(x: tf.Tensor2D): tf.Tensor2D {
+  const [B, T] = x.shape;
+  if (T === 1) return tf.zerosLike(x);
+  return tf.concat([tf.zeros([B, 1]), tf.slice(x, [0, 0], [B, T - 1])], 1) as tf.Tensor2D;
+}
+
+/**
+ * Per-token log-probs (and optionally entropies) of the given sequences, batched, left padding honoured through
+ * `b.attn`. Differentiable: use it inside tf.variableGrads / optimizer.minimize. Pad positions get finite but
+ * meaningless values; mask them.
+ */
+export function scoreSequences(model: Transformer, b: SeqBatch, opts: ScoreOptions = {}): Scores {
+  const temp = opts.temperature ?? 1;
+  if (!(temp > 0)) throw new Error(`temperature must be > 0 for scoring (got ${temp})`);
+  const V = model.cfg.vocab;
+  let logits = tf.reshape(forward(model, b, opts), [b.batch * b.len, V]) as tf.Tensor2D;
+  if (temp !== 1) logits = tf.div(logits, temp);
+  const lsm = tf.logSoftmax(logits);
+  // (wasm's OneHot ignores the dtype argument and writes int32: cast explicitly)
+  const onehot = tf.cast(tf.oneHot(tf.tensor1d(shiftedTargets(b), 'int32'), V), 'float32');
+  const lp = tf.reshape(tf.sum(tf.mul(lsm, onehot), -1), [b.batch, b.len]) as tf.Tensor2D;
+  const out: Scores = { logp: toTokenCoords(lp) };
+  if (opts.entropy) {
+    const ent = tf.neg(tf.sum(tf.mul(tf.exp(lsm), lsm), -1));
+    out.entropy = toTokenCoords(tf.reshape(ent, [b.batch, b.len]) as tf.Tensor2D);
+  }
+  return out;
+}
+
+/** A batch with a loss mask in token coordinates (1 = predict this token; column 0 is ignored). */
+export interface LossBatch extends SeqBatch {
+  lossMask: Float32Array;
+}
+
+/** Mean token negative log-likelihood over the loss mask: the plain SFT / language-model loss. */
+export function lossOnBatch(model: Transformer, b: LossBatch, opts: ForwardOptions = {}): tf.Scalar {
+  if (b.lossMask.length !== b.batch * b.len) {
+    throw new Error(`lossMask has ${b.lossMask.length} entries, expected batch*len = ${b.batch * b.len}`);
+  }
+  const mask = b.lossMask.slice();
+  for (let r = 0; r < b.batch; r++) mask[r * b.len] = 0; // the first token has no context
+  let n = 0;
+  for (const m of mask) n += m;
+  if (!(n > 0)) throw new Error('lossMask selects no token (after dropping column 0)');
+  const { logp } = scoreSequences(model, b, opts);
+  return tf.div(tf.neg(tf.sum(tf.mul(logp, tf.tensor2d(mask, [b.batch, b.len])))), n) as tf.Scalar;
+}
+
+/** Number of tokens a LossBatch's loss averages over (the weight of its gradient in data-parallel averaging). */
+export function lossTokens(b: LossBatch): number {
+  let n = 0;
+  for (let i = 0; i < b.lossMask.length; i++) if (i % b.len !== 0) n += b.lossMask[i];
+  return n;
+}

@@ -1,0 +1,141 @@
+// Kernels that make tfjs-wasm fast for a small transformer (toolchain.md §3–§4): a Slice that reads heap views
+// instead of copying the whole input, a batched matmul that runs every (batch) slice on the XNNPACK path, and a
+// row scatter-add that replaces the unregistered UnsortedSegmentSum (the gradient of gather).
+import * as tf from '@tensorflow/tfjs';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the wasm backend's internals are untyped */
+
+export const BMM_KERNEL = 'BridgeBmm';
+export const SCATTER_ROWS_KERNEL = 'BridgeScatterRows';
+
+let installed = false;
+/** Tensor ids for temporary heap views; far above the backend's own counter so the two never meet. */
+let nextViewId = 0x40000000;
+let shapeScratch = 0;
+
+/** Register the wasm-only kernels once (called by initBackend after setBackend('wasm')). */
+export function installWasmKernels(): void {
+  if (installed) return;
+  installed = true;
+  patchSlice();
+  tf.registerKernel({ kernelName: BMM_KERNEL, backendName: 'wasm', kernelFunc: bmmKernel as any });
+  tf.registerKernel({ kernelName: SCATTER_ROWS_KERNEL, backendName: 'wasm', kernelFunc: scatterRowsKernel as any });
+}
+
+function offsetOf(backend: any, t: tf.TensorInfo): number {
+  return backend.dataIdMap.get(t.dataId).memoryOffset as number;
+}
+
+function patchSlice(): void {
+  tf.unregisterKernel('Slice', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Slice',
+    backendName: 'wasm',
+    kernelFunc: (({ inputs, attrs, backend }: any) => {
+      const x = inputs.x;
+      const [begin, size] = tf.slice_util.parseSliceParams(x, attrs.begin, attrs.size);
+      const out = backend.makeOutput(size, x.dtype);
+      const n = tf.util.sizeFromShape(size);
+      if (n === 0) return out;
+      if (x.dtype === 'string') throw new Error('Slice: string tensors are not supported on wasm');
+      // views are taken after makeOutput: an allocation may grow (and so detach) the heap
+      const xVals = backend.typedArrayFromHeap(x);
+      const outVals = backend.typedArrayFromHeap(out);
+      const xStrides = tf.util.computeStrides(x.shape);
+      if (tf.slice_util.isSliceContinous(x.shape, begin, size)) {
+        const off = tf.slice_util.computeFlatOffset(begin, xStrides);
+        outVals.set(xVals.subarray(off, off + n));
+        return out;
+      }
+      const rank = x.shape.length;
+      const inner = size[rank - 1];
+      const outer = size.slice(0, rank - 1);
+      const idx = new Array<number>(rank - 1).fill(0);
+      for (let o = 0; o < n / inner; o++) {
+        let off = begin[rank - 1];
+        for (let d = 0; d < rank - 1; d++) off += (begin[d] + idx[d]) * xStrides[d];
+        outVals.set(xVals.subarray(off, off + inner), o * inner);
+        for (let d = rank - 2; d >= 0; d--) {
+          if (++idx[d] < outer[d]) break;
+          idx[d] = 0;
+        }
+      }
+      return out;
+    }) as any,
+  });
+}
+
+/**
+ * a [N|1, M, K] × b [N|1, K, P] → [N, M, P], untransposed. Each slice is a rank-2 product that the wasm
+ * BatchMatMul sends to XNNPACK (its batched path is a scalar loop): the slices are registered as heap views
+ * under fresh ids, so nothing is copied and the tfjs engine sees one op.
+ */
+function bmmKernel({ inputs, backend }: any): tf.TensorInfo {
+  const { a, b } = inputs as { a: tf.TensorInfo; b: tf.TensorInfo };
+  const [na, M, K] = a.shape;
+  const [nb, K2, P] = b.shape;
+  if (K !== K2) throw new Error(`${BMM_KERNEL}: inner dimensions differ (${a.shape} × ${b.shape})`);
+  const n = Math.max(na, nb);
+  if ((na !== n && na !== 1) || (nb !== n && nb !== 1)) {
+    throw new Error(`${BMM_KERNEL}: batch dimensions ${na} and ${nb} do not broadcast`);
+  }
+  const out = backend.makeOutput([n, M, P], 'float32');
+  const w = backend.wasm;
+  if (shapeScratch === 0) shapeScratch = w._malloc(32) >>> 0;
+  const ao = offsetOf(backend, a);
+  const bo = offsetOf(backend, b);
+  const oo = offsetOf(backend, out);
+  const shapes = new Int32Array(w.HEAPU8.buffer, shapeScratch, 6);
+  shapes.set([1, M, K, 1, K, P]);
+  for (let i = 0; i < n; i++) {
+    const ia = nextViewId++;
+    const ib = nextViewId++;
+    const io = nextViewId++;
+    w.tfjs.registerTensor(ia, M * K, ao + 4 * (na === 1 ? 0 : i) * M * K);
+    w.tfjs.registerTensor(ib, K * P, bo + 4 * (nb === 1 ? 0 : i) * K * P);
+    w.tfjs.registerTensor(io, M * P, oo + 4 * i * M * P);
+    w._BatchMatMul(ia, shapeScratch, 3, ib, shapeScratch + 12, 3, 0, 0, io);
+    // disposing the b view also drops the XNNPACK operator cached on its id
+    w.tfjs.disposeData(ia);
+    w.tfjs.disposeData(ib);
+    w.tfjs.disposeData(io);
+  }
+  if (nextViewId > 0x7ff00000) nextViewId = 0x40000000;
+  return out;
+}
+
+/** out[rows, D] = Σ_i onehot(ids[i]) ⊗ x[i]: the gather gradient without UnsortedSegmentSum. */
+function scatterRowsKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
+  const { ids, x } = inputs as { ids: tf.TensorInfo; x: tf.TensorInfo };
+  const rows = attrs.rows as number;
+  const [n, d] = x.shape;
+  const out = backend.makeOutput([rows, d], 'float32');
+  const idv = backend.typedArrayFromHeap(ids) as Int32Array;
+  const xv = backend.typedArrayFromHeap(x) as Float32Array;
+  const ov = backend.typedArrayFromHeap(out) as Float32Array;
+  ov.fill(0);
+  for (let i = 0; i < n; i++) {
+    const r = idv[i];
+    if (r < 0 || r >= rows) throw new Error(`${SCATTER_ROWS_KERNEL}: index ${r} outside [0, ${rows})`);
+    const o = r * d;
+    const s = i * d;
+    for (let j = 0; j < d; j++) ov[o + j] += xv[s + j];
+  }
+  return out;
+}
+
+/** Batched untransposed matmul through the XNNPACK kernel (wasm only). */
+export function rawBmm(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  return tf.engine().runKernel(BMM_KERNEL, { a, b }, {}) as tf.Tensor3D;
+}
+
+/** Row scatter-add (wasm only): ids int32 [N], x [N, D] → [rows, D]. */
+export function scatterRows(ids: tf.Tensor1D, x: tf.Tensor2D, rows: number): tf.Tensor2D {
+  return tf.engine().runKernel(SCATTER_ROWS_KERNEL, { ids, x }, { rows }) as tf.Tensor2D;
+}
+
+/** Bytes the wasm heap has grown to (it never shrinks, so this is the peak); 0 off wasm. */
+export function wasmHeapBytes(): number {
+  const be = tf.backend() as any;
+  return be?.wasm?.HEAPU8?.buffer?.byteLength ?? 0;
+}
