@@ -2,8 +2,8 @@
 // Vanilla answers are one compute step per topo node; issue 3's behaviours build other step lists on the same writer.
 import type { GraphNode, ProblemGraph, Surface } from './types.js';
 import type { Rng } from '../rng.js';
-import { formatEquation } from './expr.js';
-import { queryRhs, surfaceName } from './render.js';
+import { formatTerms } from './expr.js';
+import { compactName, queryRhs } from './render.js';
 
 /** One step line of the answer ("- …"). */
 export interface CotStep {
@@ -179,14 +179,53 @@ export function isLeaf(node: GraphNode): boolean {
 }
 
 /**
- * Index of a graph by node name plus per-answer letter assignment. Exposed so behaviours and the verifier can share
- * the exact letter mapping of an answer: `assignLetters` consumes the same randomness writeAnswer does first.
+ * The letter of every node for one answer: one shuffle of a–z A–Z, assigned in graph.nodes order (topo, then
+ * redundant). writeAnswer draws exactly this first, so `assignLetters(graph, rng)` on a copy of writeAnswer's rng
+ * reproduces its letters.
  */
 export function assignLetters(graph: ProblemGraph, rng: Rng): Map<string, string> {
   if (graph.nodes.length > LETTERS.length) throw new Error(`graph has ${graph.nodes.length} nodes; at most ${LETTERS.length} letters`);
   const letters = rng.shuffle(LETTERS.slice());
   const out = new Map<string, string>();
   for (let i = 0; i < graph.nodes.length; i++) out.set(graph.nodes[i].name, letters[i]);
+  return out;
+}
+
+/** A phrase split at its placeholders: text = parts[0] + vars[keys[0]] + parts[1] + …; precompiled for speed. */
+interface Compiled {
+  parts: string[];
+  keys: Placeholder[];
+}
+
+function compile(template: string): Compiled {
+  const parts: string[] = [];
+  const keys: Placeholder[] = [];
+  let last = 0;
+  for (const m of template.matchAll(PLACEHOLDER_RE)) {
+    const at = m.index ?? 0;
+    parts.push(template.slice(last, at));
+    keys.push(m[1] as Placeholder);
+    last = at + m[0].length;
+  }
+  parts.push(template.slice(last));
+  return { parts, keys };
+}
+
+type CompiledSet = Record<keyof PhraseSet, Compiled[]>;
+const COMPILED = {} as Record<Surface, CompiledSet>;
+for (const surface of Object.keys(PHRASES) as Surface[]) {
+  const set = {} as CompiledSet;
+  for (const slot of Object.keys(PHRASES[surface]) as (keyof PhraseSet)[]) set[slot] = PHRASES[surface][slot].map(compile);
+  COMPILED[surface] = set;
+}
+
+type Vars = Record<Placeholder, string>;
+
+/** One uniformly chosen phrasing of a slot, filled from `vars`. */
+function say(slot: readonly Compiled[], vars: Vars, rng: Rng): string {
+  const c = slot[rng.int(0, slot.length - 1)];
+  let out = c.parts[0];
+  for (let i = 0; i < c.keys.length; i++) out += vars[c.keys[i]] + c.parts[i + 1];
   return out;
 }
 
@@ -198,63 +237,90 @@ export function assignLetters(graph: ProblemGraph, rng: Rng): Map<string, string
  * that never solves the question.
  */
 export function writeAnswer(graph: ProblemGraph, steps: readonly CotStep[], rng: Rng, surface: Surface): string {
-  const P = PHRASES[surface];
-  const byName = new Map<string, GraphNode>();
-  for (const n of graph.nodes) byName.set(n.name, n);
-  const letter = assignLetters(graph, rng);
-  const solved = new Set<string>();
-  const introduced = new Set<string>();
-  const letterOf = (name: string): string => letter.get(name)!;
-  const valueOf = (name: string): string => String(byName.get(name)!.value);
-  const say = (slot: readonly string[], vars: Partial<Record<Placeholder, string>>): string => fillPhrase(rng.pick(slot), vars);
+  const P = COMPILED[surface];
+  const nodes = graph.nodes;
+  const N = nodes.length;
+  if (N > LETTERS.length) throw new Error(`graph has ${N} nodes; at most ${LETTERS.length} letters`);
+  const index = new Map<string, number>();
+  for (let i = 0; i < N; i++) index.set(nodes[i].name, i);
+  const letters = rng.shuffle(LETTERS.slice()); // letters[i] names nodes[i]
+  const values: string[] = new Array(N);
+  for (let i = 0; i < N; i++) values[i] = String(nodes[i].value);
+  // 0 = untouched, 1 = introduced by a failed attempt, 2 = solved
+  const state = new Uint8Array(N);
+  const vars: Vars = { name: '', value: '', v: '', rhs: '', eq: '', names: '', answer: '' };
+  const english = surface === 'english';
 
-  const lines: string[] = ['<think>', say(P.open, {})];
+  let text = '<think>\n' + say(P.open, vars, rng);
   for (let si = 0; si < steps.length; si++) {
     const step = steps[si];
-    const node = byName.get(step.node);
-    if (!node) throw new Error(`step ${si}: unknown node "${step.node}"`);
-    const v = letterOf(node.name);
-    const name = surfaceName(node.name, surface);
-    if (solved.has(node.name)) throw new Error(`step ${si}: node "${node.name}" is already solved`);
-    if (step.revisit && !introduced.has(node.name)) throw new Error(`step ${si}: revisit of "${node.name}", which no failed attempt introduced`);
-    if (!step.revisit && introduced.has(node.name)) throw new Error(`step ${si}: "${node.name}" was introduced before; the step must be a revisit`);
-    const leaf = isLeaf(node);
+    const ni = index.get(step.node);
+    if (ni === undefined) throw new Error(`step ${si}: unknown node "${step.node}"`);
+    const node = nodes[ni];
+    if (state[ni] === 2) throw new Error(`step ${si}: node "${node.name}" is already solved`);
+    if (step.revisit && state[ni] !== 1) throw new Error(`step ${si}: revisit of "${node.name}", which no failed attempt introduced`);
+    if (!step.revisit && state[ni] === 1) throw new Error(`step ${si}: "${node.name}" was introduced before; the step must be a revisit`);
+    const ps = node.parents;
+    const leaf = ps.length === 0;
     if (step.analysis && (leaf || node.kind !== 'instance')) throw new Error(`step ${si}: analysis is only for instance non-leaf nodes ("${node.name}")`);
-    const parts: string[] = [];
-
+    vars.v = letters[ni];
+    vars.name = english ? node.name : compactName(node.name);
+    let line: string;
     if (leaf) {
       if (step.mode !== 'compute') throw new Error(`step ${si}: leaf "${node.name}" can never be locked`);
-      parts.push(say(P.leafState, { name, value: valueOf(node.name) }), say(P.name, { v }), say(P.leafEq, { v, value: valueOf(node.name) }));
+      vars.value = values[ni];
+      line = say(P.leafState, vars, rng) + ' ' + say(P.name, vars, rng) + ' ' + say(P.leafEq, vars, rng);
     } else {
-      if (step.revisit) parts.push(say(P.select, { name }), say(P.recall, { v }));
-      else if (rng.bernoulli(0.5)) parts.push(say(P.select, { name }), say(P.name, { v }));
-      else parts.push(say(P.selectName, { v, name }));
-      if (step.analysis) parts.push(say(P.analysis, { rhs: queryRhs(node, surface) }));
-      const unsolved = node.parents.filter((p) => !solved.has(p));
+      if (step.revisit) line = say(P.select, vars, rng) + ' ' + say(P.recall, vars, rng);
+      else if (rng.bernoulli(0.5)) line = say(P.select, vars, rng) + ' ' + say(P.name, vars, rng);
+      else line = say(P.selectName, vars, rng);
+      if (step.analysis) {
+        vars.rhs = queryRhs(node, surface);
+        line += ' ' + say(P.analysis, vars, rng);
+      }
+      const pis: number[] = new Array(ps.length);
+      let unsolvedCount = 0;
+      for (let j = 0; j < ps.length; j++) {
+        const pi = index.get(ps[j]);
+        if (pi === undefined) throw new Error(`step ${si}: "${node.name}" has unknown parent "${ps[j]}"`);
+        pis[j] = pi;
+        if (state[pi] !== 2) unsolvedCount++;
+      }
       if (step.mode === 'compute') {
-        if (unsolved.length > 0) throw new Error(`step ${si}: "${node.name}" computed before its parent "${unsolved[0]}"`);
-        const subst = formatEquation(node, valueOf);
-        let eq = v + ' = ' + formatEquation(node, letterOf) + ' = ' + subst;
-        const chain = step.chain ?? (INT_RE.test(subst) ? [] : [String(node.value)]);
-        if (chain.length > 0) eq += ' = ' + chain.join(' = ');
-        parts.push(say(P.equation, { eq }));
+        if (unsolvedCount > 0) {
+          const first = pis.find((pi) => state[pi] !== 2)!;
+          throw new Error(`step ${si}: "${node.name}" computed before its parent "${nodes[first].name}"`);
+        }
+        const sym: string[] = new Array(ps.length);
+        const sub: string[] = new Array(ps.length);
+        for (let j = 0; j < ps.length; j++) {
+          sym[j] = letters[pis[j]];
+          sub[j] = values[pis[j]];
+        }
+        const subst = formatTerms(node, sub);
+        let eq = vars.v + ' = ' + formatTerms(node, sym) + ' = ' + subst;
+        if (step.chain) {
+          if (step.chain.length > 0) eq += ' = ' + step.chain.join(' = ');
+        } else if (!INT_RE.test(subst)) eq += ' = ' + values[ni];
+        vars.eq = eq;
+        line += ' ' + say(P.equation, vars, rng);
       } else {
-        if (unsolved.length === 0) throw new Error(`step ${si}: locked claim about "${node.name}", whose parents are all solved`);
-        if (step.unsolved && (step.unsolved.length !== unsolved.length || step.unsolved.some((p, i) => p !== unsolved[i]))) {
+        if (unsolvedCount === 0) throw new Error(`step ${si}: locked claim about "${node.name}", whose parents are all solved`);
+        const unsolved: string[] = [];
+        for (let j = 0; j < ps.length; j++) if (state[pis[j]] !== 2) unsolved.push(ps[j]);
+        const claimed = step.unsolved;
+        if (claimed && (claimed.length !== unsolved.length || claimed.some((p, i) => p !== unsolved[i]))) {
           throw new Error(`step ${si}: unsolved list of "${node.name}" must be exactly [${unsolved.join(', ')}]`);
         }
-        const names = joinNames(unsolved.map((p) => surfaceName(p, surface)), surface);
-        parts.push(say(unsolved.length === 1 ? P.lockedOne : P.lockedMany, { v, names }));
+        vars.names = joinNames(english ? unsolved : unsolved.map(compactName), surface);
+        line += ' ' + say(unsolved.length === 1 ? P.lockedOne : P.lockedMany, vars, rng);
       }
     }
-    if (step.mode === 'compute') {
-      solved.add(node.name);
-      introduced.delete(node.name);
-    } else introduced.add(node.name);
-    lines.push('- ' + parts.join(' '));
+    state[ni] = step.mode === 'compute' ? 2 : 1;
+    text += '\n- ' + line;
   }
-  if (!solved.has(graph.question)) throw new Error(`the steps never solve the question node "${graph.question}"`);
-  const answer = String(byName.get(graph.question)!.value);
-  lines.push(say(P.close, { answer }), '</think>', '<answer>', say(P.boxed, { answer }), '</answer>');
-  return lines.join('\n');
+  const qi = index.get(graph.question);
+  if (qi === undefined || state[qi] !== 2) throw new Error(`the steps never solve the question node "${graph.question}"`);
+  vars.answer = values[qi];
+  return text + '\n' + say(P.close, vars, rng) + '\n</think>\n<answer>\n' + say(P.boxed, vars, rng) + '\n</answer>';
 }

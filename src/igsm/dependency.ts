@@ -1,6 +1,7 @@
 // The dependency graph (spec §8): five stages over parameter ids, with exact op accounting.
 // Returns the necessary order (topo), the redundant order, each node's non-constant parents and whether it has the RNG.
 import type { Rng } from '../rng.js';
+import { coin, randInt, shuffleInPlace } from './random.js';
 import type { Difficulty, Params } from './structure.js';
 
 /** The constant pseudo-parent inside parent pools. */
@@ -22,27 +23,46 @@ export type DependencyFailure = 'stage3' | 'stage4';
 /** Draw k distinct elements of `pool` (in place partial Fisher–Yates over a scratch copy). */
 function sampleInto(pool: number[], k: number, rng: Rng, out: number[]): void {
   for (let i = 0; i < k; i++) {
-    const j = rng.int(i, pool.length - 1);
+    const j = randInt(rng, i, pool.length - 1);
     const t = pool[i];
     pool[i] = pool[j];
     pool[j] = t;
-    out.push(t);
+    out.push(pool[i]);
   }
 }
 
-/** Index drawn with weight exp(g · score) over the candidates (softmax(g · score)), g = |N(0,1)| fresh per call. */
-function softmaxPick(cands: number[], score: (id: number) => number, rng: Rng): number {
+/**
+ * A candidate drawn with weight exp(g · score), i.e. softmax(g · score), where score = [abstract] + [in group1] and
+ * g = |N(0,1)| is fresh per call (§8.3).
+ */
+function softmaxPick(cands: readonly number[], isAbs: Uint8Array, cnt1: Int32Array, rng: Rng): number {
   const g = Math.abs(rng.normal());
-  const e = [1, Math.exp(g), Math.exp(2 * g)];
+  const e1 = Math.exp(g);
+  const e2 = e1 * e1;
   let total = 0;
-  for (const c of cands) total += e[score(c)];
+  for (let i = 0; i < cands.length; i++) {
+    const sc = isAbs[cands[i]] + (cnt1[cands[i]] > 0 ? 1 : 0);
+    total += sc === 0 ? 1 : sc === 1 ? e1 : e2;
+  }
   let u = rng.next() * total;
-  for (const c of cands) {
-    u -= e[score(c)];
-    if (u < 0) return c;
+  for (let i = 0; i < cands.length; i++) {
+    const sc = isAbs[cands[i]] + (cnt1[cands[i]] > 0 ? 1 : 0);
+    u -= sc === 0 ? 1 : sc === 1 ? e1 : e2;
+    if (u < 0) return cands[i];
   }
   return cands[cands.length - 1];
 }
+
+// Scratch buffers reused across calls (a draw is single-threaded and non-reentrant): no per-attempt allocation.
+const MAXP = 64;
+const mark = new Uint8Array(MAXP);
+const outDeg = new Int32Array(MAXP);
+const remaining = new Uint8Array(MAXP);
+const inG2 = new Uint8Array(MAXP);
+const cnt1 = new Int32Array(MAXP);
+const fresh: number[] = [];
+const cands: number[] = [];
+const pool: number[] = [];
 
 /**
  * Stages 1–5 on one structure. 'stage3' means the reverse-topological construction got stuck (the caller rebuilds the
@@ -55,22 +75,22 @@ export function buildDependency(
   redundantQuery: boolean,
 ): Dependency | DependencyFailure {
   const n = p.count;
+  if (n > MAXP) throw new Error(`too many parameters: ${n} > ${MAXP}`);
   const inGraph = new Uint8Array(n);
   const parents: number[][] = [];
   for (let i = 0; i < n; i++) parents.push(p.isAbs[i] ? p.struct[i] : []);
   let num = 0;
 
   // Stage 1: necessary abstract chains, one random candidate per level, top level first, until a pass commits nothing.
-  const maxLevel = p.count > p.numInst ? Math.max(...p.level.slice(p.numInst)) : 0;
-  const fresh: number[] = [];
-  const mark = new Uint8Array(n);
+  let maxLevel = 0;
+  for (let i = p.numInst; i < n; i++) if (p.level[i] > maxLevel) maxLevel = p.level[i];
   for (let committed = true; committed; ) {
     committed = false;
     for (let lvl = maxLevel; lvl >= 1 && !committed; lvl--) {
       let cnt = 0;
       for (let i = p.numInst; i < n; i++) if (p.level[i] === lvl && !inGraph[i]) cnt++;
       if (cnt === 0) continue;
-      let pick = rng.int(0, cnt - 1);
+      let pick = randInt(rng, 0, cnt - 1);
       let cand = -1;
       for (let i = p.numInst; i < n; i++) {
         if (p.level[i] === lvl && !inGraph[i] && pick-- === 0) {
@@ -106,7 +126,7 @@ export function buildDependency(
   const unused: number[] = [];
   for (let i = 0; i < p.numInst; i++) if (!inGraph[i]) unused.push(i);
   while (num < d.maxOpStage2 && unused.length > 0) {
-    const j = rng.int(0, unused.length - 1);
+    const j = randInt(rng, 0, unused.length - 1);
     inGraph[unused[j]] = 1;
     unused[j] = unused[unused.length - 1];
     unused.pop();
@@ -116,29 +136,28 @@ export function buildDependency(
   // Stage 3: reverse-topological placement from one question node, adding edges where the walk would stall.
   const nodes: number[] = [];
   for (let i = 0; i < n; i++) if (inGraph[i]) nodes.push(i);
-  const outDeg = new Int32Array(n);
+  outDeg.fill(0, 0, n);
+  remaining.fill(0, 0, n);
+  inG2.fill(0, 0, n);
+  cnt1.fill(0, 0, n); // multiplicity in the group1 multiset
   for (const x of nodes) for (const q of parents[x]) outDeg[q]++;
-  const remaining = new Uint8Array(n);
-  const inG2 = new Uint8Array(n);
-  const cnt1 = new Int32Array(n); // multiplicity in the group1 multiset
   for (const x of nodes) {
     remaining[x] = 1;
     if (outDeg[x] === 0) inG2[x] = 1;
   }
   let left = nodes.length;
   const placed: number[] = [];
-  const cands: number[] = [];
   while (left > 0) {
     let x: number;
     if (placed.length === 0) {
       cands.length = 0;
       for (const y of nodes) if (inG2[y]) cands.push(y);
-      x = cands[rng.int(0, cands.length - 1)];
+      x = cands[randInt(rng, 0, cands.length - 1)];
     } else {
       // uniform over the multiset entries of group1 that are in group2
       let total = 0;
       for (const y of nodes) if (inG2[y]) total += cnt1[y];
-      let u = rng.int(0, total - 1);
+      let u = randInt(rng, 0, total - 1);
       x = -1;
       for (const y of nodes) {
         if (inG2[y] && cnt1[y] > 0) {
@@ -167,18 +186,17 @@ export function buildDependency(
         break;
       }
     }
-    const score = (y: number): number => p.isAbs[y] + (cnt1[y] > 0 ? 1 : 0);
     if (!inter) {
       if (p.isAbs[x]) return 'stage3';
       cands.length = 0;
       for (const y of nodes) if (inG2[y]) cands.push(y);
-      const q = softmaxPick(cands, score, rng);
+      const q = softmaxPick(cands, p.isAbs, cnt1, rng);
       parents[x] = [q];
       cnt1[q]++;
-    } else if (!p.isAbs[x] && rng.next() < 0.5) {
+    } else if (!p.isAbs[x] && coin(rng)) {
       cands.length = 0;
       for (const y of nodes) if (remaining[y]) cands.push(y);
-      const q = softmaxPick(cands, score, rng);
+      const q = softmaxPick(cands, p.isAbs, cnt1, rng);
       parents[x] = [q];
       cnt1[q]++;
     }
@@ -197,7 +215,7 @@ export function buildDependency(
     let cnt = 0;
     for (let i = 0; i < T; i++) if (!p.isAbs[topo[i]] && cur[i] < Math.min(3, Math.max(1, i))) cnt++;
     if (cnt === 0) return 'stage4';
-    let pick = rng.int(0, cnt - 1);
+    let pick = randInt(rng, 0, cnt - 1);
     for (let i = 0; i < T; i++) {
       if (!p.isAbs[topo[i]] && cur[i] < Math.min(3, Math.max(1, i)) && pick-- === 0) {
         cur[i]++;
@@ -207,14 +225,13 @@ export function buildDependency(
     sum++;
   }
   const hasRng = new Uint8Array(n);
-  const pool: number[] = [];
   for (let i = 0; i < T; i++) {
     const x = topo[i];
     if (p.isAbs[x]) continue;
     pool.length = 0;
     for (let j = 0; j < i; j++) pool.push(topo[j]);
     pool.push(RNG);
-    let k = cur[i] === 1 ? rng.int(1, 2) : cur[i] + 1;
+    let k = cur[i] === 1 ? randInt(rng, 1, 2) : cur[i] + 1;
     k = Math.min(k, pool.length);
     const ps: number[] = [];
     if (parents[x].length > 0) {
@@ -226,7 +243,7 @@ export function buildDependency(
     if (k === pool.length) {
       for (const q of pool) ps.push(q);
     } else {
-      if (rng.next() < 0.5) {
+      if (coin(rng)) {
         pool.pop(); // the RNG is last in the pool
         ps.push(RNG);
         k = Math.max(0, k - 1);
@@ -246,11 +263,11 @@ export function buildDependency(
   if (redundantQuery) {
     const todo: number[] = [];
     for (let i = 0; i < p.numInst; i++) if (!inGraph[i]) todo.push(i);
-    rng.shuffle(todo);
+    shuffleInPlace(rng, todo);
     const branch: number[] = [];
     for (const u of todo) {
       let base: number[];
-      if (rng.next() < 0.5) {
+      if (coin(rng)) {
         base = branch.slice();
         branch.push(u);
       } else {
@@ -269,12 +286,12 @@ export function buildDependency(
       }
       const size = base.length + 1; // + the RNG
       let k = 1;
-      while (k < Math.min(4, size) && rng.next() < 0.5) k++;
+      while (k < Math.min(4, size) && coin(rng)) k++;
       const ps: number[] = [];
       if (k === size) {
         for (const q of base) ps.push(q);
         hasRng[u] = 1;
-      } else if (rng.next() < 0.5) {
+      } else if (coin(rng)) {
         hasRng[u] = 1;
         sampleInto(base, k - 1, rng, ps);
       } else {

@@ -9,13 +9,13 @@ export function mod(x: number, m: number): number {
 }
 
 /**
- * The node's equation with each parent replaced by `term(parentName)`:
+ * The node's equation with its parents written as `terms` (same order as node.parents):
  * `c`, `A`, `c + A`, `c * A`, `A + B`, `A - B`, `c + (A - B)`, `c * (A + B + C)`, `A + B + C + D`, `A * B + C * D`.
  * The constant always comes first; the parent part is parenthesised only when there is a constant and ≥ 2 parents.
  */
-export function formatEquation(node: GraphNode, term: (name: string) => string): string {
-  const ps = node.parents;
-  const n = ps.length;
+export function formatTerms(node: GraphNode, terms: readonly string[]): string {
+  const n = terms.length;
+  if (n !== node.parents.length) throw new Error(`node "${node.name}": ${n} terms for ${node.parents.length} parents`);
   if (n === 0) {
     if (node.constant === null) throw new Error(`node "${node.name}": no parents and no constant`);
     return String(node.constant);
@@ -23,18 +23,23 @@ export function formatEquation(node: GraphNode, term: (name: string) => string):
   let inner: string;
   if (node.combine === 'sumOfProducts') {
     if (n % 2 !== 0) throw new Error(`node "${node.name}": sumOfProducts needs an even number of parents, got ${n}`);
-    inner = term(ps[0]) + ' * ' + term(ps[1]);
-    for (let i = 2; i < n; i += 2) inner += ' + ' + term(ps[i]) + ' * ' + term(ps[i + 1]);
+    inner = terms[0] + ' * ' + terms[1];
+    for (let i = 2; i < n; i += 2) inner += ' + ' + terms[i] + ' * ' + terms[i + 1];
   } else if (node.combine === 'diff') {
     if (n !== 2) throw new Error(`node "${node.name}": diff needs exactly 2 parents, got ${n}`);
-    inner = term(ps[0]) + ' - ' + term(ps[1]);
+    inner = terms[0] + ' - ' + terms[1];
   } else {
-    inner = term(ps[0]);
-    for (let i = 1; i < n; i++) inner += ' + ' + term(ps[i]);
+    inner = terms[0];
+    for (let i = 1; i < n; i++) inner += ' + ' + terms[i];
   }
   if (node.constant === null) return inner;
   if (node.constOp === null) throw new Error(`node "${node.name}": constant with parents needs constOp`);
   return node.constant + ' ' + node.constOp + ' ' + (n >= 2 ? '(' + inner + ')' : inner);
+}
+
+/** formatTerms with each parent name mapped through `term`. */
+export function formatEquation(node: GraphNode, term: (name: string) => string): string {
+  return formatTerms(node, node.parents.map(term));
 }
 
 /** SYM: the equation with the parents' letters, e.g. "2 + (M - K)". */

@@ -1,6 +1,7 @@
 // Difficulty draws (spec §5), the structure graph (§6) and its parameters (§7), all on small integer ids.
 // Names are attached only after a draw succeeds (generate.ts), so failed attempts never build strings.
 import type { Rng } from '../rng.js';
+import { randInt, weightedIndex } from './random.js';
 
 /** Up to 4 layers × 4 items: item ids are `layer * MAX_W + index`. */
 export const MAX_LAYERS = 4;
@@ -23,9 +24,11 @@ const SIZES = [2, 3, 4];
 /** softmax([−(rel − 0.2)², −(rel − 0.5)², −(rel − 0.8)²]) over {2, 3, 4} (§5.3). */
 export function sizeWeights(finalOps: number, maxInstanceParams: number): number[] {
   const rel = (finalOps - 1) / (maxInstanceParams - 1);
-  const s = [0.2, 0.5, 0.8].map((c) => Math.exp(-((rel - c) ** 2)));
-  const z = s[0] + s[1] + s[2];
-  return s.map((x) => x / z);
+  const a = Math.exp(-((rel - 0.2) ** 2));
+  const b = Math.exp(-((rel - 0.5) ** 2));
+  const c = Math.exp(-((rel - 0.8) ** 2));
+  const z = a + b + c;
+  return [a / z, b / z, c / z];
 }
 
 /** The per-draw hyper-parameters of §5; drawn once per draw and kept across the §8.6 retries. */
@@ -33,17 +36,17 @@ export function drawDifficulty(
   cfg: { minOps: number; maxOps: number; force: boolean; maxInstanceParams: number },
   rng: Rng,
 ): Difficulty {
-  const finalOps = cfg.force ? cfg.maxOps : Math.min(rng.int(cfg.minOps, cfg.maxOps), rng.int(cfg.minOps, cfg.maxOps));
-  const maxOpStage1 = Math.max(rng.int(1, finalOps), rng.int(1, finalOps));
-  const maxOpStage2 = rng.int(maxOpStage1, finalOps);
+  const finalOps = cfg.force ? cfg.maxOps : Math.min(randInt(rng, cfg.minOps, cfg.maxOps), randInt(rng, cfg.minOps, cfg.maxOps));
+  const maxOpStage1 = Math.max(randInt(rng, 1, finalOps), randInt(rng, 1, finalOps));
+  const maxOpStage2 = randInt(rng, maxOpStage1, finalOps);
   const w = sizeWeights(finalOps, cfg.maxInstanceParams);
-  const L = SIZES[rng.weighted(w)];
-  const t0 = SIZES[rng.weighted(w)];
-  const t1 = SIZES[rng.weighted(w)];
+  const L = SIZES[weightedIndex(rng, w)];
+  const t0 = SIZES[weightedIndex(rng, w)];
+  const t1 = SIZES[weightedIndex(rng, w)];
   const w0 = Math.min(t0, t1);
   const w1 = Math.max(t0, t1);
   const lo = (L - 1) * w0;
-  const numEdges = Math.min(rng.int(lo, cfg.maxInstanceParams), rng.int(lo, cfg.maxInstanceParams), (L - 1) * w1 * w1);
+  const numEdges = Math.min(randInt(rng, lo, cfg.maxInstanceParams), randInt(rng, lo, cfg.maxInstanceParams), (L - 1) * w1 * w1);
   return { finalOps, maxOpStage1, maxOpStage2, L, w0, w1, numEdges };
 }
 
@@ -57,6 +60,11 @@ export interface Structure {
   /** Per item id: edge indices of the item's children, in edge order. */
   childEdges: number[][];
 }
+
+const NI = MAX_LAYERS * MAX_W;
+/** Scratch adjacency matrix (upper × lower) for duplicate checks; builds are single-threaded. */
+const HAS = new Uint8Array(NI * NI);
+const ABS_ID = new Int16Array(NI * MAX_LAYERS);
 
 /** §6.1–§6.3: layer sizes, one minimum edge per non-bottom item, then uniform extra edges up to numEdges. */
 export function buildStructure(d: Difficulty, rng: Rng): Structure {
@@ -76,7 +84,7 @@ export function buildStructure(d: Difficulty, rng: Rng): Structure {
     if (eMax < numEdges || rng.next() < pStar) {
       let open = 0;
       for (let i = 0; i < L; i++) if (sizes[i] < w1) open++;
-      let pick = rng.int(0, open - 1);
+      let pick = randInt(rng, 0, open - 1);
       for (let i = 0; i < L; i++) {
         if (sizes[i] < w1 && pick-- === 0) {
           sizes[i]++;
@@ -89,21 +97,27 @@ export function buildStructure(d: Difficulty, rng: Rng): Structure {
   const edgeLower: number[] = [];
   const childEdges: number[][] = [];
   for (let i = 0; i < MAX_LAYERS * MAX_W; i++) childEdges.push([]);
-  const has = new Uint8Array(MAX_LAYERS * MAX_W * MAX_LAYERS * MAX_W);
-  const add = (upper: number, lower: number): void => {
-    has[upper * MAX_LAYERS * MAX_W + lower] = 1;
-    childEdges[upper].push(edgeUpper.length);
-    edgeUpper.push(upper);
-    edgeLower.push(lower);
-  };
+  HAS.fill(0);
   for (let i = 1; i < L; i++) {
-    for (let j = 0; j < sizes[i]; j++) add(i * MAX_W + j, (i - 1) * MAX_W + rng.int(0, sizes[i - 1] - 1));
+    for (let j = 0; j < sizes[i]; j++) {
+      const upper = i * MAX_W + j;
+      const lower = (i - 1) * MAX_W + randInt(rng, 0, sizes[i - 1] - 1);
+      HAS[upper * NI + lower] = 1;
+      childEdges[upper].push(edgeUpper.length);
+      edgeUpper.push(upper);
+      edgeLower.push(lower);
+    }
   }
   while (edgeUpper.length < numEdges) {
-    const i = rng.int(1, L - 1);
-    const upper = i * MAX_W + rng.int(0, sizes[i] - 1);
-    const lower = (i - 1) * MAX_W + rng.int(0, sizes[i - 1] - 1);
-    if (!has[upper * MAX_LAYERS * MAX_W + lower]) add(upper, lower);
+    const i = randInt(rng, 1, L - 1);
+    const upper = i * MAX_W + randInt(rng, 0, sizes[i] - 1);
+    const lower = (i - 1) * MAX_W + randInt(rng, 0, sizes[i - 1] - 1);
+    if (!HAS[upper * NI + lower]) {
+      HAS[upper * NI + lower] = 1;
+      childEdges[upper].push(edgeUpper.length);
+      edgeUpper.push(upper);
+      edgeLower.push(lower);
+    }
   }
   return { L, sizes, edgeUpper, edgeLower, childEdges };
 }
@@ -136,7 +150,7 @@ export function buildParams(s: Structure): Params {
   const op: number[] = new Array<number>(numInst).fill(1);
   for (let e = 0; e < numInst; e++) struct.push([]);
   // absId[item * MAX_LAYERS + li]: the abstract parameter "each item's Category(li)"
-  const absId = new Int16Array(MAX_LAYERS * MAX_W * MAX_LAYERS).fill(-1);
+  const absId = ABS_ID; // every entry read below was written earlier in this call
   let id = numInst;
   for (let lj = 1; lj < s.L; lj++) {
     for (let j = 0; j < s.sizes[lj]; j++) {
