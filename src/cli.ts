@@ -1,0 +1,234 @@
+// The `bridge` command. Every bad flag stops with one line naming the flag and its allowed range.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Command, CommanderError } from 'commander';
+import cliProgress from 'cli-progress';
+import { prepareOutDir, readJsonl, writeFileAtomic, writeJsonAtomic } from './fsutil.js';
+import { MAX_OPS, validateGenConfig } from './igsm/generate.js';
+import {
+  PAPER_SPLITS,
+  generateSplit,
+  paperSplitSpecs,
+  splitManifest,
+  toJsonl,
+  vanillaVariant,
+  type RowVariant,
+  type SplitManifest,
+  type SplitSpec,
+} from './igsm/dataset.js';
+import { splitStats, type SplitStats } from './igsm/stats.js';
+import type { Arith, ProblemRow, Surface } from './igsm/types.js';
+
+/** A one-line user error: printed without a stack trace. */
+class UsageError extends Error {}
+
+/** Variants by name: a function applied to each vanilla row. Issue 3 registers bridge, pp-aug, rc-aug, … here. */
+const VARIANTS: Record<string, RowVariant> = {
+  vanilla: vanillaVariant,
+};
+
+const SPLIT_NAMES = PAPER_SPLITS.map((s) => s.name);
+
+function parseIntFlag(flag: string, raw: string, lo: number, hi: number): number {
+  if (!/^-?\d+$/.test(raw.trim())) throw new UsageError(`${flag} must be an integer in [${lo}, ${hi}], got "${raw}"`);
+  const v = Number(raw);
+  if (!Number.isSafeInteger(v) || v < lo || v > hi) throw new UsageError(`${flag} must be an integer in [${lo}, ${hi}], got ${raw}`);
+  return v;
+}
+
+/** "--ops A-B" (or a single "A"): 1 ≤ A ≤ B ≤ MAX_OPS. */
+function parseOps(raw: string): [number, number] {
+  const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(raw);
+  const range = `A-B with integers 1 ≤ A ≤ B ≤ ${MAX_OPS}`;
+  if (!m) throw new UsageError(`--ops must look like ${range}, got "${raw}"`);
+  const a = Number(m[1]);
+  const b = m[2] === undefined ? a : Number(m[2]);
+  if (a < 1 || b > MAX_OPS) throw new UsageError(`--ops must be ${range} (at most ${MAX_OPS} ops fit in ≤ 20 edges), got "${raw}"`);
+  if (a > b) throw new UsageError(`--ops: min ${a} > max ${b}; must be ${range}`);
+  return [a, b];
+}
+
+function parseChoice<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(raw)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, got "${raw}"`);
+  return raw as T;
+}
+
+interface DataFlags {
+  split?: string;
+  n?: string;
+  ops?: string;
+  forceOps?: string;
+  seed?: string;
+  arith: string;
+  surface: string;
+  out?: string;
+  force?: boolean;
+  preset?: string;
+  variant: string;
+}
+
+function progressBar(name: string, total: number): { update: (n: number) => void; stop: () => void } {
+  if (total < 1000 || !process.stderr.isTTY) return { update: () => {}, stop: () => {} };
+  const bar = new cliProgress.SingleBar(
+    { format: `${name.padEnd(10)} [{bar}] {value}/{total} problems, {eta}s left`, stream: process.stderr, hideCursor: true },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total, 0);
+  return { update: (n) => bar.update(n), stop: () => bar.stop() };
+}
+
+function writeSplit(dir: string, spec: SplitSpec, variantName: string, seen: Set<string>): SplitManifest {
+  const fn = VARIANTS[variantName];
+  const bar = progressBar(spec.name, spec.n);
+  let last = 0;
+  const { rows, counts } = generateSplit(spec, {
+    seen,
+    variant: variantName === 'vanilla' ? undefined : { name: variantName, fn },
+    onProgress: (k) => {
+      if (k - last >= 100 || k === spec.n) {
+        last = k;
+        bar.update(k);
+      }
+    },
+  });
+  bar.stop();
+  const manifest = splitManifest(spec, variantName, counts);
+  writeFileAtomic(path.join(dir, 'problems.jsonl'), toJsonl(rows));
+  writeJsonAtomic(path.join(dir, 'manifest.json'), manifest);
+  return manifest;
+}
+
+function runData(f: DataFlags): void {
+  const arith = parseChoice<Arith>('--arith', f.arith, ['exact', 'mod23']);
+  const surface = parseChoice<Surface>('--surface', f.surface, ['english', 'compact']);
+  const variant = parseChoice('--variant', f.variant, Object.keys(VARIANTS));
+  if (!f.out) throw new UsageError('--out DIR is required');
+  const seed = f.seed === undefined ? undefined : parseIntFlag('--seed', f.seed, -(2 ** 31), 2 ** 31 - 1);
+  if (f.ops !== undefined && f.forceOps !== undefined) throw new UsageError('--ops and --force-ops exclude each other: give one');
+
+  if (f.preset !== undefined) {
+    parseChoice('--preset', f.preset, ['paper']);
+    for (const [flag, v] of [['--split', f.split], ['--n', f.n], ['--ops', f.ops], ['--force-ops', f.forceOps]] as const) {
+      if (v !== undefined) throw new UsageError(`${flag} cannot be combined with --preset (the preset fixes every split)`);
+    }
+    prepareOutDir(f.out, !!f.force);
+    const seen = new Set<string>();
+    for (const spec of paperSplitSpecs({ seed, arith, surface })) {
+      const dir = path.join(f.out, spec.name);
+      fs.mkdirSync(dir, { recursive: true });
+      const m = writeSplit(dir, spec, variant, seen);
+      process.stderr.write(`${spec.name}: ${m.counts.accepted} problems, ${m.counts.rows} rows, ${m.counts.draws} draws → ${dir}\n`);
+    }
+    return;
+  }
+
+  if (f.split === undefined) throw new UsageError(`--split NAME is required (one of ${SPLIT_NAMES.join(', ')}) unless --preset paper is given`);
+  const base = PAPER_SPLITS.find((s) => s.name === f.split);
+  if (!base) throw new UsageError(`--split must be one of ${SPLIT_NAMES.join(', ')}, got "${f.split}"`);
+  const n = f.n === undefined ? base.n : parseIntFlag('--n', f.n, 1, 10_000_000);
+  let minOps = base.minOps;
+  let maxOps = base.maxOps;
+  let force = base.force;
+  if (f.ops !== undefined) {
+    [minOps, maxOps] = parseOps(f.ops);
+    force = false;
+  }
+  if (f.forceOps !== undefined) {
+    minOps = maxOps = parseIntFlag('--force-ops', f.forceOps, 1, MAX_OPS);
+    force = true;
+  }
+  const spec: SplitSpec = {
+    name: base.name,
+    n,
+    gen: validateGenConfig({ minOps, maxOps, force, arith }),
+    seed: seed ?? base.seedOffset,
+    surface,
+  };
+  prepareOutDir(f.out, !!f.force);
+  const m = writeSplit(f.out, spec, variant, new Set());
+  process.stderr.write(`${spec.name}: ${m.counts.accepted} problems, ${m.counts.rows} rows, ${m.counts.draws} draws → ${f.out}\n`);
+}
+
+function statsOf(dir: string): SplitStats & { split: string } {
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as SplitManifest;
+  const rows = readJsonl<ProblemRow>(path.join(dir, 'problems.jsonl'));
+  return { split: manifest.split, ...splitStats(rows, manifest.counts) };
+}
+
+/** Stats of one split directory, or of every split directory below DIR (a preset run). */
+function collectStats(dir: string): Record<string, SplitStats> | SplitStats {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`stats: ${dir} is not a directory`);
+  if (fs.existsSync(path.join(dir, 'manifest.json'))) return statsOf(dir);
+  const out: Record<string, SplitStats> = {};
+  for (const e of fs.readdirSync(dir).sort()) {
+    const sub = path.join(dir, e);
+    if (fs.existsSync(path.join(sub, 'manifest.json'))) out[e] = statsOf(sub);
+  }
+  if (Object.keys(out).length === 0) throw new UsageError(`stats: no manifest.json in ${dir} or its subdirectories`);
+  return out;
+}
+
+function formatStats(name: string, s: SplitStats): string {
+  const pct = (x: number | null): string => (x === null ? 'n/a' : (100 * x).toFixed(1) + ' %');
+  const f1 = (x: number): string => x.toFixed(2);
+  return [
+    `${name}: ${s.problems} problems, ${s.rows} rows`,
+    `  failed draws ${pct(s.failedDrawShare)}, filter rejections ${pct(s.filterRejectionShare)}, unsafe ${pct(s.unsafeShare)}, zero-rule rejections ${pct(s.zeroRejectedShare)}`,
+    `  necessary ${f1(s.meanNecessary)} (abstract ${f1(s.meanAbstractNecessary)}), redundant ${f1(s.meanRedundant)}, numOps ${f1(s.meanNumOps)}`,
+    `  L=2/3/4 ${pct(s.layerShares['2'])} / ${pct(s.layerShares['3'])} / ${pct(s.layerShares['4'])}, conditions ${s.conditions.min}–${s.conditions.max} (median ${s.conditions.median})`,
+    `  zero answers ${pct(s.zeroAnswerShare)}, negative ${pct(s.negativeAnswerShare)}, answer chars ${f1(s.meanAnswerChars)} (max ${s.maxAnswerChars}), steps ${f1(s.meanSteps)}`,
+  ].join('\n');
+}
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program.name('bridge').description('BRIDGE workbench: iGSM-reasoning data, behaviour injection, training and probes').exitOverride();
+  program
+    .command('data')
+    .description('generate iGSM-reasoning problems into DIR/problems.jsonl + DIR/manifest.json')
+    .option('--split <name>', `split: ${SPLIT_NAMES.join(', ')} (sets default n, ops and seed)`)
+    .option('--n <N>', 'number of problems')
+    .option('--ops <A-B>', `op-count range, min of two uniform draws (1 ≤ A ≤ B ≤ ${MAX_OPS})`)
+    .option('--force-ops <K>', 'exactly K ops')
+    .option('--seed <S>', 'seed (default: the split\'s paper seed; with --preset: added to each split\'s seed offset)')
+    .option('--arith <mode>', 'exact | mod23', 'exact')
+    .option('--surface <form>', 'english | compact', 'english')
+    .option('--variant <name>', `answer variant: ${Object.keys(VARIANTS).join(', ')}`, 'vanilla')
+    .option('--preset <name>', 'paper: the five paper splits into DIR/<split>/, de-duplicated across splits')
+    .option('--out <DIR>', 'output directory')
+    .option('--force', 'overwrite a non-empty output directory')
+    .action((opts: DataFlags) => runData(opts));
+  program
+    .command('stats')
+    .description('calibration statistics of a generated split (or of every split below DIR)')
+    .argument('<DIR>', 'a split directory or a preset directory')
+    .option('--json', 'print JSON')
+    .action((dir: string, opts: { json?: boolean }) => {
+      const s = collectStats(dir);
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(s, null, 2) + '\n');
+        return;
+      }
+      if ('rows' in s && typeof s.rows === 'number') process.stdout.write(formatStats(dir, s as SplitStats) + '\n');
+      else for (const [k, v] of Object.entries(s as Record<string, SplitStats>)) process.stdout.write(formatStats(k, v) + '\n');
+    });
+  return program;
+}
+
+export function main(argv: string[]): number {
+  const program = buildProgram();
+  try {
+    program.parse(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode; // commander already printed its one line (or the help)
+    const msg = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`error: ${msg.split('\n')[0]}\n`);
+    return 1;
+  }
+}
+
+const invoked = process.argv[1] ? path.resolve(process.argv[1]) : '';
+if (invoked.endsWith(path.join('src', 'cli.ts')) || invoked.endsWith(path.join('src', 'cli.js'))) {
+  process.exitCode = main(process.argv.slice(2));
+}
