@@ -90,7 +90,7 @@ export function estimateTrainHeapBytes(c: ModelConfig, batch: number, len: numbe
   const m = c.mlpRatio * c.d;
   const perLayer = 14 * n * c.d + 5 * n * m + 3 * batch * c.heads * len * len;
   const head = 6 * n * c.vocab + 4 * n * c.d;
-  const floats = c.layers * perLayer + head + 8 * paramCount(c);
+  const floats = c.layers * perLayer + head + 4 * paramCount(c);
   return 64 * 1024 ** 2 + 4 * floats * 1.5;
 }
 

@@ -249,7 +249,7 @@ function sampleChunk(model: Transformer, prompts: readonly (readonly number[])[]
         logprobs[i].push(lp);
         next[r] = tok;
         if (stop.has(tok)) finish[i] = 'stop';
-        else if (tokens[i].length >= opts.maxNew || state.nextPos[r] >= model.cfg.ctx) finish[i] = 'length';
+        else if (tokens[i].length >= opts.maxNew || state.nextPos[r] + 1 >= model.cfg.ctx) finish[i] = 'length'; // prompt + new ≤ ctx
         else keep.push(r);
         if (finish[i]) live[r] = false;
       });

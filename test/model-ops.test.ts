@@ -1,0 +1,184 @@
+// The wasm fast ops (hand-written gradients, XNNPACK-only matmuls, patched Slice) must equal stock tfjs ops.
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/model/backend';
+import { leftPad } from '../src/model/batch';
+import { modelConfig } from '../src/model/config';
+import { activation, attention, dense, embedRows, layerNorm, setFastOps } from '../src/model/ops';
+import { lossOnBatch } from '../src/model/score';
+import { computeGrads } from '../src/model/step';
+import { createTransformer, disposeTransformer } from '../src/model/transformer';
+import { rawBmm, scatterRows } from '../src/model/wasm-kernels';
+import { Rng } from '../src/rng';
+
+let wasm = false;
+beforeAll(async () => {
+  wasm = (await initBackend()).name === 'wasm';
+});
+afterEach(() => setFastOps(null));
+
+function randn(rng: Rng, shape: number[], scale = 1): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return tf.tensor(Float32Array.from({ length: n }, () => scale * rng.normal()), shape);
+}
+
+function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
+}
+
+/** Value and gradients (w.r.t. all inputs) of sum(f(xs) * probe) in fast and in plain mode. */
+function compareGrads(f: (...xs: tf.Tensor[]) => tf.Tensor, xs: tf.Tensor[], seed: number): { value: number; grads: number[]; scale: number } {
+  const run = (fast: boolean) => {
+    setFastOps(fast);
+    const out = tf.tidy(() => f(...xs));
+    const probe = randn(new Rng(seed), out.shape);
+    out.dispose();
+    const g = tf.grads((...ys: tf.Tensor[]) => tf.sum(tf.mul(f(...ys), probe)));
+    const value = tf.tidy(() => f(...xs));
+    const grads = g(xs);
+    probe.dispose();
+    return { value, grads };
+  };
+  const a = run(true);
+  const b = run(false);
+  const res = {
+    value: maxAbsDiff(a.value, b.value),
+    grads: a.grads.map((g, i) => maxAbsDiff(g, b.grads[i])),
+    scale: Math.max(...b.grads.map((g) => tf.tidy(() => tf.max(tf.abs(g)).dataSync()[0]))),
+  };
+  tf.dispose([a.value, b.value, ...a.grads, ...b.grads]);
+  return res;
+}
+
+describe('wasm kernels', () => {
+  it('patched Slice equals a JS reference on contiguous and strided slices', () => {
+    const rng = new Rng(3);
+    const x = randn(rng, [4, 5, 6, 3]);
+    const xv = x.dataSync();
+    const cases: [number[], number[]][] = [
+      [[1, 0, 0, 0], [2, 5, 6, 3]],
+      [[0, 1, 2, 0], [4, 3, 2, 3]],
+      [[3, 4, 5, 2], [1, 1, 1, 1]],
+      [[0, 0, 1, 1], [4, 5, 4, 2]],
+      [[2, 2, 0, 0], [0, 3, 6, 3]],
+    ];
+    for (const [begin, size] of cases) {
+      const got = tf.slice(x, begin, size).dataSync();
+      const want: number[] = [];
+      for (let a = 0; a < size[0]; a++)
+        for (let b = 0; b < size[1]; b++)
+          for (let c = 0; c < size[2]; c++)
+            for (let d = 0; d < size[3]; d++) want.push(xv[(((begin[0] + a) * 5 + begin[1] + b) * 6 + begin[2] + c) * 3 + begin[3] + d]);
+      expect(Array.from(got)).toEqual(want);
+    }
+    x.dispose();
+  });
+
+  it('per-slice XNNPACK bmm equals tf.matMul, with and without a broadcast operand', () => {
+    if (!wasm) return;
+    const rng = new Rng(4);
+    const a = randn(rng, [6, 7, 5]) as tf.Tensor3D;
+    const b = randn(rng, [6, 5, 9]) as tf.Tensor3D;
+    const b1 = randn(rng, [1, 5, 9]) as tf.Tensor3D;
+    expect(maxAbsDiff(rawBmm(a, b), tf.matMul(a, b))).toBeLessThan(1e-5);
+    expect(maxAbsDiff(rawBmm(a, b1), tf.matMul(a, tf.tile(b1, [6, 1, 1]) as tf.Tensor3D))).toBeLessThan(1e-5);
+    expect(() => rawBmm(a, randn(rng, [6, 4, 9]) as tf.Tensor3D)).toThrow(/inner dimensions differ/);
+  });
+
+  it('row scatter-add equals the one-hot product (the gather gradient)', () => {
+    if (!wasm) return;
+    const rng = new Rng(5);
+    const ids = tf.tensor1d([3, 0, 3, 1, 6, 3], 'int32');
+    const x = randn(rng, [6, 4]) as tf.Tensor2D;
+    const want = tf.matMul(tf.cast(tf.oneHot(ids, 7), 'float32') as tf.Tensor2D, x, true, false);
+    expect(maxAbsDiff(scatterRows(ids, x, 7), want)).toBeLessThan(1e-6);
+    expect(() => scatterRows(tf.tensor1d([9], 'int32'), randn(rng, [1, 4]) as tf.Tensor2D, 7)).toThrow(/index 9 outside \[0, 7\)/);
+  });
+});
+
+describe('custom-gradient ops match autodiff of stock ops', () => {
+  const tol = 2e-5;
+
+  it('dense (fused bias, untransposed backward products)', () => {
+    if (!wasm) return;
+    const rng = new Rng(10);
+    const r = compareGrads((x, w, b) => dense(x as tf.Tensor2D, w as tf.Tensor2D, b as tf.Tensor1D), [randn(rng, [37, 12]), randn(rng, [12, 20]), randn(rng, [20])], 1);
+    expect(r.value).toBeLessThan(tol);
+    for (const g of r.grads) expect(g).toBeLessThan(tol * Math.max(1, r.scale));
+  });
+
+  it('layerNorm', () => {
+    if (!wasm) return;
+    const rng = new Rng(11);
+    const r = compareGrads(
+      (x, g, b) => layerNorm(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D),
+      [randn(rng, [29, 16], 3), tf.add(1, randn(rng, [16], 0.2)), randn(rng, [16])],
+      2,
+    );
+    expect(r.value).toBeLessThan(tol);
+    for (const g of r.grads) expect(g).toBeLessThan(tol * Math.max(1, r.scale));
+  });
+
+  it('tanh-GELU (sigmoid form) equals tanh-GELU with x*x*x', () => {
+    if (!wasm) return;
+    const rng = new Rng(12);
+    const r = compareGrads((x) => activation(x as tf.Tensor2D, 'gelu'), [randn(rng, [40, 24], 3)], 3);
+    expect(r.value).toBeLessThan(tol);
+    expect(r.grads[0]).toBeLessThan(tol);
+  });
+
+  it('embedding rows (gather with a scatter-add gradient)', () => {
+    if (!wasm) return;
+    const rng = new Rng(13);
+    const ids = tf.tensor1d([1, 4, 4, 0, 7, 1, 1], 'int32');
+    const r = compareGrads((t) => embedRows(t as tf.Tensor2D, ids), [randn(rng, [8, 6])], 4);
+    expect(r.value).toBe(0);
+    expect(r.grads[0]).toBeLessThan(1e-6);
+  });
+
+  it('attention with a causal + left-padding mask', () => {
+    if (!wasm) return;
+    const rng = new Rng(14);
+    const B = 3;
+    const H = 2;
+    const T = 7;
+    const dh = 5;
+    const b = leftPad([[1, 2, 3, 4, 5, 6, 7], [1, 2, 3], [4, 5, 6, 7, 1]]);
+    const m = new Float32Array(B * T * T);
+    for (let r = 0; r < B; r++)
+      for (let i = 0; i < T; i++)
+        for (let j = 0; j < T; j++) if (j > i || !b.attn![r * T + j]) m[(r * T + i) * T + j] = -1e9;
+    const mask = tf.tensor4d(m, [B, 1, T, T]);
+    const r = compareGrads(
+      (q, kT, v) => attention(q as tf.Tensor3D, kT as tf.Tensor3D, v as tf.Tensor3D, mask, H),
+      [randn(rng, [B * H, T, dh]), randn(rng, [B * H, dh, T]), randn(rng, [B * H, T, dh])],
+      5,
+    );
+    expect(r.value).toBeLessThan(tol);
+    for (const g of r.grads) expect(g).toBeLessThan(tol * Math.max(1, r.scale));
+  });
+
+  it('a whole model: loss and every gradient agree between fast and plain ops', () => {
+    if (!wasm) return;
+    const cfg = modelConfig({ vocab: 17, ctx: 12, d: 16, layers: 2, heads: 4 });
+    const model = createTransformer(cfg, { seed: 9 });
+    const rng = new Rng(2);
+    const rows = [10, 12, 7].map((n) => Array.from({ length: n }, () => rng.int(0, 16)));
+    const b = leftPad(rows);
+    const batch = { ...b, lossMask: Float32Array.from(b.attn!, (x) => x) };
+    setFastOps(true);
+    const fast = computeGrads(model, lossOnBatch, batch);
+    setFastOps(false);
+    const plain = computeGrads(model, lossOnBatch, batch);
+    expect(Math.abs(fast.loss - plain.loss)).toBeLessThan(1e-5);
+    let maxd = 0;
+    let maxg = 0;
+    for (let i = 0; i < fast.grads.length; i++) {
+      maxd = Math.max(maxd, Math.abs(fast.grads[i] - plain.grads[i]));
+      maxg = Math.max(maxg, Math.abs(plain.grads[i]));
+    }
+    expect(maxg).toBeGreaterThan(1e-3); // the comparison is not vacuous
+    expect(maxd).toBeLessThan(1e-5 * Math.max(1, maxg));
+    disposeTransformer(model);
+  });
+});

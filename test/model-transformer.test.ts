@@ -1,0 +1,146 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../src/model/backend';
+import { leftPad, type SeqBatch } from '../src/model/batch';
+import { modelConfig } from '../src/model/config';
+import { decodeStep, disposeState, prefill, sample } from '../src/model/sampler';
+import { lossOnBatch } from '../src/model/score';
+import { createAdamW, trainStep } from '../src/model/step';
+import { createTransformer, disposeTransformer, forward, getWeights, initialWeights } from '../src/model/transformer';
+import { Rng } from '../src/rng';
+
+const cfg = modelConfig({ vocab: 23, ctx: 24, d: 16, layers: 2, heads: 2 });
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+function randomRows(seed: number, lengths: number[], vocab = cfg.vocab): number[][] {
+  const rng = new Rng(seed);
+  return lengths.map((n) => Array.from({ length: n }, () => rng.int(0, vocab - 1)));
+}
+
+function logitsOf(model: ReturnType<typeof createTransformer>, b: SeqBatch): Float32Array {
+  return tf.tidy(() => forward(model, b).dataSync() as Float32Array);
+}
+
+describe('initialisation', () => {
+  it('same seed gives identical weights; another seed gives different ones', () => {
+    const a = createTransformer(cfg, { seed: 42 });
+    const b = createTransformer(cfg, { seed: 42 });
+    const c = createTransformer(cfg, { seed: 43 });
+    const wa = getWeights(a);
+    expect(Buffer.from(wa.buffer).equals(Buffer.from(getWeights(b).buffer))).toBe(true);
+    expect(Buffer.from(wa.buffer).equals(Buffer.from(getWeights(c).buffer))).toBe(false);
+    expect(Buffer.from(wa.buffer).equals(Buffer.from(initialWeights(cfg, 42).buffer))).toBe(true);
+    // N(0, 0.02²) matrices, unit LayerNorm gains
+    const wte = a.byName.wte.dataSync();
+    const std = Math.sqrt(wte.reduce((s, x) => s + x * x, 0) / wte.length);
+    expect(std).toBeGreaterThan(0.015);
+    expect(std).toBeLessThan(0.025);
+    expect(Array.from(a.byName['h0.ln1.g'].dataSync()).every((x) => x === 1)).toBe(true);
+    [a, b, c].forEach(disposeTransformer);
+  });
+});
+
+describe('forward', () => {
+  it('left padding with the key mask leaves each row’s logits unchanged', () => {
+    const model = createTransformer(cfg, { seed: 1 });
+    const rows = randomRows(5, [9, 4, 7]);
+    const batched = leftPad(rows);
+    const lb = logitsOf(model, batched);
+    const V = cfg.vocab;
+    let maxd = 0;
+    rows.forEach((r, i) => {
+      const alone = logitsOf(model, leftPad([r]));
+      const pad = batched.len - r.length;
+      for (let t = 0; t < r.length; t++)
+        for (let v = 0; v < V; v++) maxd = Math.max(maxd, Math.abs(alone[t * V + v] - lb[(i * batched.len + pad + t) * V + v]));
+    });
+    expect(maxd).toBeLessThan(1e-4);
+    disposeTransformer(model);
+  });
+
+  it('is causal: changing a later token leaves earlier logits unchanged', () => {
+    const model = createTransformer(cfg, { seed: 2 });
+    const [r] = randomRows(6, [10]);
+    const r2 = r.slice();
+    r2[7] = (r2[7] + 1) % cfg.vocab;
+    const a = logitsOf(model, leftPad([r]));
+    const b = logitsOf(model, leftPad([r2]));
+    const V = cfg.vocab;
+    for (let i = 0; i < 7 * V; i++) expect(a[i]).toBe(b[i]);
+    expect(a.slice(7 * V, 8 * V)).not.toEqual(b.slice(7 * V, 8 * V));
+    disposeTransformer(model);
+  });
+
+  it('rejects out-of-vocabulary ids and over-long sequences with one clear line', () => {
+    const model = createTransformer(cfg, { seed: 3 });
+    expect(() => forward(model, leftPad([[1, 2, 99]]))).toThrow('token id 99 at index 2 outside the vocabulary [0, 23)');
+    expect(() => forward(model, leftPad([Array(30).fill(1)]))).toThrow('sequence length must be in [1, 24] (got 30)');
+    disposeTransformer(model);
+  });
+});
+
+describe('KV cache', () => {
+  it('incremental logits equal full-forward logits (max |Δ| ≤ 1e-4), ragged left-padded prompts', () => {
+    const model = createTransformer(cfg, { seed: 4 });
+    const prompts = randomRows(7, [5, 2, 8, 3]);
+    const cont = randomRows(8, [6, 6, 6, 6]); // teacher-forced continuation tokens
+    const V = cfg.vocab;
+    const { logits, state } = prefill(model, leftPad(prompts));
+    const steps: Float32Array[] = [logits.dataSync() as Float32Array];
+    logits.dispose();
+    for (let s = 0; s < 5; s++) {
+      const l = decodeStep(model, state, Int32Array.from(cont, (c) => c[s]));
+      steps.push(l.dataSync() as Float32Array);
+      l.dispose();
+    }
+    disposeState(state);
+    const full = leftPad(prompts.map((p, i) => [...p, ...cont[i].slice(0, 5)]));
+    const lf = logitsOf(model, full);
+    let maxd = 0;
+    prompts.forEach((p, i) => {
+      const pad = full.len - (p.length + 5);
+      for (let s = 0; s <= 5; s++) {
+        const t = pad + p.length - 1 + s; // position whose logits predict the next token
+        for (let v = 0; v < V; v++) maxd = Math.max(maxd, Math.abs(steps[s][i * V + v] - lf[(i * full.len + t) * V + v]));
+      }
+    });
+    expect(maxd).toBeLessThanOrEqual(1e-4);
+    disposeTransformer(model);
+  });
+});
+
+describe('training', () => {
+  it('a tiny model overfits a fixed batch (loss < 0.05)', () => {
+    const model = createTransformer(cfg, { seed: 5 });
+    const rows = randomRows(9, [12, 12, 12, 12]);
+    const b = leftPad(rows);
+    const batch = { ...b, lossMask: new Float32Array(b.ids.length).fill(1) };
+    const opt = createAdamW(model, { lr: 1e-2, weightDecay: 0 });
+    let loss = Infinity;
+    const first = trainStep(model, opt, lossOnBatch, [{ batch, weight: 1 }]).loss;
+    for (let i = 0; i < 150 && loss >= 0.05; i++) loss = trainStep(model, opt, lossOnBatch, [{ batch, weight: 1 }]).loss;
+    expect(first).toBeGreaterThan(2.5); // ≈ ln 23 at init
+    expect(loss).toBeLessThan(0.05);
+    disposeTransformer(model);
+  });
+
+  it('tf.memory().numTensors stays flat across 20 training steps and 20 sampling calls', () => {
+    const model = createTransformer(cfg, { seed: 6 });
+    const b = leftPad(randomRows(10, [10, 6, 8]));
+    const batch = { ...b, lossMask: Float32Array.from(b.attn!, (x) => x) };
+    const opt = createAdamW(model);
+    trainStep(model, opt, lossOnBatch, [{ batch, weight: 1 }]);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) trainStep(model, opt, lossOnBatch, [{ batch, weight: 1 }]);
+    expect(tf.memory().numTensors).toBe(before);
+    const prompts = randomRows(11, [3, 5, 2, 4]);
+    sample(model, prompts, { maxNew: 6, seed: 0 });
+    const before2 = tf.memory().numTensors;
+    for (let i = 0; i < 20; i++) sample(model, prompts, { maxNew: 6, seed: i, stop: [3] });
+    expect(tf.memory().numTensors).toBe(before2);
+    disposeTransformer(model);
+  });
+});
