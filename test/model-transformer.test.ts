@@ -34,7 +34,7 @@ describe('initialisation', () => {
     expect(Buffer.from(wa.buffer).equals(Buffer.from(getWeights(c).buffer))).toBe(false);
     expect(Buffer.from(wa.buffer).equals(Buffer.from(initialWeights(cfg, 42).buffer))).toBe(true);
     // N(0, 0.02²) matrices, unit LayerNorm gains
-    const wte = a.byName.wte.dataSync();
+    const wte = a.byName.wte.dataSync() as Float32Array;
     const std = Math.sqrt(wte.reduce((s, x) => s + x * x, 0) / wte.length);
     expect(std).toBeGreaterThan(0.015);
     expect(std).toBeLessThan(0.025);
