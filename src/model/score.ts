@@ -84,3 +84,25 @@ export function lossTokens(b: LossBatch): number {
   for (let i = 0; i < b.lossMask.length; i++) if (i % b.len !== 0) n += b.lossMask[i];
   return n;
 }
+
+/** Split a LossBatch by rows into `parts` contiguous shards weighted by their loss tokens (for DataParallel). */
+export function splitLossBatch(b: LossBatch, parts: number): { batch: LossBatch; weight: number }[] {
+  if (!Number.isInteger(parts) || parts < 1) throw new Error(`parts must be a positive integer (got ${parts})`);
+  const size = Math.ceil(b.batch / parts);
+  const out: { batch: LossBatch; weight: number }[] = [];
+  for (let r0 = 0; r0 < b.batch; r0 += size) {
+    const rows = Math.min(size, b.batch - r0);
+    const lo = r0 * b.len;
+    const hi = (r0 + rows) * b.len;
+    const batch: LossBatch = {
+      ids: b.ids.slice(lo, hi),
+      batch: rows,
+      len: b.len,
+      attn: b.attn ? b.attn.slice(lo, hi) : null,
+      lossMask: b.lossMask.slice(lo, hi),
+    };
+    const weight = lossTokens(batch);
+    if (weight > 0) out.push({ batch, weight });
+  }
+  return out;
+}
