@@ -48,6 +48,12 @@ function parseOps(raw: string): [number, number] {
   return [a, b];
 }
 
+function parseScale(raw: string): number {
+  const v = Number(raw);
+  if (!/^\d*\.?\d+$/.test(raw.trim()) || !(v > 0) || v > 10) throw new UsageError(`--scale must be a number in (0, 10], got "${raw}"`);
+  return v;
+}
+
 function parseChoice<T extends string>(flag: string, raw: string, allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(raw)) throw new UsageError(`${flag} must be one of ${allowed.join(', ')}, got "${raw}"`);
   return raw as T;
@@ -64,6 +70,7 @@ interface DataFlags {
   out?: string;
   force?: boolean;
   preset?: string;
+  scale?: string;
   variant: string;
 }
 
@@ -111,9 +118,10 @@ function runData(f: DataFlags): void {
     for (const [flag, v] of [['--split', f.split], ['--n', f.n], ['--ops', f.ops], ['--force-ops', f.forceOps]] as const) {
       if (v !== undefined) throw new UsageError(`${flag} cannot be combined with --preset (the preset fixes every split)`);
     }
+    const scale = f.scale === undefined ? 1 : parseScale(f.scale);
     prepareOutDir(f.out, !!f.force);
     const seen = new Set<string>();
-    for (const spec of paperSplitSpecs({ seed, arith, surface })) {
+    for (const spec of paperSplitSpecs({ seed, arith, surface, scale })) {
       const dir = path.join(f.out, spec.name);
       fs.mkdirSync(dir, { recursive: true });
       const m = writeSplit(dir, spec, variant, seen);
@@ -122,6 +130,7 @@ function runData(f: DataFlags): void {
     return;
   }
 
+  if (f.scale !== undefined) throw new UsageError('--scale only applies to --preset paper');
   if (f.split === undefined) throw new UsageError(`--split NAME is required (one of ${SPLIT_NAMES.join(', ')}) unless --preset paper is given`);
   const base = PAPER_SPLITS.find((s) => s.name === f.split);
   if (!base) throw new UsageError(`--split must be one of ${SPLIT_NAMES.join(', ')}, got "${f.split}"`);
@@ -173,7 +182,7 @@ function formatStats(name: string, s: SplitStats): string {
   const f1 = (x: number): string => x.toFixed(2);
   return [
     `${name}: ${s.problems} problems, ${s.rows} rows`,
-    `  failed draws ${pct(s.failedDrawShare)}, filter rejections ${pct(s.filterRejectionShare)}, unsafe ${pct(s.unsafeShare)}, zero-rule rejections ${pct(s.zeroRejectedShare)}`,
+    `  failed draws ${pct(s.failedDrawShare)}, filter rejections ${pct(s.filterRejectionShare)} of built graphs (${pct(s.filterRejectionShareOfDraws)} of draws), unsafe ${pct(s.unsafeShare)}, zero-rule rejections ${pct(s.zeroRejectedShare)}`,
     `  necessary ${f1(s.meanNecessary)} (abstract ${f1(s.meanAbstractNecessary)}), redundant ${f1(s.meanRedundant)}, numOps ${f1(s.meanNumOps)}`,
     `  L=2/3/4 ${pct(s.layerShares['2'])} / ${pct(s.layerShares['3'])} / ${pct(s.layerShares['4'])}, conditions ${s.conditions.min}–${s.conditions.max} (median ${s.conditions.median})`,
     `  zero answers ${pct(s.zeroAnswerShare)}, negative ${pct(s.negativeAnswerShare)}, answer chars ${f1(s.meanAnswerChars)} (max ${s.maxAnswerChars}), steps ${f1(s.meanSteps)}`,
@@ -195,6 +204,7 @@ export function buildProgram(): Command {
     .option('--surface <form>', 'english | compact', 'english')
     .option('--variant <name>', `answer variant: ${Object.keys(VARIANTS).join(', ')}`, 'vanilla')
     .option('--preset <name>', 'paper: the five paper splits into DIR/<split>/, de-duplicated across splits')
+    .option('--scale <F>', 'with --preset: multiply every split size by F (e.g. 0.01 for a quick try)')
     .option('--out <DIR>', 'output directory')
     .option('--force', 'overwrite a non-empty output directory')
     .action((opts: DataFlags) => runData(opts));

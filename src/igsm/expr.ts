@@ -5,7 +5,7 @@ import type { GraphNode } from './types.js';
 /** Reduce into [0, m): differences wrap instead of going negative (spec §9.2). */
 export function mod(x: number, m: number): number {
   const r = x % m;
-  return r < 0 ? r + m : r;
+  return r < 0 ? r + m : r + 0; // + 0: never -0
 }
 
 /**
@@ -82,5 +82,5 @@ export function evalNode(node: GraphNode, valueOf: (name: string) => number, mod
     if (node.constant !== null) v = node.constOp === '*' ? node.constant * v : node.constant + v;
   }
   if (!Number.isSafeInteger(v)) return NaN;
-  return modulus === null ? v : mod(v, modulus);
+  return modulus === null ? v + 0 : mod(v, modulus);
 }

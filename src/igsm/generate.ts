@@ -141,7 +141,8 @@ function evaluate(order: readonly number[], dep: Dependency, p: Params, modulus:
       if (constOp[x] === 1) v = safe(constant[x] + v);
       else if (constOp[x] === 2) v = safe(constant[x] * v);
     }
-    value[x] = modulus === null ? v : mod(v, modulus);
+    // + 0 turns -0 (from 0 × a negative) into 0, so stored values compare and print as plain integers
+    value[x] = modulus === null ? v + 0 : mod(v, modulus);
   }
 }
 
