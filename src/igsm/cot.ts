@@ -4,6 +4,7 @@ import type { GraphNode, ProblemGraph, Surface } from './types.js';
 import type { Rng } from '../rng.js';
 import { formatTerms } from './expr.js';
 import { compactName, queryRhs } from './render.js';
+import { coin, randInt } from './random.js';
 
 /** One step line of the answer ("- …"). */
 export interface CotStep {
@@ -179,13 +180,29 @@ export function isLeaf(node: GraphNode): boolean {
 }
 
 /**
- * The letter of every node for one answer: one shuffle of a–z A–Z, assigned in graph.nodes order (topo, then
- * redundant). writeAnswer draws exactly this first, so `assignLetters(graph, rng)` on a copy of writeAnswer's rng
- * reproduces its letters.
+ * Distinct uniformly random letters for n nodes: the first n positions of a Fisher–Yates shuffle of a–z A–Z (the same
+ * distribution as shuffling all 52 and taking n, with n draws instead of 51).
+ */
+function drawLetters(n: number, rng: Rng): string[] {
+  if (n > LETTERS.length) throw new Error(`graph has ${n} nodes; at most ${LETTERS.length} letters`);
+  const pool = LETTERS.slice();
+  for (let i = 0; i < n; i++) {
+    const j = randInt(rng, i, pool.length - 1);
+    const t = pool[i];
+    pool[i] = pool[j];
+    pool[j] = t;
+  }
+  pool.length = n;
+  return pool;
+}
+
+/**
+ * The letter of every node for one answer: one random letter per node, distinct, assigned in graph.nodes order
+ * (topo, then redundant). writeAnswer draws exactly this first, so `assignLetters(graph, rng)` on a copy of
+ * writeAnswer's rng reproduces its letters.
  */
 export function assignLetters(graph: ProblemGraph, rng: Rng): Map<string, string> {
-  if (graph.nodes.length > LETTERS.length) throw new Error(`graph has ${graph.nodes.length} nodes; at most ${LETTERS.length} letters`);
-  const letters = rng.shuffle(LETTERS.slice());
+  const letters = drawLetters(graph.nodes.length, rng);
   const out = new Map<string, string>();
   for (let i = 0; i < graph.nodes.length; i++) out.set(graph.nodes[i].name, letters[i]);
   return out;
@@ -223,7 +240,7 @@ type Vars = Record<Placeholder, string>;
 
 /** One uniformly chosen phrasing of a slot, filled from `vars`. */
 function say(slot: readonly Compiled[], vars: Vars, rng: Rng): string {
-  const c = slot[rng.int(0, slot.length - 1)];
+  const c = slot[randInt(rng, 0, slot.length - 1)];
   let out = c.parts[0];
   for (let i = 0; i < c.keys.length; i++) out += vars[c.keys[i]] + c.parts[i + 1];
   return out;
@@ -240,10 +257,9 @@ export function writeAnswer(graph: ProblemGraph, steps: readonly CotStep[], rng:
   const P = COMPILED[surface];
   const nodes = graph.nodes;
   const N = nodes.length;
-  if (N > LETTERS.length) throw new Error(`graph has ${N} nodes; at most ${LETTERS.length} letters`);
   const index = new Map<string, number>();
   for (let i = 0; i < N; i++) index.set(nodes[i].name, i);
-  const letters = rng.shuffle(LETTERS.slice()); // letters[i] names nodes[i]
+  const letters = drawLetters(N, rng); // letters[i] names nodes[i]
   const values: string[] = new Array(N);
   for (let i = 0; i < N; i++) values[i] = String(nodes[i].value);
   // 0 = untouched, 1 = introduced by a failed attempt, 2 = solved
@@ -272,7 +288,7 @@ export function writeAnswer(graph: ProblemGraph, steps: readonly CotStep[], rng:
       line = say(P.leafState, vars, rng) + ' ' + say(P.name, vars, rng) + ' ' + say(P.leafEq, vars, rng);
     } else {
       if (step.revisit) line = say(P.select, vars, rng) + ' ' + say(P.recall, vars, rng);
-      else if (rng.bernoulli(0.5)) line = say(P.select, vars, rng) + ' ' + say(P.name, vars, rng);
+      else if (coin(rng)) line = say(P.select, vars, rng) + ' ' + say(P.name, vars, rng);
       else line = say(P.selectName, vars, rng);
       if (step.analysis) {
         vars.rhs = queryRhs(node, surface);
