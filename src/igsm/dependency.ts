@@ -63,6 +63,7 @@ const cnt1 = new Int32Array(MAXP);
 const fresh: number[] = [];
 const cands: number[] = [];
 const pool: number[] = [];
+const eligible: number[] = [];
 
 /**
  * Stages 1–5 on one structure. 'stage3' means the reverse-topological construction got stuck (the caller rebuilds the
@@ -82,19 +83,18 @@ export function buildDependency(
   let num = 0;
 
   // Stage 1: necessary abstract chains, one random candidate per level, top level first, until a pass commits nothing.
-  let maxLevel = 0;
-  for (let i = p.numInst; i < n; i++) if (p.level[i] > maxLevel) maxLevel = p.level[i];
   for (let committed = true; committed; ) {
     committed = false;
-    for (let lvl = maxLevel; lvl >= 1 && !committed; lvl--) {
+    for (let lvl = p.byLevel.length - 1; lvl >= 1 && !committed; lvl--) {
+      const ids = p.byLevel[lvl];
       let cnt = 0;
-      for (let i = p.numInst; i < n; i++) if (p.level[i] === lvl && !inGraph[i]) cnt++;
+      for (let i = 0; i < ids.length; i++) if (!inGraph[ids[i]]) cnt++;
       if (cnt === 0) continue;
       let pick = randInt(rng, 0, cnt - 1);
       let cand = -1;
-      for (let i = p.numInst; i < n; i++) {
-        if (p.level[i] === lvl && !inGraph[i] && pick-- === 0) {
-          cand = i;
+      for (let i = 0; i < ids.length; i++) {
+        if (!inGraph[ids[i]] && pick-- === 0) {
+          cand = ids[i];
           break;
         }
       }
@@ -106,16 +106,18 @@ export function buildDependency(
       for (let h = 0; h < fresh.length; h++) {
         const x = fresh[h];
         newOp += p.op[x];
-        for (const q of p.struct[x]) {
+        const st = p.struct[x];
+        for (let j = 0; j < st.length; j++) {
+          const q = st[j];
           if (!inGraph[q] && !mark[q]) {
             mark[q] = 1;
             fresh.push(q);
           }
         }
       }
-      for (const x of fresh) mark[x] = 0;
+      for (let h = 0; h < fresh.length; h++) mark[fresh[h]] = 0;
       if (num + newOp <= d.maxOpStage1) {
-        for (const x of fresh) inGraph[x] = 1;
+        for (let h = 0; h < fresh.length; h++) inGraph[fresh[h]] = 1;
         num += newOp;
         committed = true;
       }
@@ -146,20 +148,20 @@ export function buildDependency(
     if (outDeg[x] === 0) inG2[x] = 1;
   }
   let left = nodes.length;
+  // inter = Σ cnt1[y] over y in group2: the multiset size of group1 ∩ group2, kept up to date instead of rescanned
+  let inter = 0;
   const placed: number[] = [];
   while (left > 0) {
-    let x: number;
+    let x = -1;
     if (placed.length === 0) {
       cands.length = 0;
-      for (const y of nodes) if (inG2[y]) cands.push(y);
+      for (let i = 0; i < nodes.length; i++) if (inG2[nodes[i]]) cands.push(nodes[i]);
       x = cands[randInt(rng, 0, cands.length - 1)];
     } else {
       // uniform over the multiset entries of group1 that are in group2
-      let total = 0;
-      for (const y of nodes) if (inG2[y]) total += cnt1[y];
-      let u = randInt(rng, 0, total - 1);
-      x = -1;
-      for (const y of nodes) {
+      let u = randInt(rng, 0, inter - 1);
+      for (let i = 0; i < nodes.length; i++) {
+        const y = nodes[i];
         if (inG2[y] && cnt1[y] > 0) {
           u -= cnt1[y];
           if (u < 0) {
@@ -171,34 +173,36 @@ export function buildDependency(
     }
     placed.push(x);
     remaining[x] = 0;
+    if (inG2[x]) inter -= cnt1[x];
     inG2[x] = 0;
     cnt1[x] = 0;
     left--;
-    for (const q of parents[x]) {
+    const px = parents[x];
+    for (let j = 0; j < px.length; j++) {
+      const q = px[j];
       cnt1[q]++;
-      if (--outDeg[q] === 0) inG2[q] = 1;
-    }
-    if (left === 0) break;
-    let inter = false;
-    for (const y of nodes) {
-      if (inG2[y] && cnt1[y] > 0) {
-        inter = true;
-        break;
+      if (inG2[q]) inter++;
+      if (--outDeg[q] === 0) {
+        inG2[q] = 1;
+        inter += cnt1[q];
       }
     }
-    if (!inter) {
+    if (left === 0) break;
+    if (inter === 0) {
       if (p.isAbs[x]) return 'stage3';
       cands.length = 0;
-      for (const y of nodes) if (inG2[y]) cands.push(y);
+      for (let i = 0; i < nodes.length; i++) if (inG2[nodes[i]]) cands.push(nodes[i]);
       const q = softmaxPick(cands, p.isAbs, cnt1, rng);
       parents[x] = [q];
       cnt1[q]++;
+      inter++; // q is in group2
     } else if (!p.isAbs[x] && coin(rng)) {
       cands.length = 0;
-      for (const y of nodes) if (remaining[y]) cands.push(y);
+      for (let i = 0; i < nodes.length; i++) if (remaining[nodes[i]]) cands.push(nodes[i]);
       const q = softmaxPick(cands, p.isAbs, cnt1, rng);
       parents[x] = [q];
       cnt1[q]++;
+      if (inG2[q]) inter++;
     }
   }
   const topo = placed.reverse();
@@ -211,17 +215,13 @@ export function buildDependency(
     cur[i] = p.isAbs[topo[i]] ? p.op[topo[i]] : 1;
     sum += cur[i];
   }
+  eligible.length = 0;
+  for (let i = 0; i < T; i++) if (!p.isAbs[topo[i]] && cur[i] < (i < 3 ? Math.max(1, i) : 3)) eligible.push(i);
   while (sum < d.finalOps) {
-    let cnt = 0;
-    for (let i = 0; i < T; i++) if (!p.isAbs[topo[i]] && cur[i] < Math.min(3, Math.max(1, i))) cnt++;
-    if (cnt === 0) return 'stage4';
-    let pick = randInt(rng, 0, cnt - 1);
-    for (let i = 0; i < T; i++) {
-      if (!p.isAbs[topo[i]] && cur[i] < Math.min(3, Math.max(1, i)) && pick-- === 0) {
-        cur[i]++;
-        break;
-      }
-    }
+    if (eligible.length === 0) return 'stage4';
+    const e = randInt(rng, 0, eligible.length - 1);
+    const i = eligible[e];
+    if (++cur[i] === (i < 3 ? Math.max(1, i) : 3)) eligible.splice(e, 1);
     sum++;
   }
   const hasRng = new Uint8Array(n);

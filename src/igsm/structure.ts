@@ -139,6 +139,8 @@ export interface Params {
   level: number[];
   struct: number[][];
   op: number[];
+  /** byLevel[d]: abstract ids of level d, ascending (byLevel[0] is empty). */
+  byLevel: number[][];
 }
 
 export function buildParams(s: Structure): Params {
@@ -177,5 +179,8 @@ export function buildParams(s: Structure): Params {
   }
   const isAbs = new Uint8Array(id);
   isAbs.fill(1, numInst);
-  return { count: id, numInst, isAbs, upper, lower, level, struct, op };
+  const byLevel: number[][] = [];
+  for (let d = 0; d < s.L; d++) byLevel.push([]);
+  for (let i = numInst; i < id; i++) byLevel[level[i]].push(i);
+  return { count: id, numInst, isAbs, upper, lower, level, struct, op, byLevel };
 }
