@@ -31,3 +31,9 @@ export function encodeExample(tok: Tokenizer, query: string, response: string): 
 export function encodePrompt(tok: Tokenizer, query: string): number[] {
   return [BOS, ...tok.encode(promptText(query))];
 }
+
+/** Encode a pretraining example: the question and its terse solution (no SFT answer template), all tokens trained. */
+export function encodeTerse(tok: Tokenizer, query: string, terse: string): EncodedExample {
+  const prompt = tok.encode(`${query}\n`);
+  return { ids: [BOS, ...prompt, ...tok.encode(terse), EOS], promptLen: 1 + prompt.length };
+}

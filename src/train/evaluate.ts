@@ -1,0 +1,134 @@
+// Evaluation (issue 5): greedy accuracy (the paper's metric) and mean@k sampled accuracy on a data directory, broken
+// down by op count, with every completion saved alongside its reward and — for wrong ones — the verifier's first
+// failing line, so errors can be classified (arithmetic, wrong dependency, premature use, format).
+import { reward } from '../igsm/answer';
+import type { ProblemRow } from '../igsm/types';
+import { verifyAnswer } from '../inject';
+import { EOS, type Tokenizer } from '../text/tokenizer';
+import { sample } from '../model/sampler';
+import type { Transformer } from '../model/transformer';
+import { encodePrompt } from './format';
+
+export interface EvalOptions {
+  /** Samples per problem: 1 with temperature 0 = greedy accuracy. */
+  samples: number;
+  /** 0 = greedy. */
+  temperature: number;
+  /** Max new tokens (default: whatever the context leaves). */
+  maxNew?: number;
+  seed: number;
+  /** Prompts per sampler call. */
+  batchSize: number;
+}
+
+export const GREEDY: EvalOptions = { samples: 1, temperature: 0, seed: 0, batchSize: 64 };
+
+export interface Completion {
+  id: string;
+  numOps: number;
+  answer: string;
+  sample: number;
+  completion: string;
+  reward: number;
+  finish: 'stop' | 'length';
+  tokens: number;
+  /** For wrong completions: the verifier's first failing line and why. */
+  firstBadLine?: number;
+  errorKind?: string;
+  errorReason?: string;
+}
+
+export interface EvalReport {
+  problems: number;
+  samples: number;
+  temperature: number;
+  /** Mean reward over all completions (= accuracy for greedy, mean@k otherwise). */
+  accuracy: number;
+  byOps: { numOps: number; problems: number; accuracy: number }[];
+  /** Share of wrong completions per verifier error kind. */
+  errorKinds: Record<string, number>;
+  meanTokens: number;
+  completions: Completion[];
+}
+
+/** Stop ids: EOS and the "</answer>" piece, so generation ends where the answer format ends. */
+export function stopTokens(tok: Tokenizer): number[] {
+  const out = [EOS];
+  if (tok.has('</answer>')) out.push(tok.id('</answer>'));
+  return out;
+}
+
+/** Score model completions of `rows` (see EvalOptions). Deterministic for a seed. */
+export function evaluate(model: Transformer, tok: Tokenizer, rows: readonly ProblemRow[], o: EvalOptions): EvalReport {
+  if (!(Number.isInteger(o.samples) && o.samples >= 1)) throw new Error(`samples must be a positive integer (got ${o.samples})`);
+  if (o.samples > 1 && o.temperature === 0) throw new Error('samples > 1 needs temperature > 0 (greedy samples are identical)');
+  const prompts = rows.map((r) => encodePrompt(tok, r.query));
+  const stop = stopTokens(tok);
+  const jobs: { row: number; sample: number }[] = [];
+  for (let i = 0; i < rows.length; i++) for (let s = 0; s < o.samples; s++) jobs.push({ row: i, sample: s });
+  const completions: Completion[] = [];
+  for (let start = 0; start < jobs.length; start += o.batchSize) {
+    const chunk = jobs.slice(start, start + o.batchSize);
+    const ps = chunk.map((j) => prompts[j.row]);
+    const longest = Math.max(...ps.map((p) => p.length));
+    const maxNew = Math.min(o.maxNew ?? Infinity, model.cfg.ctx - longest);
+    if (maxNew < 1) throw new Error(`a prompt of ${longest} tokens leaves no room in the model context ctx=${model.cfg.ctx}`);
+    const res = sample(model, ps, { maxNew, temperature: o.temperature, stop, seed: o.seed, rowOffset: start });
+    chunk.forEach((j, k) => {
+      const row = rows[j.row];
+      const text = tok.decode(res.tokens[k].filter((t) => t !== EOS));
+      const r = reward(text, row.answer);
+      const c: Completion = {
+        id: row.id,
+        numOps: row.numOps,
+        answer: row.answer,
+        sample: j.sample,
+        completion: text,
+        reward: r,
+        finish: res.finish[k],
+        tokens: res.tokens[k].length,
+      };
+      if (r < 1) {
+        const v = verifyAnswer(row.graph, text, { completion: true, surface: row.surface });
+        c.firstBadLine = v.firstBadLine;
+        c.errorKind = v.ok ? 'unverified-correct-chain' : v.kind;
+        c.errorReason = v.reason;
+      }
+      completions.push(c);
+    });
+  }
+  return summarize(completions, rows.length, o);
+}
+
+function summarize(completions: Completion[], problems: number, o: EvalOptions): EvalReport {
+  const byOps = new Map<number, { n: number; sum: number; problems: Set<string> }>();
+  const kinds: Record<string, number> = {};
+  let sum = 0;
+  let toks = 0;
+  let wrong = 0;
+  for (const c of completions) {
+    sum += c.reward;
+    toks += c.tokens;
+    const b = byOps.get(c.numOps) ?? { n: 0, sum: 0, problems: new Set<string>() };
+    b.n++;
+    b.sum += c.reward;
+    b.problems.add(c.id);
+    byOps.set(c.numOps, b);
+    if (c.reward < 1) {
+      wrong++;
+      const k = c.errorKind ?? 'unknown';
+      kinds[k] = (kinds[k] ?? 0) + 1;
+    }
+  }
+  for (const k of Object.keys(kinds)) kinds[k] /= Math.max(1, wrong);
+  return {
+    problems,
+    samples: o.samples,
+    temperature: o.temperature,
+    accuracy: completions.length ? sum / completions.length : 0,
+    byOps: [...byOps.entries()].sort((a, b) => a[0] - b[0]).map(([numOps, b]) => ({ numOps, problems: b.problems.size, accuracy: b.sum / b.n })),
+    errorKinds: kinds,
+    meanTokens: completions.length ? toks / completions.length : 0,
+    completions,
+  };
+}

@@ -1,0 +1,236 @@
+// Supervised fine-tuning (issue 5): AdamW with decoupled decay, clipping, constant or warmup+cosine LR, micro-batches
+// with gradient accumulation under the wasm heap cap, loss on all tokens (paper) or the response, epochs over a data
+// directory, JSONL metrics, checkpoints every N steps, and --resume that reaches the same final weights.
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { appendJsonl, readJsonl, writeFileAtomic, writeJsonAtomic } from '../fsutil';
+import { Tokenizer } from '../text/tokenizer';
+import { canonicalTokenizer } from '../text/vocab';
+import { initBackend } from '../model/backend';
+import { modelConfig, type ModelConfig } from '../model/config';
+import { createTransformer, disposeTransformer, getWeights, type Transformer } from '../model/transformer';
+import { lossOnBatch, lossTokens, type LossBatch } from '../model/score';
+import { createAdamW, trainStep } from '../model/step';
+import type { AdamW } from '../model/optim';
+import { loadCheckpoint, saveCheckpoint, weightsHash } from '../model/checkpoint';
+import { epochOrder, splitMicroBatches } from './batches';
+import { encodeRows, loadDataDir } from './data';
+import { learningRate, LrScheduleSchema } from './schedule';
+import { Progress } from './progress';
+
+export const SftConfigSchema = z
+  .object({
+    epochs: z.number().int().min(1).max(10_000).default(5),
+    /** Sequences per optimizer step (the global batch). */
+    batchSize: z.number().int().min(1).max(65_536).default(32),
+    /** Padded tokens per micro-batch; larger batches are split and their gradients accumulated. */
+    microTokens: z.number().int().min(16).max(1 << 20).default(4096),
+    lossOn: z.enum(['all', 'response']).default('all'),
+    /** 'sft' trains on the CoT responses; 'terse' on question + terse solution (the base model's pretraining). */
+    format: z.enum(['sft', 'terse']).default('sft'),
+    schedule: LrScheduleSchema.default({ kind: 'constant', lr: 1e-3, warmupSteps: 0, minRatio: 0.1 }),
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.95),
+    weightDecay: z.number().min(0).max(1).default(0.01),
+    clipNorm: z.number().positive().nullable().default(1.0),
+    /** Seed of the data order (and of the initial weights when training from scratch). */
+    seed: z.number().int().default(0),
+    checkpointEvery: z.number().int().min(1).default(50),
+    /** Stop after this many optimizer steps (for tests and budgets); null = all epochs. */
+    maxSteps: z.number().int().min(1).nullable().default(null),
+    /** Model shape when training from scratch (vocab is taken from the tokenizer). */
+    model: z
+      .object({
+        ctx: z.number().int().min(8).max(8192).default(512),
+        d: z.number().int().min(8).max(4096).default(128),
+        layers: z.number().int().min(1).max(64).default(4),
+        heads: z.number().int().min(1).max(64).default(4),
+        mlpRatio: z.number().int().min(1).max(16).default(4),
+        activation: z.enum(['gelu', 'relu']).default('gelu'),
+      })
+      .default({ ctx: 512, d: 128, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu' }),
+  })
+  .strict();
+
+export type SftConfig = z.infer<typeof SftConfigSchema>;
+
+/** Validate an SFT config at the edge; one line naming the field and the allowed range. */
+export function sftConfig(input: unknown): SftConfig {
+  const r = SftConfigSchema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const field = issue.path.join('.') || '(config)';
+  if (issue.code === 'unrecognized_keys') throw new Error(`sft config: unknown field(s) ${issue.keys.join(', ')}`);
+  throw new Error(`sft config: ${field}: ${issue.message}`);
+}
+
+export interface SftOptions {
+  data: string;
+  /** 'scratch' or a checkpoint directory (e.g. the shipped base model, or another run's final/). */
+  init: string;
+  out: string;
+  config: SftConfig;
+  /** Continue a killed run from its last checkpoint. */
+  resume?: boolean;
+  /** Overwrite a finished or existing run. */
+  force?: boolean;
+  /** Show a progress bar (default: when stderr is a TTY). */
+  progress?: boolean;
+}
+
+export interface SftResult {
+  runDir: string;
+  steps: number;
+  finalLoss: number;
+  weightsHash: string;
+  tokensSeen: number;
+  seconds: number;
+}
+
+/** Files of a run directory. */
+export const runFiles = (dir: string) => ({
+  config: path.join(dir, 'config.json'),
+  metrics: path.join(dir, 'metrics.jsonl'),
+  ckpt: path.join(dir, 'ckpt'),
+  final: path.join(dir, 'final'),
+  done: path.join(dir, 'done.json'),
+});
+
+interface MetricRow {
+  step: number;
+  epoch: number;
+  loss: number;
+  lr: number;
+  gradNorm: number;
+  tokens: number;
+  tokPerSec: number;
+}
+
+function prepareRunDir(o: SftOptions): void {
+  const f = runFiles(o.out);
+  if (fs.existsSync(f.done) && !o.force) {
+    throw new Error(`--out ${o.out}: holds a finished run (pass --force to overwrite it)`);
+  }
+  if (o.force) fs.rmSync(o.out, { recursive: true, force: true });
+  else if (fs.existsSync(o.out) && fs.readdirSync(o.out).length > 0 && !o.resume) {
+    throw new Error(`--out ${o.out}: holds an unfinished run (pass --resume to continue it or --force to start over)`);
+  }
+  fs.mkdirSync(o.out, { recursive: true });
+}
+
+/** Run SFT to the end (or continue a killed run with `resume`). */
+export async function runSft(o: SftOptions): Promise<SftResult> {
+  const t0 = Date.now();
+  await initBackend();
+  prepareRunDir(o);
+  const f = runFiles(o.out);
+  const cfg = o.config;
+  const data = loadDataDir(o.data);
+
+  // where the weights, tokenizer and optimizer state start from
+  let tok: Tokenizer;
+  let model: Transformer;
+  const opt = (m: Transformer) =>
+    createAdamW(m, { lr: cfg.schedule.lr, beta1: cfg.beta1, beta2: cfg.beta2, weightDecay: cfg.weightDecay, clipNorm: cfg.clipNorm, eps: 1e-8 });
+  let startStep = 0;
+  let optimizer: AdamW;
+  const resuming = o.resume && fs.existsSync(f.ckpt);
+  if (resuming) {
+    const saved = JSON.parse(fs.readFileSync(f.config, 'utf8')) as { config: SftConfig; data: string; init: string };
+    if (JSON.stringify(saved.config) !== JSON.stringify(cfg)) {
+      throw new Error(`--resume ${o.out}: the run was started with a different config; resume with the same flags`);
+    }
+    const ck = loadCheckpoint(f.ckpt);
+    tok = Tokenizer.fromJSON(ck.tokenizer as never);
+    model = createTransformer(ck.config, { weights: ck.weights });
+    optimizer = opt(model);
+    if (!ck.optimizer) throw new Error(`--resume ${o.out}: the checkpoint has no optimizer state`);
+    optimizer.setState(ck.optimizer);
+    startStep = ck.optimizer.step;
+  } else {
+    if (o.init === 'scratch') {
+      tok = canonicalTokenizer(data.arith);
+      const mc: ModelConfig = modelConfig({ ...cfg.model, vocab: tok.size, dropout: 0 });
+      model = createTransformer(mc, { seed: cfg.seed });
+    } else {
+      const ck = loadCheckpoint(o.init, '--init');
+      tok = Tokenizer.fromJSON(ck.tokenizer as never);
+      model = createTransformer(ck.config, { weights: ck.weights });
+    }
+    optimizer = opt(model);
+    writeJsonAtomic(f.config, { config: cfg, data: path.resolve(o.data), init: o.init === 'scratch' ? 'scratch' : path.resolve(o.init) });
+    fs.rmSync(f.metrics, { force: true });
+  }
+
+  const examples = encodeRows(data, tok, model.cfg.ctx, cfg.format);
+  const n = examples.length;
+  const stepsPerEpoch = Math.ceil(n / cfg.batchSize);
+  const totalSteps = Math.min(cfg.maxSteps ?? Infinity, cfg.epochs * stepsPerEpoch);
+  let tokensBefore = 0;
+  // metrics beyond the checkpoint belong to steps that will be recomputed
+  if (resuming && fs.existsSync(f.metrics)) {
+    const kept = readJsonl<MetricRow>(f.metrics).filter((m) => m.step < startStep);
+    writeFileAtomic(f.metrics, kept.map((m) => JSON.stringify(m) + '\n').join(''));
+    tokensBefore = kept.reduce((a, m) => a + m.tokens, 0);
+  }
+
+  const save = (dir: string) =>
+    saveCheckpoint(dir, { config: model.cfg, weights: getWeights(model), tokenizer: tok.toJSON(), optimizer: optimizer.getState(), meta: { kind: cfg.format === 'sft' ? 'sft' : 'pretrain', step: optimizer.step } });
+
+  const bar = new Progress('sft', totalSteps, o.progress);
+  bar.start(startStep);
+  let lastLoss = NaN;
+  let tokensSeen = tokensBefore;
+  let order: number[] = [];
+  let orderEpoch = -1;
+  try {
+    for (let step = startStep; step < totalSteps; step++) {
+      const epoch = Math.floor(step / stepsPerEpoch);
+      if (epoch !== orderEpoch) {
+        order = epochOrder(n, cfg.seed, epoch);
+        orderEpoch = epoch;
+      }
+      const b = step % stepsPerEpoch;
+      const batch = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize).map((i) => examples[i]);
+      const micro = splitMicroBatches(batch, cfg.microTokens, cfg.lossOn, model.cfg.ctx);
+      const shards = micro.map((mb) => ({ batch: mb, weight: lossTokens(mb) }));
+      const lr = learningRate(cfg.schedule, step, totalSteps);
+      const ts = Date.now();
+      let rep;
+      try {
+        rep = trainStep(model, optimizer, (m, mb: LossBatch) => lossOnBatch(m, mb), shards, lr);
+      } catch (err) {
+        save(f.ckpt); // the weights are untouched by the failed update: keep the last good state
+        throw new Error(`sft step ${step}: ${(err as Error).message}; last good state saved in ${f.ckpt}`);
+      }
+      if (!Number.isFinite(rep.loss)) {
+        save(f.ckpt);
+        throw new Error(`sft step ${step}: loss is ${rep.loss}; last good state saved in ${f.ckpt}`);
+      }
+      const tokens = micro.reduce((a, mb) => a + mb.batch * mb.len, 0);
+      tokensSeen += tokens;
+      lastLoss = rep.loss;
+      appendJsonl(f.metrics, {
+        step,
+        epoch,
+        loss: rep.loss,
+        lr,
+        gradNorm: rep.gradNorm,
+        tokens,
+        tokPerSec: tokens / Math.max(1e-3, (Date.now() - ts) / 1000),
+      } satisfies MetricRow);
+      bar.update(step + 1, { loss: rep.loss.toFixed(4) });
+      if ((step + 1) % cfg.checkpointEvery === 0 && step + 1 < totalSteps) save(f.ckpt);
+    }
+    save(f.ckpt);
+    save(f.final);
+    const hash = weightsHash(getWeights(model));
+    const result: SftResult = { runDir: o.out, steps: totalSteps, finalLoss: lastLoss, weightsHash: hash, tokensSeen, seconds: (Date.now() - t0) / 1000 };
+    writeJsonAtomic(f.done, result);
+    return result;
+  } finally {
+    bar.stop();
+    disposeTransformer(model);
+  }
+}
