@@ -293,12 +293,34 @@ export function stepMatcher(ph: StepPhrases, letter: string, sep = ' '): (line: 
 }
 
 /** Parsers for a phrasing table. */
+interface CompiledPhrases {
+  step: (line: string) => Map<string, string> | null;
+  open: Set<string>;
+  close: (line: string) => Map<string, string> | null;
+  boxed: (line: string) => Map<string, string> | null;
+}
+
+// compiling the line regexes costs far more than parsing one answer: once per phrasing table and letter pattern
+const compiledCache = new WeakMap<StepPhrases, Map<string, CompiledPhrases>>();
+
+function compiled(ph: StepPhrases, letter: string): CompiledPhrases {
+  let byLetter = compiledCache.get(ph);
+  if (byLetter === undefined) compiledCache.set(ph, (byLetter = new Map()));
+  let c = byLetter.get(letter);
+  if (c === undefined) {
+    c = {
+      step: stepMatcher(ph, letter),
+      open: new Set(ph.open),
+      close: lineMatcher(slotFragment('close', ph.close, letter)),
+      boxed: lineMatcher(slotFragment('boxed', ph.boxed, letter)),
+    };
+    byLetter.set(letter, c);
+  }
+  return c;
+}
+
 export function templateParsers(ph: StepPhrases, naming: Naming): LineParsers {
-  const letter = naming.letter ?? '[A-Za-z]';
-  const step = stepMatcher(ph, letter);
-  const open = new Set(ph.open);
-  const close = lineMatcher(slotFragment('close', ph.close, letter));
-  const boxed = lineMatcher(slotFragment('boxed', ph.boxed, letter));
+  const { step, open, close, boxed } = compiled(ph, naming.letter ?? '[A-Za-z]');
   return {
     open: (line) => open.has(line),
     step: (line, lineNo) => {
