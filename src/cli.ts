@@ -18,6 +18,7 @@ import {
 } from './igsm/dataset.js';
 import { splitStats, type SplitStats } from './igsm/stats.js';
 import type { Arith, ProblemRow, Surface } from './igsm/types.js';
+import { registerTrainCommands } from './train/commands.js';
 
 /** A one-line user error: printed without a stack trace. */
 class UsageError extends Error {}
@@ -222,23 +223,39 @@ export function buildProgram(): Command {
       if ('rows' in s && typeof s.rows === 'number') process.stdout.write(formatStats(dir, s as SplitStats) + '\n');
       else for (const [k, v] of Object.entries(s as Record<string, SplitStats>)) process.stdout.write(formatStats(k, v) + '\n');
     });
+  registerTrainCommands(program, (msg) => new UsageError(msg));
   return program;
 }
 
+/** Exit code for an error thrown by a command: commander already printed its own; ours get one line. */
+function failure(err: unknown): number {
+  if (err instanceof CommanderError) return err.exitCode; // commander already printed its one line (or the help)
+  const msg = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`error: ${msg.split('\n')[0]}\n`);
+  return 1;
+}
+
+/** Run the synchronous commands (data, stats) in-process and return the exit code. */
 export function main(argv: string[]): number {
-  const program = buildProgram();
   try {
-    program.parse(argv, { from: 'user' });
+    buildProgram().parse(argv, { from: 'user' });
     return 0;
   } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode; // commander already printed its one line (or the help)
-    const msg = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`error: ${msg.split('\n')[0]}\n`);
-    return 1;
+    return failure(err);
+  }
+}
+
+/** Run any command, the asynchronous training commands included. */
+export async function runCli(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    return failure(err);
   }
 }
 
 const invoked = process.argv[1] ? path.resolve(process.argv[1]) : '';
 if (invoked.endsWith(path.join('src', 'cli.ts')) || invoked.endsWith(path.join('src', 'cli.js'))) {
-  process.exitCode = main(process.argv.slice(2));
+  runCli(process.argv.slice(2)).then((code) => (process.exitCode = code));
 }

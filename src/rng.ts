@@ -14,6 +14,29 @@ export function hashString(s: string): number {
   return h >>> 0;
 }
 
+/** splitmix32 step: a well-mixed 32-bit word from a counter (seeds the generator's 128-bit state). */
+function splitmix32(x: number): number {
+  x = (x + 0x9e3779b9) | 0;
+  x = Math.imul(x ^ (x >>> 16), 0x85ebca6b);
+  x = Math.imul(x ^ (x >>> 13), 0xc2b2ae35);
+  return (x ^ (x >>> 16)) >>> 0;
+}
+
+/**
+ * Full 128-bit state from a 32-bit seed. pure-rand's own seeding puts the seed into the state almost raw, so small
+ * and nearby seeds start with correlated, near-constant outputs; mixing every word removes that.
+ */
+function stateFromSeed(seed: number): number[] {
+  const words: number[] = [];
+  let x = seed | 0;
+  for (let i = 0; i < 4; i++) {
+    x = (x + 0x632be5ab) | 0;
+    words.push(splitmix32(x) | 0);
+  }
+  if (words.every((w) => w === 0)) words[0] = 1; // the all-zero state is a fixed point
+  return words;
+}
+
 /** Seeded random stream. Same seed ⇒ same sequence, on every platform. */
 export class Rng {
   private gen: RandomGenerator;
@@ -21,7 +44,7 @@ export class Rng {
   constructor(seed: number | RandomGenerator) {
     if (typeof seed === 'number') {
       if (!Number.isInteger(seed)) throw new Error(`seed must be an integer, got ${seed}`);
-      this.gen = xoroshiro128plus(seed | 0);
+      this.gen = xoroshiro128plus.fromState(stateFromSeed(seed));
     } else {
       this.gen = seed;
     }

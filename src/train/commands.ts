@@ -1,0 +1,206 @@
+// `bridge pretrain`, `bridge sft` and `bridge eval`: flags → validated configs → the trainers in this directory.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { writeFileAtomic, writeJsonAtomic } from '../fsutil';
+import { generateSplit, splitManifest, toJsonl } from '../igsm/dataset';
+import { validateGenConfig } from '../igsm/generate';
+import type { Arith, Surface } from '../igsm/types';
+import { initBackend } from '../model/backend';
+import { loadCheckpoint } from '../model/checkpoint';
+import { createTransformer } from '../model/transformer';
+import { Tokenizer } from '../text/tokenizer';
+import { loadDataDir } from './data';
+import { evaluate } from './evaluate';
+import { runSft, sftConfig, type SftConfig } from './sft';
+
+/** Named SFT presets: `tiny` runs in seconds (tests, CI); `default` is the documented small-model setting. */
+export const SFT_PRESETS: Record<'tiny' | 'default', Partial<SftConfig>> = {
+  tiny: {
+    epochs: 8,
+    batchSize: 8,
+    lossOn: 'response',
+    schedule: { kind: 'cosine', lr: 1e-2, warmupSteps: 20, minRatio: 0.1 },
+    model: { ctx: 256, d: 64, layers: 2, heads: 2, mlpRatio: 4, activation: 'gelu' },
+    checkpointEvery: 25,
+  },
+  default: {
+    epochs: 5,
+    batchSize: 32,
+    lossOn: 'all',
+    schedule: { kind: 'cosine', lr: 2e-3, warmupSteps: 20, minRatio: 0.1 },
+    model: { ctx: 512, d: 128, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu' },
+    checkpointEvery: 50,
+  },
+};
+
+/** Base-model pretraining presets: terse solutions over a wide op range (see src/igsm/terse.ts). */
+export const PRETRAIN_PRESETS: Record<'tiny' | 'default', { n: number; ops: [number, number]; sft: Partial<SftConfig> }> = {
+  tiny: { n: 200, ops: [1, 3], sft: { ...SFT_PRESETS.tiny, epochs: 2, lossOn: 'all', format: 'terse' } },
+  default: { n: 20_000, ops: [1, 20], sft: { ...SFT_PRESETS.default, epochs: 1, format: 'terse', checkpointEvery: 100 } },
+};
+
+type Usage = (msg: string) => Error;
+
+function num(usage: Usage, flag: string, raw: string | undefined, lo: number, hi: number, int = true): number | undefined {
+  if (raw === undefined) return undefined;
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v) || (int && !Number.isInteger(v)) || v < lo || v > hi) {
+    throw usage(`${flag} must be ${int ? 'an integer' : 'a number'} in [${lo}, ${hi}], got "${raw}"`);
+  }
+  return v;
+}
+
+function preset<K extends string>(usage: Usage, raw: string | undefined, table: Record<K, unknown>): K {
+  const name = (raw ?? 'default') as K;
+  if (!(name in table)) throw usage(`--preset must be one of ${Object.keys(table).join(', ')}, got "${raw}"`);
+  return name;
+}
+
+interface TrainFlags {
+  preset?: string;
+  epochs?: string;
+  batchSize?: string;
+  lr?: string;
+  lossOn?: string;
+  seed?: string;
+  maxSteps?: string;
+  checkpointEvery?: string;
+  d?: string;
+  layers?: string;
+  heads?: string;
+  ctx?: string;
+}
+
+/** Preset + flag overrides → a validated SFT config. */
+function trainConfig(usage: Usage, base: Partial<SftConfig>, f: TrainFlags): SftConfig {
+  const c: Record<string, unknown> = structuredClone(base);
+  const set = (k: string, v: unknown) => v !== undefined && (c[k] = v);
+  set('epochs', num(usage, '--epochs', f.epochs, 1, 10_000));
+  set('batchSize', num(usage, '--batch-size', f.batchSize, 1, 65_536));
+  set('seed', num(usage, '--seed', f.seed, -(2 ** 31), 2 ** 31 - 1));
+  set('maxSteps', num(usage, '--max-steps', f.maxSteps, 1, 10_000_000));
+  set('checkpointEvery', num(usage, '--checkpoint-every', f.checkpointEvery, 1, 10_000_000));
+  if (f.lossOn !== undefined) {
+    if (f.lossOn !== 'all' && f.lossOn !== 'response') throw usage(`--loss-on must be all or response, got "${f.lossOn}"`);
+    c.lossOn = f.lossOn;
+  }
+  const lr = num(usage, '--lr', f.lr, 1e-8, 1, false);
+  if (lr !== undefined) c.schedule = { ...(c.schedule as object), lr };
+  const model = { ...(c.model as object) } as Record<string, unknown>;
+  for (const [k, flag, hi] of [['d', '--d', 4096], ['layers', '--layers', 64], ['heads', '--heads', 64], ['ctx', '--ctx', 8192]] as const) {
+    const v = num(usage, flag, f[k], 1, hi);
+    if (v !== undefined) model[k] = v;
+  }
+  c.model = model;
+  return sftConfig(c);
+}
+
+function addTrainFlags(cmd: Command): Command {
+  return cmd
+    .option('--epochs <N>', 'passes over the data')
+    .option('--batch-size <N>', 'sequences per optimizer step')
+    .option('--lr <X>', 'peak learning rate')
+    .option('--loss-on <which>', 'all (the paper) | response')
+    .option('--seed <S>', 'seed of the data order and of scratch weights')
+    .option('--max-steps <N>', 'stop after N optimizer steps')
+    .option('--checkpoint-every <N>', 'checkpoint every N steps')
+    .option('--d <N>', 'model width (scratch only)')
+    .option('--layers <N>', 'transformer blocks (scratch only)')
+    .option('--heads <N>', 'attention heads (scratch only)')
+    .option('--ctx <N>', 'context length (scratch only)')
+    .option('--resume', 'continue a killed run from its last checkpoint')
+    .option('--force', 'overwrite an existing run')
+    .option('--no-progress', 'no progress bar');
+}
+
+/** A run directory (its final/ checkpoint) or a checkpoint directory. */
+export function resolveCheckpoint(p: string): string {
+  const final = path.join(p, 'final');
+  return fs.existsSync(path.join(final, 'manifest.json')) ? final : p;
+}
+
+export function registerTrainCommands(program: Command, usage: Usage): void {
+  addTrainFlags(
+    program
+      .command('sft')
+      .description('supervised fine-tuning on a data directory; writes RUN/{config.json,metrics.jsonl,ckpt,final,done.json}')
+      .requiredOption('--data <DIR>', 'data directory written by `bridge data`')
+      .requiredOption('--out <RUN>', 'run directory')
+      .option('--init <CKPT>', "'scratch' or a checkpoint / run directory (e.g. data/models/base-…)", 'scratch')
+      .option('--preset <name>', `${Object.keys(SFT_PRESETS).join(' | ')}`, 'default'),
+  ).action(async (f: TrainFlags & { data: string; out: string; init: string; resume?: boolean; force?: boolean; progress: boolean }) => {
+    const cfg = trainConfig(usage, SFT_PRESETS[preset(usage, f.preset, SFT_PRESETS)], f);
+    const init = f.init === 'scratch' ? 'scratch' : resolveCheckpoint(f.init);
+    const res = await runSft({ data: f.data, init, out: f.out, config: cfg, resume: f.resume, force: f.force, progress: f.progress });
+    process.stdout.write(JSON.stringify(res) + '\n');
+  });
+
+  addTrainFlags(
+    program
+      .command('pretrain')
+      .description('build a base model: terse-solution language modelling on generated problems (no SFT answer template)')
+      .requiredOption('--out <DIR>', 'output directory: DIR/data (the corpus) and DIR/run (the training run)')
+      .option('--preset <name>', `${Object.keys(PRETRAIN_PRESETS).join(' | ')}`, 'default')
+      .option('--n <N>', 'problems in the corpus')
+      .option('--ops <A-B>', 'op range of the corpus')
+      .option('--arith <mode>', 'exact | mod23', 'exact')
+      .option('--surface <form>', 'english | compact', 'compact'),
+  ).action(
+    async (f: TrainFlags & { out: string; n?: string; ops?: string; arith: string; surface: string; resume?: boolean; force?: boolean; progress: boolean }) => {
+      const p = PRETRAIN_PRESETS[preset(usage, f.preset, PRETRAIN_PRESETS)];
+      if (f.arith !== 'exact' && f.arith !== 'mod23') throw usage(`--arith must be exact or mod23, got "${f.arith}"`);
+      if (f.surface !== 'english' && f.surface !== 'compact') throw usage(`--surface must be english or compact, got "${f.surface}"`);
+      const n = num(usage, '--n', f.n, 1, 10_000_000) ?? p.n;
+      let ops = p.ops;
+      if (f.ops !== undefined) {
+        const m = /^(\d+)-(\d+)$/.exec(f.ops);
+        if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw usage(`--ops must look like A-B with 1 ≤ A ≤ B, got "${f.ops}"`);
+        ops = [Number(m[1]), Number(m[2])];
+      }
+      const cfg = trainConfig(usage, p.sft, f);
+      const dataDir = path.join(f.out, 'data');
+      if (!fs.existsSync(path.join(dataDir, 'problems.jsonl')) || f.force) {
+        // the corpus seed is far from the paper splits' seeds (100–500), and its problems never enter SFT or tests
+        const spec = { name: 'pretrain', n, gen: validateGenConfig({ minOps: ops[0], maxOps: ops[1], arith: f.arith as Arith }), seed: 90_000 + cfg.seed, surface: f.surface as Surface };
+        const { rows, counts } = generateSplit(spec);
+        writeFileAtomic(path.join(dataDir, 'problems.jsonl'), toJsonl(rows));
+        writeJsonAtomic(path.join(dataDir, 'manifest.json'), splitManifest(spec, 'terse', counts));
+      }
+      const res = await runSft({ data: dataDir, init: 'scratch', out: path.join(f.out, 'run'), config: cfg, resume: f.resume, force: f.force, progress: f.progress });
+      process.stdout.write(JSON.stringify(res) + '\n');
+    },
+  );
+
+  program
+    .command('eval')
+    .description('greedy (or mean@k sampled) accuracy of a checkpoint on a data directory, by op count')
+    .requiredOption('--ckpt <RUN>', 'run directory (uses RUN/final) or checkpoint directory')
+    .requiredOption('--data <DIR>', 'data directory written by `bridge data`')
+    .option('--samples <K>', 'samples per problem (mean@K); 1 = greedy', '1')
+    .option('--temperature <T>', 'sampling temperature (0 = greedy)', '0')
+    .option('--limit <N>', 'evaluate the first N problems only')
+    .option('--seed <S>', 'sampling seed', '0')
+    .option('--out <FILE>', 'write the full report (with every completion) as JSON')
+    .option('--json', 'print the summary as JSON')
+    .action(async (f: { ckpt: string; data: string; samples: string; temperature: string; limit?: string; seed: string; out?: string; json?: boolean }) => {
+      const samples = num(usage, '--samples', f.samples, 1, 1024)!;
+      const temperature = num(usage, '--temperature', f.temperature, 0, 10, false)!;
+      const seed = num(usage, '--seed', f.seed, -(2 ** 31), 2 ** 31 - 1)!;
+      const limit = num(usage, '--limit', f.limit, 1, 10_000_000);
+      await initBackend();
+      const ck = loadCheckpoint(resolveCheckpoint(f.ckpt), '--ckpt');
+      const tok = Tokenizer.fromJSON(ck.tokenizer as never);
+      const model = createTransformer(ck.config, { weights: ck.weights });
+      const data = loadDataDir(f.data);
+      const rows = limit ? data.rows.slice(0, limit) : data.rows;
+      const rep = evaluate(model, tok, rows, { samples, temperature: samples > 1 && temperature === 0 ? 1 : temperature, seed, batchSize: 64 });
+      if (f.out) writeJsonAtomic(f.out, rep);
+      const { completions: _c, ...summary } = rep;
+      if (f.json) process.stdout.write(JSON.stringify(summary) + '\n');
+      else {
+        process.stdout.write(`accuracy ${(100 * rep.accuracy).toFixed(1)} % on ${rep.problems} problems (${samples} sample(s), T=${rep.temperature})\n`);
+        for (const b of rep.byOps) process.stdout.write(`  op ${b.numOps}: ${(100 * b.accuracy).toFixed(1)} % (${b.problems})\n`);
+      }
+    });
+}
