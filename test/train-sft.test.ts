@@ -99,3 +99,53 @@ describe('bridge sft (tiny preset)', () => {
     expect(metrics[metrics.length - 1].loss).toBeLessThan(metrics[0].loss / 3);
   });
 });
+
+describe('bridge sft --resume after kill -9', () => {
+  it('reaches the same final weights as an uninterrupted run', async () => {
+    const { spawn, spawnSync } = await import('node:child_process');
+    const root = path.resolve(__dirname, '..');
+    const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+    const data = tmp('resume-data');
+    writeEasyData(data, 64, 5);
+    const args = (out: string) => [tsx, path.join(root, 'src', 'cli.ts'), 'sft', '--data', data, '--out', out, '--preset', 'tiny', '--max-steps', '40', '--checkpoint-every', '5', '--seed', '3', '--no-progress'];
+    const hashOf = (out: string) => JSON.parse(fs.readFileSync(path.join(out, 'done.json'), 'utf8')).weightsHash as string;
+
+    const straight = path.join(tmp('resume-a'), 'run');
+    const a = spawnSync(process.execPath, args(straight), { encoding: 'utf8' });
+    expect(a.status, a.stderr).toBe(0);
+
+    const killed = path.join(tmp('resume-b'), 'run');
+    // its own process group: tsx runs the CLI in a child process, and kill -9 must hit both
+    const child = spawn(process.execPath, args(killed), { stdio: 'ignore', detached: true });
+    const ckptMeta = path.join(killed, 'ckpt', 'meta.json');
+    // kill once a mid-run checkpoint exists (step ≥ 10 of 40)
+    await new Promise<void>((resolve, reject) => {
+      const t = setInterval(() => {
+        try {
+          const step = JSON.parse(fs.readFileSync(ckptMeta, 'utf8')).step as number;
+          if (step >= 10) {
+            clearInterval(t);
+            process.kill(-child.pid!, 'SIGKILL');
+            resolve();
+          }
+        } catch {
+          /* not written yet */
+        }
+      }, 20);
+      child.on('exit', () => {
+        clearInterval(t);
+        reject(new Error('the run finished before it could be killed'));
+      });
+    });
+    await new Promise((r) => child.on('exit', r));
+    expect(fs.existsSync(path.join(killed, 'done.json'))).toBe(false);
+    const refused = spawnSync(process.execPath, args(killed), { encoding: 'utf8' });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/--resume/);
+    const b = spawnSync(process.execPath, [...args(killed), '--resume'], { encoding: 'utf8' });
+    expect(b.status, b.stderr).toBe(0);
+    expect(hashOf(killed)).toBe(hashOf(straight));
+    const metrics = readJsonl<{ step: number }>(runFiles(killed).metrics);
+    expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+});
