@@ -12,8 +12,8 @@ export interface Dependency {
   topo: number[];
   /** Redundant parameter ids, topologically valid on top of topo. */
   redundant: number[];
-  /** Per parameter id: non-constant parents (instance: chosen here; abstract: structural), unordered for instance. */
-  parents: number[][];
+  /** Per parameter id: non-constant parents (instance: chosen here; abstract: structural, shared with Params). */
+  parents: (readonly number[])[];
   /** Per parameter id: 1 when the RNG (a constant) is a parent. */
   hasRng: Uint8Array;
 }
@@ -56,6 +56,7 @@ function softmaxPick(cands: readonly number[], isAbs: Uint8Array, cnt1: Int32Arr
 // Scratch buffers reused across calls (a draw is single-threaded and non-reentrant): no per-attempt allocation.
 const MAXP = 64;
 const mark = new Uint8Array(MAXP);
+const IN_GRAPH = new Uint8Array(MAXP);
 const outDeg = new Int32Array(MAXP);
 const remaining = new Uint8Array(MAXP);
 const inG2 = new Uint8Array(MAXP);
@@ -77,9 +78,10 @@ export function buildDependency(
 ): Dependency | DependencyFailure {
   const n = p.count;
   if (n > MAXP) throw new Error(`too many parameters: ${n} > ${MAXP}`);
-  const inGraph = new Uint8Array(n);
-  const parents: number[][] = [];
-  for (let i = 0; i < n; i++) parents.push(p.isAbs[i] ? p.struct[i] : []);
+  const inGraph = IN_GRAPH;
+  inGraph.fill(0, 0, n);
+  // instance nodes start with the shared empty list; every later assignment installs a fresh array
+  const parents: (readonly number[])[] = p.struct.slice();
   let num = 0;
 
   // Stage 1: necessary abstract chains, one random candidate per level, top level first, until a pass commits nothing.

@@ -110,7 +110,7 @@ function chooseEquations(dep: Dependency, p: Params, cfg: GenConfig, rng: Rng, c
       } else constant[x] = randInt(rng, 0, cMax);
     }
     if (ps.length >= 2) {
-      shuffleInPlace(rng, ps);
+      shuffleInPlace(rng, ps as number[]); // lists of ≥ 2 instance parents are fresh arrays owned by this draw
       if (ps.length === 2 && coin(rng)) diff[x] = 1;
     }
   }

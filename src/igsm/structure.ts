@@ -57,7 +57,7 @@ export interface Structure {
   /** Structure edges in creation order: upper item contains lower item (item ids). */
   edgeUpper: number[];
   edgeLower: number[];
-  /** Per item id: edge indices of the item's children, in edge order. */
+  /** Per upper item id (layers ≥ 1): edge indices of the item's children, in edge order; other slots are empty. */
   childEdges: number[][];
 }
 
@@ -95,8 +95,9 @@ export function buildStructure(d: Difficulty, rng: Rng): Structure {
   }
   const edgeUpper: number[] = [];
   const edgeLower: number[] = [];
-  const childEdges: number[][] = [];
-  for (let i = 0; i < MAX_LAYERS * MAX_W; i++) childEdges.push([]);
+  // only upper items (layers ≥ 1) get a child list; other slots stay empty
+  const childEdges: number[][] = new Array(MAX_LAYERS * MAX_W);
+  for (let i = 1; i < L; i++) for (let j = 0; j < sizes[i]; j++) childEdges[i * MAX_W + j] = [];
   HAS.fill(0);
   for (let i = 1; i < L; i++) {
     for (let j = 0; j < sizes[i]; j++) {
@@ -122,6 +123,9 @@ export function buildStructure(d: Difficulty, rng: Rng): Structure {
   return { L, sizes, edgeUpper, edgeLower, childEdges };
 }
 
+/** The shared (never mutated) empty parent list of instance parameters. */
+export const NO_PARENTS: readonly number[] = Object.freeze([]) as readonly number[];
+
 /**
  * Parameters of a structure (§7). Ids: instance parameters first (id = edge index), then abstract ones.
  * `struct[id]` are the structural parents of an abstract parameter ([] for instance parameters);
@@ -137,7 +141,7 @@ export interface Params {
   lower: number[];
   /** 0 for instance; d = lj − li for abstract. */
   level: number[];
-  struct: number[][];
+  struct: (readonly number[])[];
   op: number[];
   /** byLevel[d]: abstract ids of level d, ascending (byLevel[0] is empty). */
   byLevel: number[][];
@@ -148,9 +152,8 @@ export function buildParams(s: Structure): Params {
   const upper = s.edgeUpper.slice();
   const lower = s.edgeLower.slice();
   const level = new Array<number>(numInst).fill(0);
-  const struct: number[][] = [];
+  const struct: (readonly number[])[] = new Array<readonly number[]>(numInst).fill(NO_PARENTS);
   const op: number[] = new Array<number>(numInst).fill(1);
-  for (let e = 0; e < numInst; e++) struct.push([]);
   // absId[item * MAX_LAYERS + li]: the abstract parameter "each item's Category(li)"
   const absId = ABS_ID; // every entry read below was written earlier in this call
   let id = numInst;
