@@ -31,6 +31,7 @@ export const SFT_PRESETS: Record<'tiny' | 'default', Partial<SftConfig>> = {
     schedule: { kind: 'cosine', lr: 2e-3, warmupSteps: 20, minRatio: 0.1 },
     model: { ctx: 512, d: 128, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu' },
     checkpointEvery: 50,
+    workers: 2,
   },
 };
 
@@ -70,6 +71,7 @@ interface TrainFlags {
   layers?: string;
   heads?: string;
   ctx?: string;
+  workers?: string;
 }
 
 /** Preset + flag overrides → a validated SFT config. */
@@ -81,6 +83,7 @@ function trainConfig(usage: Usage, base: Partial<SftConfig>, f: TrainFlags): Sft
   set('seed', num(usage, '--seed', f.seed, -(2 ** 31), 2 ** 31 - 1));
   set('maxSteps', num(usage, '--max-steps', f.maxSteps, 1, 10_000_000));
   set('checkpointEvery', num(usage, '--checkpoint-every', f.checkpointEvery, 1, 10_000_000));
+  set('workers', num(usage, '--workers', f.workers, 1, 16));
   if (f.lossOn !== undefined) {
     if (f.lossOn !== 'all' && f.lossOn !== 'response') throw usage(`--loss-on must be all or response, got "${f.lossOn}"`);
     c.lossOn = f.lossOn;
@@ -105,6 +108,7 @@ function addTrainFlags(cmd: Command): Command {
     .option('--seed <S>', 'seed of the data order and of scratch weights')
     .option('--max-steps <N>', 'stop after N optimizer steps')
     .option('--checkpoint-every <N>', 'checkpoint every N steps')
+    .option('--workers <N>', 'data-parallel replicas, one per core (default preset: 2)')
     .option('--d <N>', 'model width (scratch only)')
     .option('--layers <N>', 'transformer blocks (scratch only)')
     .option('--heads <N>', 'attention heads (scratch only)')

@@ -11,7 +11,8 @@ import { initBackend } from '../model/backend';
 import { modelConfig, type ModelConfig } from '../model/config';
 import { createTransformer, disposeTransformer, getWeights, type Transformer } from '../model/transformer';
 import { lossOnBatch, lossTokens, type LossBatch } from '../model/score';
-import { createAdamW, trainStep } from '../model/step';
+import { createAdamW, trainStep, type TrainStepReport } from '../model/step';
+import { DataParallel } from '../model/parallel';
 import type { AdamW } from '../model/optim';
 import { loadCheckpoint, saveCheckpoint, weightsHash } from '../model/checkpoint';
 import { epochOrder, splitMicroBatches } from './batches';
@@ -37,6 +38,8 @@ export const SftConfigSchema = z
     /** Seed of the data order (and of the initial weights when training from scratch). */
     seed: z.number().int().default(0),
     checkpointEvery: z.number().int().min(1).default(50),
+    /** Data-parallel replicas (one per core; tfjs-wasm is single-threaded). Part of the run's identity: sums differ. */
+    workers: z.number().int().min(1).max(16).default(1),
     /** Stop after this many optimizer steps (for tests and budgets); null = all epochs. */
     maxSteps: z.number().int().min(1).nullable().default(null),
     /** Model shape when training from scratch (vocab is taken from the tokenizer). */
@@ -178,6 +181,7 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
   const save = (dir: string) =>
     saveCheckpoint(dir, { config: model.cfg, weights: getWeights(model), tokenizer: tok.toJSON(), optimizer: optimizer.getState(), meta: { kind: cfg.format === 'sft' ? 'sft' : 'pretrain', step: optimizer.step } });
 
+  const dp = cfg.workers > 1 ? await DataParallel.create(model, { workers: cfg.workers }) : null;
   const bar = new Progress('sft', totalSteps, o.progress);
   bar.start(startStep);
   let lastLoss = NaN;
@@ -197,9 +201,10 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
       const shards = micro.map((mb) => ({ batch: mb, weight: lossTokens(mb) }));
       const lr = learningRate(cfg.schedule, step, totalSteps);
       const ts = Date.now();
-      let rep;
+      let rep: TrainStepReport;
+      const lossFn = (m: Transformer, mb: LossBatch) => lossOnBatch(m, mb);
       try {
-        rep = trainStep(model, optimizer, (m, mb: LossBatch) => lossOnBatch(m, mb), shards, lr);
+        rep = dp ? await dp.trainStep(optimizer, lossFn, shards, lr) : trainStep(model, optimizer, lossFn, shards, lr);
       } catch (err) {
         save(f.ckpt); // the weights are untouched by the failed update: keep the last good state
         throw new Error(`sft step ${step}: ${(err as Error).message}; last good state saved in ${f.ckpt}`);
@@ -231,6 +236,7 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
     return result;
   } finally {
     bar.stop();
+    await dp?.close();
     disposeTransformer(model);
   }
 }
