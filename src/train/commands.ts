@@ -7,7 +7,7 @@ import { generateSplit, splitManifest, toJsonl } from '../igsm/dataset';
 import { validateGenConfig } from '../igsm/generate';
 import type { Arith, Surface } from '../igsm/types';
 import { initBackend } from '../model/backend';
-import { loadCheckpoint } from '../model/checkpoint';
+import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint';
 import { createTransformer } from '../model/transformer';
 import { Tokenizer } from '../text/tokenizer';
 import { loadDataDir } from './data';
@@ -38,7 +38,7 @@ export const SFT_PRESETS: Record<'tiny' | 'default', Partial<SftConfig>> = {
 /** Base-model pretraining presets: terse solutions over a wide op range (see src/igsm/terse.ts). */
 export const PRETRAIN_PRESETS: Record<'tiny' | 'default', { n: number; ops: [number, number]; sft: Partial<SftConfig> }> = {
   tiny: { n: 200, ops: [1, 3], sft: { ...SFT_PRESETS.tiny, epochs: 2, lossOn: 'all', format: 'terse' } },
-  default: { n: 20_000, ops: [1, 20], sft: { ...SFT_PRESETS.default, epochs: 1, format: 'terse', checkpointEvery: 100 } },
+  default: { n: 10_000, ops: [1, 20], sft: { ...SFT_PRESETS.default, epochs: 1, format: 'terse', checkpointEvery: 100 } },
 };
 
 type Usage = (msg: string) => Error;
@@ -144,17 +144,22 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
     program
       .command('pretrain')
       .description('build a base model: terse-solution language modelling on generated problems (no SFT answer template)')
-      .requiredOption('--out <DIR>', 'output directory: DIR/data (the corpus) and DIR/run (the training run)')
+      .requiredOption('--out <DIR>', 'the base model: a weights-only checkpoint plus recipe.json (e.g. data/models/base-mod23-compact)')
+      .option('--work <DIR>', 'corpus and training run (default: runs/pretrain/<basename of --out>)')
       .option('--preset <name>', `${Object.keys(PRETRAIN_PRESETS).join(' | ')}`, 'default')
       .option('--n <N>', 'problems in the corpus')
       .option('--ops <A-B>', 'op range of the corpus')
       .option('--arith <mode>', 'exact | mod23', 'exact')
       .option('--surface <form>', 'english | compact', 'compact'),
   ).action(
-    async (f: TrainFlags & { out: string; n?: string; ops?: string; arith: string; surface: string; resume?: boolean; force?: boolean; progress: boolean }) => {
-      const p = PRETRAIN_PRESETS[preset(usage, f.preset, PRETRAIN_PRESETS)];
+    async (
+      f: TrainFlags & { out: string; work?: string; n?: string; ops?: string; arith: string; surface: string; resume?: boolean; force?: boolean; progress: boolean },
+    ) => {
+      const presetName = preset(usage, f.preset, PRETRAIN_PRESETS);
+      const p = PRETRAIN_PRESETS[presetName];
       if (f.arith !== 'exact' && f.arith !== 'mod23') throw usage(`--arith must be exact or mod23, got "${f.arith}"`);
       if (f.surface !== 'english' && f.surface !== 'compact') throw usage(`--surface must be english or compact, got "${f.surface}"`);
+      if (fs.existsSync(path.join(f.out, 'manifest.json')) && !f.force) throw usage(`--out ${f.out}: a model is already there (pass --force to replace it)`);
       const n = num(usage, '--n', f.n, 1, 10_000_000) ?? p.n;
       let ops = p.ops;
       if (f.ops !== undefined) {
@@ -163,15 +168,21 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
         ops = [Number(m[1]), Number(m[2])];
       }
       const cfg = trainConfig(usage, p.sft, f);
-      const dataDir = path.join(f.out, 'data');
+      const work = f.work ?? path.join('runs', 'pretrain', path.basename(path.resolve(f.out)));
+      const dataDir = path.join(work, 'data');
+      // the corpus seed is far from the split seeds (100–500): its problems are not the SFT or test problems
+      const spec = { name: 'pretrain', n, gen: validateGenConfig({ minOps: ops[0], maxOps: ops[1], arith: f.arith as Arith }), seed: 90_000 + cfg.seed, surface: f.surface as Surface };
       if (!fs.existsSync(path.join(dataDir, 'problems.jsonl')) || f.force) {
-        // the corpus seed is far from the paper splits' seeds (100–500), and its problems never enter SFT or tests
-        const spec = { name: 'pretrain', n, gen: validateGenConfig({ minOps: ops[0], maxOps: ops[1], arith: f.arith as Arith }), seed: 90_000 + cfg.seed, surface: f.surface as Surface };
         const { rows, counts } = generateSplit(spec);
         writeFileAtomic(path.join(dataDir, 'problems.jsonl'), toJsonl(rows));
         writeJsonAtomic(path.join(dataDir, 'manifest.json'), splitManifest(spec, 'terse', counts));
       }
-      const res = await runSft({ data: dataDir, init: 'scratch', out: path.join(f.out, 'run'), config: cfg, resume: f.resume, force: f.force, progress: f.progress });
+      const res = await runSft({ data: dataDir, init: 'scratch', out: path.join(work, 'run'), config: cfg, resume: f.resume, force: f.force, progress: f.progress });
+      const ck = loadCheckpoint(path.join(work, 'run', 'final'));
+      // ship weights, config and tokenizer only: the optimizer state would triple the size and SFT starts afresh
+      saveCheckpoint(f.out, { config: ck.config, weights: ck.weights, tokenizer: ck.tokenizer, optimizer: null, meta: { kind: 'base', ...res } });
+      const command = ['npx', 'bridge', 'pretrain', '--out', f.out, '--preset', presetName, '--n', String(n), '--ops', `${ops[0]}-${ops[1]}`, '--arith', f.arith, '--surface', f.surface, '--seed', String(cfg.seed)];
+      writeJsonAtomic(path.join(f.out, 'recipe.json'), { command: command.join(' '), corpus: spec, sft: cfg, weightsHash: res.weightsHash, steps: res.steps, tokens: res.tokensSeen, seconds: res.seconds, finalLoss: res.finalLoss });
       process.stdout.write(JSON.stringify(res) + '\n');
     },
   );

@@ -1,0 +1,185 @@
+// The learnability study (issue 5): which surface, arithmetic, op range, model size, base model and SFT budget put a
+// small model trained on 2 CPU cores in the paper's regime (Vanilla SFT 20–70 % greedy ID, > 0 but lower OOD)?
+// Each configuration: generate SFT / test-ID / test-OOD splits, SFT, greedy evaluation. Results append to
+// docs/learnability.jsonl (finished configurations are skipped on a rerun) and docs/learnability.md is rebuilt.
+//
+//   npx tsx bench/learnability.ts [--only NAME[,NAME…]] [--list]
+import fs from 'node:fs';
+import path from 'node:path';
+import { generateSplit, toJsonl } from '../src/igsm/dataset';
+import { validateGenConfig } from '../src/igsm/generate';
+import type { Arith, Surface } from '../src/igsm/types';
+import { injectRow, resolveVariant } from '../src/inject';
+import { Rng } from '../src/rng';
+import { appendJsonl, readJsonl, writeFileAtomic } from '../src/fsutil';
+import { initBackend } from '../src/model/backend';
+import { loadCheckpoint } from '../src/model/checkpoint';
+import { createTransformer, disposeTransformer } from '../src/model/transformer';
+import { paramCount, modelConfig } from '../src/model/config';
+import { Tokenizer } from '../src/text/tokenizer';
+import { runSft, sftConfig } from '../src/train/sft';
+import { evaluate, GREEDY } from '../src/train/evaluate';
+
+export interface StudyConfig {
+  name: string;
+  surface: Surface;
+  arith: Arith;
+  /** SFT op range; ID test = forced max, OOD test = forced oodOps. */
+  ops: [number, number];
+  oodOps: number;
+  n: number;
+  epochs: number;
+  variant: 'vanilla' | 'bridge';
+  /** 'scratch' or a checkpoint directory. */
+  init: string;
+  model: { d: number; layers: number; heads: number; ctx: number };
+  lr: number;
+  batchSize: number;
+  seed: number;
+  workers: number;
+  testN: number;
+}
+
+const BASE = 'data/models';
+const DEFAULTS: Omit<StudyConfig, 'name'> = {
+  surface: 'compact',
+  arith: 'mod23',
+  ops: [5, 10],
+  oodOps: 13,
+  n: 2000,
+  epochs: 3,
+  variant: 'vanilla',
+  init: 'scratch',
+  model: { d: 128, layers: 4, heads: 4, ctx: 512 },
+  lr: 2e-3,
+  batchSize: 32,
+  seed: 1,
+  workers: 2,
+  testN: 200,
+};
+
+/** The grid, in the order it was run. Add rows; never edit a finished one (its results are keyed by name). */
+export const STUDY: StudyConfig[] = [
+  { ...DEFAULTS, name: 'compact-mod23-op5-10-scratch' },
+  { ...DEFAULTS, name: 'compact-mod23-op5-10-base', init: `${BASE}/base-mod23-compact` },
+  { ...DEFAULTS, name: 'compact-exact-op5-10-base', arith: 'exact', init: `${BASE}/base-exact-compact` },
+  { ...DEFAULTS, name: 'compact-mod23-op15-20-base', ops: [15, 20], oodOps: 25, init: `${BASE}/base-mod23-compact`, epochs: 2 },
+  { ...DEFAULTS, name: 'compact-mod23-op5-10-base-bridge', init: `${BASE}/base-mod23-compact`, variant: 'bridge' },
+];
+
+export interface StudyResult {
+  name: string;
+  config: StudyConfig;
+  params: number;
+  sftSeconds: number;
+  sftTokens: number;
+  finalLoss: number;
+  idAccuracy: number;
+  oodAccuracy: number;
+  idTokens: number;
+  evalSeconds: number;
+  date: string;
+}
+
+function split(dir: string, name: string, c: StudyConfig, n: number, ops: [number, number], force: boolean, seed: number, seen: Set<string>) {
+  const gen = validateGenConfig({ minOps: ops[0], maxOps: ops[1], force, arith: c.arith });
+  const { rows } = generateSplit({ name, n, gen, seed, surface: c.surface }, { seen });
+  const out = c.variant === 'vanilla' || name !== 'sft' ? rows : rows.flatMap((r) => injectRow(r, resolveVariant(c.variant), new Rng(seed).fork(r.id)));
+  fs.mkdirSync(dir, { recursive: true });
+  writeFileAtomic(path.join(dir, 'problems.jsonl'), toJsonl(out));
+  return out;
+}
+
+export async function runStudyConfig(c: StudyConfig, work: string): Promise<StudyResult> {
+  const dir = path.join(work, c.name);
+  // data seeds are shared by every configuration with the same task, so arms differ only in what they vary;
+  // the test sets come first and no SFT problem repeats a test query
+  const seen = new Set<string>();
+  const id = split(path.join(dir, 'test-id'), 'test-id', c, c.testN, [c.ops[1], c.ops[1]], true, 400, seen);
+  const ood = split(path.join(dir, 'test-ood'), 'test-ood', c, c.testN, [c.oodOps, c.oodOps], true, 500, seen);
+  split(path.join(dir, 'sft'), 'sft', c, c.n, c.ops, false, 100 + c.seed, seen);
+  const cfg = sftConfig({
+    epochs: c.epochs,
+    batchSize: c.batchSize,
+    schedule: { kind: 'cosine', lr: c.lr, warmupSteps: 20, minRatio: 0.1 },
+    seed: c.seed,
+    workers: c.workers,
+    model: { ...c.model, mlpRatio: 4, activation: 'gelu' },
+    checkpointEvery: 100,
+  });
+  const sft = await runSft({ data: path.join(dir, 'sft'), init: c.init, out: path.join(dir, 'run'), config: cfg, resume: true });
+  const ck = loadCheckpoint(path.join(dir, 'run', 'final'));
+  const model = createTransformer(ck.config, { weights: ck.weights });
+  const tok = Tokenizer.fromJSON(ck.tokenizer as never);
+  const t0 = Date.now();
+  const rid = evaluate(model, tok, id, { ...GREEDY, batchSize: 50 });
+  const rood = evaluate(model, tok, ood, { ...GREEDY, batchSize: 50 });
+  disposeTransformer(model);
+  return {
+    name: c.name,
+    config: c,
+    params: paramCount(modelConfig({ ...ck.config })),
+    sftSeconds: sft.seconds,
+    sftTokens: sft.tokensSeen,
+    finalLoss: sft.finalLoss,
+    idAccuracy: rid.accuracy,
+    oodAccuracy: rood.accuracy,
+    idTokens: rid.meanTokens,
+    evalSeconds: (Date.now() - t0) / 1000,
+    date: new Date().toISOString(),
+  };
+}
+
+export function renderTable(results: readonly StudyResult[]): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const lines = [
+    '# Learnability study',
+    '',
+    'Produced by `npx tsx bench/learnability.ts` (raw rows: `docs/learnability.jsonl`). Greedy accuracy on 200 forced-op',
+    'test problems each: ID = the top op of the SFT range, OOD = the higher op given. Times are wall clock on the 2-core',
+    'machine, SFT with the data-parallel option (2 workers).',
+    '',
+    '| configuration | surface | arith | SFT ops | OOD op | init | variant | params | n × epochs | SFT time | final loss | ID acc | OOD acc |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    const c = r.config;
+    lines.push(
+      `| ${c.name} | ${c.surface} | ${c.arith} | ${c.ops[0]}–${c.ops[1]} | ${c.oodOps} | ${c.init === 'scratch' ? 'scratch' : path.basename(c.init)} | ${c.variant} | ${(r.params / 1e6).toFixed(2)} M | ${c.n} × ${c.epochs} | ${(r.sftSeconds / 60).toFixed(1)} min | ${r.finalLoss.toFixed(3)} | ${pct(r.idAccuracy)} | ${pct(r.oodAccuracy)} |`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
+  if (args.includes('--list')) {
+    for (const c of STUDY) process.stdout.write(`${c.name}\n`);
+    return;
+  }
+  await initBackend();
+  const resultsFile = 'docs/learnability.jsonl';
+  const done = new Set(fs.existsSync(resultsFile) ? readJsonl<StudyResult>(resultsFile).map((r) => r.name) : []);
+  for (const c of STUDY) {
+    if (only && !only.includes(c.name)) continue;
+    if (done.has(c.name)) continue;
+    if (c.init !== 'scratch' && !fs.existsSync(c.init)) {
+      process.stderr.write(`skip ${c.name}: base model ${c.init} missing (make it with \`bridge pretrain\`)\n`);
+      continue;
+    }
+    process.stderr.write(`== ${c.name}\n`);
+    const r = await runStudyConfig(c, 'runs/learnability');
+    appendJsonl(resultsFile, r);
+    process.stdout.write(JSON.stringify({ name: r.name, id: r.idAccuracy, ood: r.oodAccuracy, sftSeconds: r.sftSeconds }) + '\n');
+  }
+  const all = fs.existsSync(resultsFile) ? readJsonl<StudyResult>(resultsFile) : [];
+  writeFileAtomic('docs/learnability.md', renderTable(all));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]).endsWith(path.join('bench', 'learnability.ts'))) {
+  main().catch((err) => {
+    process.stderr.write(`error: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  });
+}
