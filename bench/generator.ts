@@ -61,7 +61,16 @@ for (const c of cases) {
   emit(`generator.draws_per_s.${c.label}`, median(runs.map((r) => r.drawsPerS)), 'draws/s', { n: N, repeats: REPEATS, stat: 'median' });
 }
 
-// The full split path (fork per row, canonical-key de-duplication), as `bridge data` runs it, minus the file write.
-const t0 = performance.now();
-const { counts } = generateSplit({ name: 'bench', n: N, gen: cases[0].cfg, seed: 7, surface: 'english' });
-emit('generator.split_per_s.op15-20.exact.english', counts.accepted / ((performance.now() - t0) / 1000), 'problems/s', { n: N });
+// The full `bridge data` path minus the file write: fork per row, canonical-key de-duplication, JSON line per row.
+for (let i = 0; i < Math.min(REPEATS, 3); i++) {
+  let bytes = 0;
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  const { counts } = generateSplit(
+    { name: 'bench', n: N, gen: cases[0].cfg, seed: 7 + i, surface: 'english' },
+    { keepRows: false, onRow: (row) => (bytes += JSON.stringify(row).length) },
+  );
+  const s = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(c0);
+  emit('generator.split_jsonl_per_s.op15-20.exact.english', counts.accepted / s, 'problems/s', { n: N, perCpuS: Math.round(counts.accepted / ((cpu.user + cpu.system) / 1e6)), mbPerS: Math.round(bytes / s / 1e5) / 10 });
+}

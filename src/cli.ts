@@ -10,7 +10,6 @@ import {
   generateSplit,
   paperSplitSpecs,
   splitManifest,
-  toJsonl,
   vanillaVariant,
   type RowVariant,
   type SplitManifest,
@@ -89,9 +88,12 @@ function writeSplit(dir: string, spec: SplitSpec, variantName: string, seen: Set
   const fn = VARIANTS[variantName];
   const bar = progressBar(spec.name, spec.n);
   let last = 0;
-  const { rows, counts } = generateSplit(spec, {
+  const lines: string[] = [];
+  const { counts } = generateSplit(spec, {
     seen,
     variant: variantName === 'vanilla' ? undefined : { name: variantName, fn },
+    keepRows: false, // rows become JSON lines at once: flat strings are cheap to hold until the atomic write
+    onRow: (row) => lines.push(JSON.stringify(row)),
     onProgress: (k) => {
       if (k - last >= 100 || k === spec.n) {
         last = k;
@@ -101,7 +103,7 @@ function writeSplit(dir: string, spec: SplitSpec, variantName: string, seen: Set
   });
   bar.stop();
   const manifest = splitManifest(spec, variantName, counts);
-  writeFileAtomic(path.join(dir, 'problems.jsonl'), toJsonl(rows));
+  writeFileAtomic(path.join(dir, 'problems.jsonl'), lines.length ? lines.join('\n') + '\n' : '');
   writeJsonAtomic(path.join(dir, 'manifest.json'), manifest);
   return manifest;
 }

@@ -172,8 +172,6 @@ export function vanillaSteps(graph: ProblemGraph): CotStep[] {
   return graph.topo.map((node) => ({ node, mode: 'compute' as const, revisit: false, analysis: false }));
 }
 
-const INT_RE = /^-?\d+$/;
-
 /** A node with no non-constant parent: its step is LEAF-STATE NAME LEAF-EQ. */
 export function isLeaf(node: GraphNode): boolean {
   return node.parents.length === 0;
@@ -187,7 +185,7 @@ function drawLetters(n: number, rng: Rng): string[] {
   if (n > LETTERS.length) throw new Error(`graph has ${n} nodes; at most ${LETTERS.length} letters`);
   const pool = LETTERS.slice();
   for (let i = 0; i < n; i++) {
-    const j = randInt(rng, i, pool.length - 1);
+    const j = rInt(rng, i, pool.length - 1);
     const t = pool[i];
     pool[i] = pool[j];
     pool[j] = t;
@@ -208,20 +206,24 @@ export function assignLetters(graph: ProblemGraph, rng: Rng): Map<string, string
   return out;
 }
 
-/** A phrase split at its placeholders: text = parts[0] + vars[keys[0]] + parts[1] + …; precompiled for speed. */
+/** Slot index of each placeholder in the writer's value array (array reads are cheaper than keyed object reads). */
+const SLOT: Record<Placeholder, number> = { name: 0, value: 1, v: 2, rhs: 3, eq: 4, names: 5, answer: 6 };
+const NAME = 0, VALUE = 1, V = 2, RHS = 3, EQ = 4, NAMES = 5, ANSWER = 6;
+
+/** A phrase split at its placeholders: text = parts[0] + vals[keys[0]] + parts[1] + …; precompiled for speed. */
 interface Compiled {
   parts: string[];
-  keys: Placeholder[];
+  keys: number[];
 }
 
 function compile(template: string): Compiled {
   const parts: string[] = [];
-  const keys: Placeholder[] = [];
+  const keys: number[] = [];
   let last = 0;
   for (const m of template.matchAll(PLACEHOLDER_RE)) {
     const at = m.index ?? 0;
     parts.push(template.slice(last, at));
-    keys.push(m[1] as Placeholder);
+    keys.push(SLOT[m[1] as Placeholder]);
     last = at + m[0].length;
   }
   parts.push(template.slice(last));
@@ -236,13 +238,18 @@ for (const surface of Object.keys(PHRASES) as Surface[]) {
   COMPILED[surface] = set;
 }
 
-type Vars = Record<Placeholder, string>;
+// direct references: tsx routes every cross-module call through an export getter, measurable on this hot path
+const rInt = randInt;
+const rCoin = coin;
+const fmtTerms = formatTerms;
 
-/** One uniformly chosen phrasing of a slot, filled from `vars`. */
-function say(slot: readonly Compiled[], vars: Vars, rng: Rng): string {
-  const c = slot[randInt(rng, 0, slot.length - 1)];
-  let out = c.parts[0];
-  for (let i = 0; i < c.keys.length; i++) out += vars[c.keys[i]] + c.parts[i + 1];
+/** One uniformly chosen phrasing of a slot, filled from `vals` (indexed by SLOT). */
+function say(slot: readonly Compiled[], vals: string[], rng: Rng): string {
+  const c = slot[rInt(rng, 0, slot.length - 1)];
+  const parts = c.parts;
+  const keys = c.keys;
+  let out = parts[0];
+  for (let i = 0; i < keys.length; i++) out += vals[keys[i]] + parts[i + 1];
   return out;
 }
 
@@ -264,10 +271,10 @@ export function writeAnswer(graph: ProblemGraph, steps: readonly CotStep[], rng:
   for (let i = 0; i < N; i++) values[i] = String(nodes[i].value);
   // 0 = untouched, 1 = introduced by a failed attempt, 2 = solved
   const state = new Uint8Array(N);
-  const vars: Vars = { name: '', value: '', v: '', rhs: '', eq: '', names: '', answer: '' };
+  const vals: string[] = ['', '', '', '', '', '', ''];
   const english = surface === 'english';
 
-  let text = '<think>\n' + say(P.open, vars, rng);
+  let text = '<think>\n' + say(P.open, vals, rng);
   for (let si = 0; si < steps.length; si++) {
     const step = steps[si];
     const ni = index.get(step.node);
@@ -279,20 +286,20 @@ export function writeAnswer(graph: ProblemGraph, steps: readonly CotStep[], rng:
     const ps = node.parents;
     const leaf = ps.length === 0;
     if (step.analysis && (leaf || node.kind !== 'instance')) throw new Error(`step ${si}: analysis is only for instance non-leaf nodes ("${node.name}")`);
-    vars.v = letters[ni];
-    vars.name = english ? node.name : compactName(node.name);
+    vals[V] = letters[ni];
+    vals[NAME] = english ? node.name : compactName(node.name);
     let line: string;
     if (leaf) {
       if (step.mode !== 'compute') throw new Error(`step ${si}: leaf "${node.name}" can never be locked`);
-      vars.value = values[ni];
-      line = say(P.leafState, vars, rng) + ' ' + say(P.name, vars, rng) + ' ' + say(P.leafEq, vars, rng);
+      vals[VALUE] = values[ni];
+      line = say(P.leafState, vals, rng) + ' ' + say(P.name, vals, rng) + ' ' + say(P.leafEq, vals, rng);
     } else {
-      if (step.revisit) line = say(P.select, vars, rng) + ' ' + say(P.recall, vars, rng);
-      else if (coin(rng)) line = say(P.select, vars, rng) + ' ' + say(P.name, vars, rng);
-      else line = say(P.selectName, vars, rng);
+      if (step.revisit) line = say(P.select, vals, rng) + ' ' + say(P.recall, vals, rng);
+      else if (rCoin(rng)) line = say(P.select, vals, rng) + ' ' + say(P.name, vals, rng);
+      else line = say(P.selectName, vals, rng);
       if (step.analysis) {
-        vars.rhs = queryRhs(node, surface);
-        line += ' ' + say(P.analysis, vars, rng);
+        vals[RHS] = queryRhs(node, surface);
+        line += ' ' + say(P.analysis, vals, rng);
       }
       const pis: number[] = new Array(ps.length);
       let unsolvedCount = 0;
@@ -313,13 +320,13 @@ export function writeAnswer(graph: ProblemGraph, steps: readonly CotStep[], rng:
           sym[j] = letters[pis[j]];
           sub[j] = values[pis[j]];
         }
-        const subst = formatTerms(node, sub);
-        let eq = vars.v + ' = ' + formatTerms(node, sym) + ' = ' + subst;
+        const subst = fmtTerms(node, sub);
+        let eq = vals[V] + ' = ' + fmtTerms(node, sym) + ' = ' + subst;
         if (step.chain) {
           if (step.chain.length > 0) eq += ' = ' + step.chain.join(' = ');
-        } else if (!INT_RE.test(subst)) eq += ' = ' + values[ni];
-        vars.eq = eq;
-        line += ' ' + say(P.equation, vars, rng);
+        } else if (!(ps.length === 1 && node.constant === null)) eq += ' = ' + values[ni]; // a copy's SUBST is already the value
+        vals[EQ] = eq;
+        line += ' ' + say(P.equation, vals, rng);
       } else {
         if (unsolvedCount === 0) throw new Error(`step ${si}: locked claim about "${node.name}", whose parents are all solved`);
         const unsolved: string[] = [];
@@ -328,8 +335,8 @@ export function writeAnswer(graph: ProblemGraph, steps: readonly CotStep[], rng:
         if (claimed && (claimed.length !== unsolved.length || claimed.some((p, i) => p !== unsolved[i]))) {
           throw new Error(`step ${si}: unsolved list of "${node.name}" must be exactly [${unsolved.join(', ')}]`);
         }
-        vars.names = joinNames(english ? unsolved : unsolved.map(compactName), surface);
-        line += ' ' + say(unsolved.length === 1 ? P.lockedOne : P.lockedMany, vars, rng);
+        vals[NAMES] = joinNames(english ? unsolved : unsolved.map(compactName), surface);
+        line += ' ' + say(unsolved.length === 1 ? P.lockedOne : P.lockedMany, vals, rng);
       }
     }
     state[ni] = step.mode === 'compute' ? 2 : 1;
@@ -337,6 +344,6 @@ export function writeAnswer(graph: ProblemGraph, steps: readonly CotStep[], rng:
   }
   const qi = index.get(graph.question);
   if (qi === undefined || state[qi] !== 2) throw new Error(`the steps never solve the question node "${graph.question}"`);
-  vars.answer = values[qi];
-  return text + '\n' + say(P.close, vars, rng) + '\n</think>\n<answer>\n' + say(P.boxed, vars, rng) + '\n</answer>';
+  vals[ANSWER] = values[qi];
+  return text + '\n' + say(P.close, vals, rng) + '\n</think>\n<answer>\n' + say(P.boxed, vals, rng) + '\n</answer>';
 }

@@ -77,10 +77,17 @@ export interface GenerateOptions {
   variant?: { name: string; fn: RowVariant };
   /** Called after each accepted problem with the number accepted so far. */
   onProgress?: (accepted: number) => void;
+  /** Called with every output row (after the variant), in order. */
+  onRow?: (row: ProblemRow) => void;
+  /**
+   * Keep the rows in the result (default true). Writers pass false with onRow: thousands of retained row objects
+   * make the garbage collector copy them over and over, which halves throughput.
+   */
+  keepRows?: boolean;
 }
 
 /**
- * Draw until `spec.n` problems are accepted. Randomness: one stream from spec.seed drives the draws; each accepted
+ * Draw until `spec.n` problems are accepted (rows are returned unless keepRows is false). Randomness: one stream from spec.seed drives the draws; each accepted
  * problem forks its own stream (by id) for query and answer, and the variant forks again, so the problem set never
  * depends on the variant.
  */
@@ -88,6 +95,7 @@ export function generateSplit(spec: SplitSpec, opts: GenerateOptions = {}): { ro
   const seen = opts.seen ?? new Set<string>();
   const counts = emptyCounts();
   const rows: ProblemRow[] = [];
+  const keep = opts.keepRows !== false;
   const rng = new Rng(spec.seed);
   const width = Math.max(5, String(spec.n).length);
   const maxDraws = Math.max(1_000_000, spec.n * 1000);
@@ -111,13 +119,14 @@ export function generateSplit(spec: SplitSpec, opts: GenerateOptions = {}): { ro
     }
     seen.add(key);
     counts.accepted++;
-    if (opts.variant) {
-      const out = opts.variant.fn(row, rowRng.fork(`variant:${opts.variant.name}`));
-      for (const o of out) rows.push(o);
-    } else rows.push(row);
+    const out = opts.variant ? opts.variant.fn(row, rowRng.fork(`variant:${opts.variant.name}`)) : [row];
+    for (const o of out) {
+      counts.rows++;
+      if (keep) rows.push(o);
+      opts.onRow?.(o);
+    }
     opts.onProgress?.(counts.accepted);
   }
-  counts.rows = rows.length;
   return { rows, counts };
 }
 

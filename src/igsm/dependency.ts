@@ -1,8 +1,13 @@
 // The dependency graph (spec §8): five stages over parameter ids, with exact op accounting.
 // Returns the necessary order (topo), the redundant order, each node's non-constant parents and whether it has the RNG.
 import type { Rng } from '../rng.js';
-import { coin, randInt, shuffleInPlace } from './random.js';
+import * as random from './random.js';
 import type { Difficulty, Params } from './structure.js';
+
+// direct references: tsx routes every cross-module call through an export getter, measurable in these loops
+const coin = random.coin;
+const randInt = random.randInt;
+const shuffleInPlace = random.shuffleInPlace;
 
 /** The constant pseudo-parent inside parent pools. */
 const RNG = -1;

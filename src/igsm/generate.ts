@@ -7,8 +7,14 @@ import { HIERARCHY } from './hierarchy.js';
 import { MAX_W, buildParams, buildStructure, drawDifficulty, type Params, type Structure } from './structure.js';
 import { buildDependency, type Dependency } from './dependency.js';
 import { mod } from './expr.js';
-import { coin, randInt, sampleInPlace, shuffleInPlace } from './random.js';
+import * as random from './random.js';
 import { paramName } from './render.js';
+
+// direct references: tsx routes every cross-module call through an export getter, measurable in these loops
+const coin = random.coin;
+const randInt = random.randInt;
+const sampleInPlace = random.sampleInPlace;
+const shuffleInPlace = random.shuffleInPlace;
 
 /**
  * Largest op target accepted. With ≤ 20 edges the share of successful draws falls steeply with the target (measured,
@@ -191,8 +197,10 @@ function assemble(sv: Solved, modulus: number | null, rng: Rng): ProblemGraph {
     layers.push({ category: sys.categories[cat].name, items });
     for (let j = 0; j < items.length; j++) itemName[i * MAX_W + j] = items[j];
   }
+  // one string per parameter, shared by the node and every parent list that names it
+  const names: string[] = new Array(p.count);
   const name = (x: number): string =>
-    paramName(itemName[p.upper[x]], p.isAbs[x] ? layers[p.lower[x]].category : itemName[p.lower[x]]);
+    names[x] ?? (names[x] = paramName(itemName[p.upper[x]], p.isAbs[x] ? layers[p.lower[x]].category : itemName[p.lower[x]]));
   const stated = new Uint8Array(p.numInst);
   const nodes: GraphNode[] = [];
   const make = (x: number, necessary: boolean): void => {

@@ -1,7 +1,11 @@
 // Difficulty draws (spec §5), the structure graph (§6) and its parameters (§7), all on small integer ids.
 // Names are attached only after a draw succeeds (generate.ts), so failed attempts never build strings.
 import type { Rng } from '../rng.js';
-import { randInt, weightedIndex } from './random.js';
+import * as random from './random.js';
+
+// direct references: tsx routes every cross-module call through an export getter, measurable in these loops
+const randInt = random.randInt;
+const weightedIndex = random.weightedIndex;
 
 /** Up to 4 layers × 4 items: item ids are `layer * MAX_W + index`. */
 export const MAX_LAYERS = 4;
