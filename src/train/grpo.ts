@@ -1,0 +1,435 @@
+// GRPO (issue 6, bridge-method.md §3–§4): per step, P prompts × G rollouts from the current policy, 0/1 rewards,
+// group-normalised advantages, the clipped policy-gradient loss with entropy bonus and KL to the frozen SFT model,
+// μ inner updates (1 = on-policy, as the paper), optional dynamic sampling; TRL-named metrics per step to JSONL,
+// greedy validation every k steps, checkpoints and an exact --resume.
+import fs from 'node:fs';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { appendJsonl, readJsonl, writeFileAtomic, writeJsonAtomic } from '../fsutil';
+import { hashString } from '../rng';
+import { reward } from '../igsm/answer';
+import type { ProblemRow } from '../igsm/types';
+import { EOS, PAD, Tokenizer } from '../text/tokenizer';
+import { initBackend } from '../model/backend';
+import { loadCheckpoint, saveCheckpoint, weightsHash } from '../model/checkpoint';
+import { configDiff } from '../model/config';
+import { DataParallel } from '../model/parallel';
+import { sample } from '../model/sampler';
+import { scoreSequences } from '../model/score';
+import { createAdamW, trainStep, type TrainStepReport } from '../model/step';
+import { createTransformer, disposeTransformer, getWeights, type Transformer } from '../model/transformer';
+import type { AdamW } from '../model/optim';
+import { epochOrder } from './batches';
+import { loadDataDir } from './data';
+import { evaluate, GREEDY, stopTokens } from './evaluate';
+import { encodePrompt } from './format';
+import { grpoLoss, grpoWeight, type GrpoBatch, type GrpoCoefs, type GrpoStats } from './grpo-loss';
+import { Progress } from './progress';
+
+export const GrpoConfigSchema = z
+  .object({
+    steps: z.number().int().min(1).max(1_000_000).default(200),
+    /** Prompts per step (the paper: 32). */
+    promptsPerStep: z.number().int().min(1).max(4096).default(32),
+    /** Rollouts per prompt, TRL's num_generations (the paper: 32). At least 2: one rollout has no group to compare with. */
+    groupSize: z.number().int().min(2, 'group size must be ≥ 2').max(1024).default(32),
+    temperature: z.number().positive().max(10).default(1),
+    /** Max completion tokens (also the normaliser of seq-mean-token-sum-norm). */
+    maxNew: z.number().int().min(1).max(65_536).default(256),
+    lr: z.number().positive().max(1).default(1e-6),
+    beta1: z.number().min(0).lt(1).default(0.9),
+    beta2: z.number().min(0).lt(1).default(0.999),
+    weightDecay: z.number().min(0).max(1).default(0.01),
+    clipNorm: z.number().positive().nullable().default(1.0),
+    /** KL coefficient to the reference (the paper: 0.001) and its estimator (k3 = low_var_kl, clamped to ±10). */
+    beta: z.number().min(0).max(100).default(0.001),
+    klEstimator: z.enum(['k1', 'k3']).default('k3'),
+    epsilon: z.number().min(0).max(10).default(0.2),
+    /** Upper clip (DAPO's clip-higher); null = epsilon. */
+    epsilonHigh: z.number().min(0).max(10).nullable().default(null),
+    entropyCoef: z.number().min(-1).max(1).default(0.001),
+    /** Divide advantages by the group's unbiased std (+1e-6); false = only subtract the mean (Dr. GRPO). */
+    scaleRewards: z.boolean().default(true),
+    aggregation: z.enum(['seq-mean-token-mean', 'token-mean', 'seq-mean-token-sum-norm']).default('seq-mean-token-mean'),
+    /** Optimizer updates per sampled batch (1 = on-policy, ratio ≡ 1). */
+    mu: z.number().int().min(1).max(100).default(1),
+    /** Drop groups whose rewards are all equal and refill with fresh prompts up to promptsPerStep. */
+    dynamicSampling: z.boolean().default(false),
+    /** Sampling rounds per step when refilling (dynamic sampling). */
+    maxRefills: z.number().int().min(0).max(100).default(4),
+    formatBonus: z.number().min(0).max(1).default(0),
+    /** Greedy validation every k steps (and before the first and after the last); 0 = never. */
+    evalEvery: z.number().int().min(0).default(5),
+    /** Validate on the first N problems of --val (null = all). */
+    valN: z.number().int().min(1).nullable().default(null),
+    checkpointEvery: z.number().int().min(1).default(100),
+    microTokens: z.number().int().min(16).max(1 << 20).default(4096),
+    workers: z.number().int().min(1).max(16).default(1),
+    seed: z.number().int().default(0),
+  })
+  .strict();
+
+export type GrpoConfig = z.infer<typeof GrpoConfigSchema>;
+
+export function grpoConfig(input: unknown): GrpoConfig {
+  const r = GrpoConfigSchema.safeParse(input ?? {});
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  if (issue.code === 'unrecognized_keys') throw new Error(`grpo config: unknown field(s) ${issue.keys.join(', ')}`);
+  throw new Error(`grpo config: ${issue.path.join('.') || '(config)'}: ${issue.message}`);
+}
+
+/** Group-normalised advantages (bridge-method.md §3.2): (r − mean) / (unbiased std + 1e-6), or r − mean. */
+export function groupAdvantages(rewards: readonly number[], scale: boolean): number[] {
+  const n = rewards.length;
+  const mean = rewards.reduce((a, b) => a + b, 0) / n;
+  if (!scale) return rewards.map((r) => r - mean);
+  const std = n > 1 ? Math.sqrt(rewards.reduce((a, r) => a + (r - mean) ** 2, 0) / (n - 1)) : 1;
+  return rewards.map((r) => (r - mean) / (std + 1e-6));
+}
+
+/** The α histogram bins of Figure 1 (bridge-method.md §7): {0}, (0,.2], (.2,.4], (.4,.6], (.6,.8], (.8,1), {1}. */
+export const ALPHA_BINS = ['0', '(0,0.2]', '(0.2,0.4]', '(0.4,0.6]', '(0.6,0.8]', '(0.8,1)', '1'] as const;
+
+export function alphaBin(a: number): (typeof ALPHA_BINS)[number] {
+  if (a <= 0) return '0';
+  if (a >= 1) return '1';
+  if (a <= 0.2) return '(0,0.2]';
+  if (a <= 0.4) return '(0.2,0.4]';
+  if (a <= 0.6) return '(0.4,0.6]';
+  if (a <= 0.8) return '(0.6,0.8]';
+  return '(0.8,1)';
+}
+
+export function alphaHistogram(alphas: readonly number[]): Record<string, number> {
+  const h: Record<string, number> = Object.fromEntries(ALPHA_BINS.map((b) => [b, 0]));
+  for (const a of alphas) h[alphaBin(a)]++;
+  return h;
+}
+
+/** One sampled group: a prompt's G rollouts with their rewards. */
+export interface RolloutGroup {
+  row: ProblemRow;
+  prompt: number[];
+  completions: number[][];
+  rewards: number[];
+}
+
+/** Build right-padded micro-batches (prompt + completion) within a token budget, advantages attached. */
+export function rolloutBatches(
+  groups: readonly RolloutGroup[],
+  advantages: readonly number[][],
+  coefs: GrpoCoefs,
+  microTokens: number,
+): GrpoBatch[] {
+  const seqs: { ids: number[]; promptLen: number; adv: number }[] = [];
+  groups.forEach((g, gi) =>
+    g.completions.forEach((c, ci) => seqs.push({ ids: [...g.prompt, ...c], promptLen: g.prompt.length, adv: advantages[gi][ci] })),
+  );
+  const out: GrpoBatch[] = [];
+  let cur: typeof seqs = [];
+  let len = 0;
+  const flush = () => {
+    if (cur.length === 0) return;
+    const B = cur.length;
+    const ids = new Int32Array(B * len).fill(PAD);
+    const respMask = new Float32Array(B * len);
+    const adv = new Float32Array(B);
+    cur.forEach((s, r) => {
+      ids.set(s.ids, r * len);
+      for (let t = s.promptLen; t < s.ids.length; t++) respMask[r * len + t] = 1;
+      adv[r] = s.adv;
+    });
+    out.push({ ids, batch: B, len, attn: null, respMask, adv, oldLogp: null, refLogp: null, coefs });
+    cur = [];
+    len = 0;
+  };
+  for (const s of seqs) {
+    const next = Math.max(len, s.ids.length);
+    if (cur.length > 0 && (cur.length + 1) * next > microTokens) flush();
+    cur.push(s);
+    len = Math.max(len, s.ids.length);
+  }
+  flush();
+  return out;
+}
+
+/** Per-token log-probs of `model` on a batch, no gradient (reference and old-policy scores). */
+function scoreNoGrad(model: Transformer, b: GrpoBatch, temperature: number): Float32Array {
+  return tf.tidy(() => scoreSequences(model, b, { temperature }).logp.dataSync() as Float32Array).slice();
+}
+
+export interface GrpoOptions {
+  /** SFT run or checkpoint: the initial policy and the frozen reference. */
+  init: string;
+  data: string;
+  val?: string;
+  out: string;
+  config: GrpoConfig;
+  resume?: boolean;
+  force?: boolean;
+  progress?: boolean;
+  /** Reward function (default: the iGSM reward with the configured format bonus). Must return finite numbers. */
+  rewardFn?: (completion: string, row: ProblemRow) => number;
+  /** Called after each step with its metrics (e.g. live α probes). */
+  onStep?: (m: GrpoMetrics) => void;
+}
+
+export interface GrpoMetrics {
+  step: number;
+  reward: number;
+  reward_std: number;
+  reward_max: number;
+  reward_min: number;
+  frac_reward_zero_std: number;
+  /** Share of groups with 0 < α < 1 (the informative ones). */
+  frac_informative: number;
+  alpha: number[];
+  alpha_hist: Record<string, number>;
+  loss: number;
+  pg_loss: number;
+  kl: number;
+  entropy: number;
+  clip_ratio: number;
+  grad_norm: number;
+  lr: number;
+  'completions/mean_length': number;
+  'completions/max_length': number;
+  'completions/clipped_ratio': number;
+  'time/sampling': number;
+  'time/scoring': number;
+  'time/backward': number;
+  sample_tok_s: number;
+  val_accuracy?: number;
+}
+
+export const grpoFiles = (dir: string) => ({
+  config: path.join(dir, 'config.json'),
+  metrics: path.join(dir, 'metrics.jsonl'),
+  ckpt: path.join(dir, 'ckpt'),
+  final: path.join(dir, 'final'),
+  done: path.join(dir, 'done.json'),
+});
+
+export interface GrpoResult {
+  runDir: string;
+  steps: number;
+  weightsHash: string;
+  valBefore: number | null;
+  valAfter: number | null;
+  seconds: number;
+}
+
+/** Run GRPO from an SFT checkpoint; see GrpoConfig. */
+export async function runGrpo(o: GrpoOptions): Promise<GrpoResult> {
+  const t0 = Date.now();
+  const cfg = o.config;
+  await initBackend();
+  const f = grpoFiles(o.out);
+  if (fs.existsSync(f.done) && !o.force) throw new Error(`--out ${o.out}: holds a finished run (pass --force to overwrite it)`);
+  if (o.force) fs.rmSync(o.out, { recursive: true, force: true });
+  else if (fs.existsSync(o.out) && fs.readdirSync(o.out).length > 0 && !o.resume) {
+    throw new Error(`--out ${o.out}: holds an unfinished run (pass --resume to continue it or --force to start over)`);
+  }
+  fs.mkdirSync(o.out, { recursive: true });
+
+  const initCk = loadCheckpoint(o.init, '--init');
+  const tok = Tokenizer.fromJSON(initCk.tokenizer as never);
+  const ref = cfg.beta > 0 ? createTransformer(initCk.config, { weights: initCk.weights }, false) : null;
+  const train = loadDataDir(o.data);
+  const val = o.val ? loadDataDir(o.val, '--val') : null;
+  const valRows = val ? (cfg.valN ? val.rows.slice(0, cfg.valN) : val.rows) : [];
+  const prompts = train.rows.map((r) => encodePrompt(tok, r.query));
+  const maxPrompt = Math.max(...prompts.map((p) => p.length));
+  if (maxPrompt >= initCk.config.ctx) {
+    throw new Error(`--data ${o.data}: a prompt has ${maxPrompt} tokens, the model context is ${initCk.config.ctx}`);
+  }
+  const maxNew = Math.min(cfg.maxNew, initCk.config.ctx - maxPrompt);
+
+  let model: Transformer;
+  let opt: AdamW;
+  let startStep = 0;
+  let cursor = 0;
+  const newOpt = (m: Transformer) =>
+    createAdamW(m, { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, weightDecay: cfg.weightDecay, clipNorm: cfg.clipNorm, eps: 1e-8 });
+  const resuming = o.resume && fs.existsSync(f.ckpt);
+  if (resuming) {
+    const saved = JSON.parse(fs.readFileSync(f.config, 'utf8')) as { config: GrpoConfig };
+    if (JSON.stringify(saved.config) !== JSON.stringify(cfg)) throw new Error(`--resume ${o.out}: the run was started with a different config`);
+    const ck = loadCheckpoint(f.ckpt, '--resume');
+    const diff = configDiff(ck.config, initCk.config);
+    if (diff.length) throw new Error(`--resume ${o.out}: checkpoint shape differs from --init (${diff.join(', ')})`);
+    model = createTransformer(ck.config, { weights: ck.weights });
+    opt = newOpt(model);
+    if (!ck.optimizer) throw new Error(`--resume ${o.out}: the checkpoint has no optimizer state`);
+    opt.setState(ck.optimizer);
+    const meta = ck.meta as { step: number; cursor: number };
+    startStep = meta.step;
+    cursor = meta.cursor;
+    const kept = fs.existsSync(f.metrics) ? readJsonl<GrpoMetrics>(f.metrics).filter((m) => m.step < startStep) : [];
+    writeFileAtomic(f.metrics, kept.map((m) => JSON.stringify(m) + '\n').join(''));
+  } else {
+    model = createTransformer(initCk.config, { weights: initCk.weights });
+    opt = newOpt(model);
+    writeJsonAtomic(f.config, { config: cfg, init: path.resolve(o.init), data: path.resolve(o.data), val: o.val ? path.resolve(o.val) : null });
+    fs.rmSync(f.metrics, { force: true });
+  }
+
+  const coefs: GrpoCoefs = {
+    temperature: cfg.temperature,
+    beta: cfg.beta,
+    klEstimator: cfg.klEstimator,
+    epsLow: cfg.epsilon,
+    epsHigh: cfg.epsilonHigh ?? cfg.epsilon,
+    entCoef: cfg.entropyCoef,
+    aggregation: cfg.aggregation,
+    maxLen: maxNew,
+  };
+  const rewardOf =
+    o.rewardFn ?? ((text: string, row: ProblemRow) => reward(text, row.answer, { formatBonus: cfg.formatBonus }));
+  const stop = stopTokens(tok);
+  const dp = cfg.workers > 1 ? await DataParallel.create(model, { workers: cfg.workers, lossModule: new URL('./grpo-loss.ts', import.meta.url).href, lossExport: 'grpoLoss' }) : null;
+  const n = train.rows.length;
+  const orderCache = new Map<number, number[]>();
+  /** The k-th prompt of the seeded stream of epochs (the cursor is saved with each checkpoint). */
+  const promptIndex = (k: number) => {
+    const e = Math.floor(k / n);
+    let ord = orderCache.get(e);
+    if (!ord) {
+      orderCache.clear();
+      ord = epochOrder(n, cfg.seed, e);
+      orderCache.set(e, ord);
+    }
+    return ord[k % n];
+  };
+
+  const validate = () => (valRows.length ? evaluate(model, tok, valRows, { ...GREEDY, batchSize: 64 }).accuracy : undefined);
+  const save = (dir: string, step: number) =>
+    saveCheckpoint(dir, { config: model.cfg, weights: getWeights(model), tokenizer: tok.toJSON(), optimizer: opt.getState(), meta: { kind: 'grpo', step, cursor } });
+
+  const bar = new Progress('grpo', cfg.steps, o.progress);
+  bar.start(startStep);
+  let valBefore: number | null = null;
+  let valAfter: number | null = null;
+  try {
+    if (startStep === 0 && cfg.evalEvery > 0) valBefore = validate() ?? null;
+    for (let step = startStep; step < cfg.steps; step++) {
+      const tSample = Date.now();
+      let sampledTokens = 0;
+      // sample P groups (dynamic sampling: keep only informative groups, refill with fresh prompts)
+      let groups: RolloutGroup[] = [];
+      const all: RolloutGroup[] = [];
+      for (let round = 0; round <= (cfg.dynamicSampling ? cfg.maxRefills : 0); round++) {
+        const want = cfg.promptsPerStep - groups.length;
+        if (want <= 0) break;
+        const idx = Array.from({ length: want }, (_, i) => promptIndex(cursor + i));
+        cursor += want;
+        const ps = idx.flatMap((i) => Array.from({ length: cfg.groupSize }, () => prompts[i]));
+        const seed = (hashString(`grpo:${cfg.seed}:${step}:${round}`) | 0) >>> 0;
+        const opts = { maxNew, temperature: cfg.temperature, stop, seed };
+        const res = dp ? await dp.sample(ps, opts) : sample(model, ps, opts);
+        const fresh = idx.map((i, k) => {
+          const row = train.rows[i];
+          const completions = res.tokens.slice(k * cfg.groupSize, (k + 1) * cfg.groupSize);
+          const rewards = completions.map((c) => {
+            const r = rewardOf(tok.decode(c.filter((t) => t !== EOS)), row);
+            if (!Number.isFinite(r)) throw new Error(`reward function returned ${r} for ${row.id}; rewards must be finite`);
+            return r;
+          });
+          for (const c of completions) sampledTokens += c.length;
+          return { row, prompt: prompts[i], completions, rewards };
+        });
+        all.push(...fresh);
+        groups.push(...(cfg.dynamicSampling ? fresh.filter((g) => new Set(g.rewards).size > 1) : fresh));
+      }
+      if (groups.length === 0) groups = all.slice(0, cfg.promptsPerStep); // nothing informative: an all-zero-advantage step
+      const timeSampling = (Date.now() - tSample) / 1000;
+
+      const advantages = groups.map((g) => groupAdvantages(g.rewards, cfg.scaleRewards));
+      const batches = rolloutBatches(groups, advantages, coefs, cfg.microTokens);
+      const tScore = Date.now();
+      for (const b of batches) {
+        if (ref) b.refLogp = scoreNoGrad(ref, b, cfg.temperature);
+        if (cfg.mu > 1) b.oldLogp = scoreNoGrad(model, b, cfg.temperature);
+      }
+      const timeScoring = (Date.now() - tScore) / 1000;
+
+      const tBack = Date.now();
+      let rep: TrainStepReport = { loss: NaN, gradNorm: NaN, clipped: false, lr: cfg.lr };
+      for (let inner = 0; inner < cfg.mu; inner++) {
+        const shards = batches.map((b) => ({ batch: b, weight: grpoWeight(b) }));
+        try {
+          rep = dp ? await dp.trainStep(opt, grpoLoss, shards, cfg.lr) : trainStep(model, opt, grpoLoss, shards, cfg.lr);
+        } catch (err) {
+          save(f.ckpt, step);
+          throw new Error(`grpo step ${step}: ${(err as Error).message}; last good state saved in ${f.ckpt}`);
+        }
+        if (!Number.isFinite(rep.loss)) {
+          save(f.ckpt, step);
+          throw new Error(`grpo step ${step}: loss is ${rep.loss}; last good state saved in ${f.ckpt}`);
+        }
+      }
+      const timeBackward = (Date.now() - tBack) / 1000;
+
+      // metrics (loss terms from the micro-batches this thread computed, i.e. all of them without workers)
+      const st: GrpoStats = { tokens: 0, pg: 0, kl: 0, entropy: 0, clipped: 0 };
+      for (const b of batches) {
+        if (!b.stats) continue;
+        st.tokens += b.stats.tokens;
+        st.pg += b.stats.pg;
+        st.kl += b.stats.kl;
+        st.entropy += b.stats.entropy;
+        st.clipped += b.stats.clipped;
+      }
+      const rewards = groups.flatMap((g) => g.rewards);
+      const mean = rewards.reduce((a, b) => a + b, 0) / rewards.length;
+      const alpha = groups.map((g) => g.rewards.filter((r) => r >= 1).length / g.rewards.length);
+      const lengths = groups.flatMap((g) => g.completions.map((c) => c.length));
+      const m: GrpoMetrics = {
+        step,
+        reward: mean,
+        reward_std: Math.sqrt(rewards.reduce((a, r) => a + (r - mean) ** 2, 0) / rewards.length),
+        reward_max: Math.max(...rewards),
+        reward_min: Math.min(...rewards),
+        frac_reward_zero_std: groups.filter((g) => new Set(g.rewards).size === 1).length / groups.length,
+        frac_informative: alpha.filter((a) => a > 0 && a < 1).length / alpha.length,
+        alpha,
+        alpha_hist: alphaHistogram(alpha),
+        loss: rep.loss,
+        pg_loss: st.tokens ? st.pg / st.tokens : 0,
+        kl: st.tokens ? st.kl / st.tokens : 0,
+        entropy: st.tokens ? st.entropy / st.tokens : 0,
+        clip_ratio: st.tokens ? st.clipped / st.tokens : 0,
+        grad_norm: rep.gradNorm,
+        lr: rep.lr,
+        'completions/mean_length': lengths.reduce((a, b) => a + b, 0) / lengths.length,
+        'completions/max_length': Math.max(...lengths),
+        'completions/clipped_ratio': groups.flatMap((g) => g.completions).filter((c) => c.length >= maxNew && c[c.length - 1] !== EOS).length / lengths.length,
+        'time/sampling': timeSampling,
+        'time/scoring': timeScoring,
+        'time/backward': timeBackward,
+        sample_tok_s: sampledTokens / Math.max(1e-3, timeSampling),
+      };
+      const last = step + 1 === cfg.steps;
+      if (cfg.evalEvery > 0 && ((step + 1) % cfg.evalEvery === 0 || last)) {
+        m.val_accuracy = validate();
+        if (last && m.val_accuracy !== undefined) valAfter = m.val_accuracy;
+      }
+      appendJsonl(f.metrics, m);
+      o.onStep?.(m);
+      bar.update(step + 1, { reward: m.reward.toFixed(3), ...(m.val_accuracy !== undefined ? { val: m.val_accuracy.toFixed(3) } : {}) });
+      if ((step + 1) % cfg.checkpointEvery === 0 && !last) save(f.ckpt, step + 1);
+    }
+    save(f.ckpt, cfg.steps);
+    save(f.final, cfg.steps);
+    const result: GrpoResult = { runDir: o.out, steps: cfg.steps, weightsHash: weightsHash(getWeights(model)), valBefore, valAfter, seconds: (Date.now() - t0) / 1000 };
+    writeJsonAtomic(f.done, result);
+    return result;
+  } finally {
+    bar.stop();
+    await dp?.close();
+    disposeTransformer(model);
+    if (ref) disposeTransformer(ref);
+  }
+}

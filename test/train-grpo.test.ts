@@ -1,0 +1,146 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/model/backend';
+import { createTransformer, getWeights, setWeights } from '../src/model/transformer';
+import { computeGrads } from '../src/model/step';
+import { saveCheckpoint } from '../src/model/checkpoint';
+import { Rng } from '../src/rng';
+import { buildTokenizer } from '../src/text/tokenizer';
+import { grpoLoss, type Aggregation, type GrpoBatch, type GrpoCoefs, type KlEstimator } from '../src/train/grpo-loss';
+import { alphaHistogram, groupAdvantages, grpoConfig, rolloutBatches, runGrpo } from '../src/train/grpo';
+import type { ProblemRow } from '../src/igsm/types';
+
+const TINY = { vocab: 23, ctx: 32, d: 16, layers: 1, heads: 2, mlpRatio: 2, dropout: 0, activation: 'gelu' as const };
+const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), `bridge-${p}-`));
+
+/** Random right-padded rollouts: prompts of 3–5 tokens, completions of 2–6 tokens. */
+function randomBatch(rng: Rng, coefs: GrpoCoefs, withOld: boolean, oldNoise: number): GrpoBatch {
+  const groups = Array.from({ length: 2 }, () => ({
+    row: {} as ProblemRow,
+    prompt: Array.from({ length: rng.int(3, 5) }, () => rng.int(3, TINY.vocab - 1)),
+    completions: Array.from({ length: 3 }, () => Array.from({ length: rng.int(2, 6) }, () => rng.int(3, TINY.vocab - 1))),
+    rewards: [1, 0, rng.int(0, 1)],
+  }));
+  const [b] = rolloutBatches(groups, groups.map((g) => groupAdvantages(g.rewards, true)), coefs, 1 << 20);
+  b.refLogp = Float32Array.from({ length: b.ids.length }, () => -2 + 0.5 * rng.normal());
+  if (withOld) b.oldLogp = Float32Array.from({ length: b.ids.length }, () => -3 + oldNoise * rng.normal());
+  return b;
+}
+
+function coefs(aggregation: Aggregation, klEstimator: KlEstimator): GrpoCoefs {
+  return { temperature: 1, beta: 0.1, klEstimator, epsLow: 0.2, epsHigh: 0.28, entCoef: 0.01, aggregation, maxLen: 6 };
+}
+
+describe('GRPO loss', () => {
+  beforeAll(async () => {
+    await initBackend();
+  });
+
+  it('advantages are (r − mean) / (unbiased std + 1e-6), zero for equal rewards', () => {
+    const a = groupAdvantages([1, 0, 0, 1], true);
+    const std = Math.sqrt(4 * 0.25 / 3);
+    expect(a[0]).toBeCloseTo(0.5 / (std + 1e-6), 6);
+    expect(groupAdvantages([1, 1, 1], true)).toEqual([0, 0, 0]);
+    expect(groupAdvantages([1, 0], false)).toEqual([0.5, -0.5]);
+    expect(alphaHistogram([0, 0.5, 1, 1, 0.1])).toMatchObject({ '0': 1, '(0,0.2]': 1, '(0.4,0.6]': 1, '1': 2 });
+  });
+
+  for (const aggregation of ['seq-mean-token-mean', 'token-mean', 'seq-mean-token-sum-norm'] as const) {
+    for (const kl of ['k1', 'k3'] as const) {
+      it(`gradient matches finite differences (${aggregation}, ${kl})`, () => {
+        const rng = new Rng(11);
+        const model = createTransformer(TINY, { seed: 3 });
+        // the old policy is far from the current one (log-probs ≈ −3 ± 1), so some tokens sit in the clipped branch
+        const b = randomBatch(rng, coefs(aggregation, kl), true, 1.0);
+        const { grads } = computeGrads(model, grpoLoss, b);
+        const w0 = getWeights(model);
+        const dir = Float32Array.from({ length: w0.length }, () => rng.normal());
+        const norm = Math.sqrt(dir.reduce((a, x) => a + x * x, 0));
+        for (let i = 0; i < dir.length; i++) dir[i] /= norm;
+        const lossAt = (h: number) => {
+          setWeights(model, w0.map((w, i) => w + h * dir[i]));
+          return tf.tidy(() => grpoLoss(model, b).dataSync()[0]);
+        };
+        const h = 1e-2;
+        const fd = (lossAt(h) - lossAt(-h)) / (2 * h);
+        setWeights(model, w0);
+        const analytic = grads.reduce((a, g, i) => a + g * dir[i], 0);
+        expect(Math.abs(fd - analytic) / Math.max(1e-6, Math.abs(analytic))).toBeLessThan(1e-2);
+      });
+    }
+  }
+
+  it('with all rewards in every group equal, the policy-gradient part of the update is exactly zero', () => {
+    const rng = new Rng(5);
+    const model = createTransformer(TINY, { seed: 4 });
+    const c = { ...coefs('seq-mean-token-mean', 'k3'), beta: 0, entCoef: 0 };
+    const b = randomBatch(rng, c, false, 0);
+    b.adv = Float32Array.from(groupAdvantages([1, 1, 1], true).concat(groupAdvantages([0, 0, 0], true)));
+    const before = tf.memory().numTensors;
+    const { grads } = computeGrads(model, grpoLoss, b);
+    expect(grads.every((g) => g === 0)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('on-policy (one update per batch) has ratio ≡ 1: no token is clipped', () => {
+    const rng = new Rng(6);
+    const model = createTransformer(TINY, { seed: 5 });
+    const b = randomBatch(rng, coefs('seq-mean-token-mean', 'k3'), false, 0);
+    tf.tidy(() => grpoLoss(model, b));
+    expect(b.stats!.clipped).toBe(0);
+    expect(b.stats!.tokens).toBeGreaterThan(0);
+  });
+
+  it('rejects a group size below 2 and other bad settings with the field name', () => {
+    expect(() => grpoConfig({ groupSize: 1 })).toThrow(/groupSize.*≥ 2/);
+    expect(() => grpoConfig({ aggregation: 'sum' })).toThrow(/aggregation/);
+    expect(() => grpoConfig({ klEstimator: 'k2' })).toThrow(/klEstimator/);
+  });
+});
+
+describe('GRPO on a toy task with a known optimum', () => {
+  beforeAll(async () => {
+    await initBackend();
+  });
+
+  it('raises mean reward from < 0.2 to > 0.9 when the reward is 1 for emitting the target token first', async () => {
+    const words = ['red', 'green', 'blue', 'cyan', 'gold', 'gray', 'pink', 'teal', 'lime', 'navy', 'plum', 'rose'];
+    const tok = buildTokenizer({ entities: [], corpus: [words.join(' ') + ' ' + words.join(' '), '<think>\n' + words.join('\n')], numbers: 'digits' });
+    const cfgModel = { ...TINY, vocab: tok.size, ctx: 24 };
+    const model = createTransformer(cfgModel, { seed: 1 });
+    const dir = tmp('grpo-toy');
+    const init = path.join(dir, 'init');
+    saveCheckpoint(init, { config: model.cfg, weights: getWeights(model), tokenizer: tok.toJSON() });
+    const rng = new Rng(2);
+    const rows = Array.from({ length: 16 }, (_, i) => ({
+      id: `t${i}`,
+      query: Array.from({ length: 3 }, () => rng.pick(words)).join(' '),
+      response: '',
+      answer: 'gold',
+      numOps: 1,
+      graph: { modulus: null } as never,
+      variant: 'toy',
+      surface: 'compact',
+    }));
+    fs.mkdirSync(path.join(dir, 'data'));
+    fs.writeFileSync(path.join(dir, 'data', 'problems.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    expect(tok.has(' gold')).toBe(true);
+    const rewards: number[] = [];
+    await runGrpo({
+      init,
+      data: path.join(dir, 'data'),
+      out: path.join(dir, 'run'),
+      config: grpoConfig({ steps: 40, promptsPerStep: 4, groupSize: 8, maxNew: 2, lr: 3e-2, beta: 0, entropyCoef: 0, evalEvery: 0, seed: 3 }),
+      progress: false,
+      rewardFn: (text) => (text.startsWith(' gold') ? 1 : 0),
+      onStep: (m) => rewards.push(m.reward),
+    });
+    const first = rewards.slice(0, 3).reduce((a, b) => a + b, 0) / 3;
+    const last = rewards.slice(-3).reduce((a, b) => a + b, 0) / 3;
+    expect(first).toBeLessThan(0.2);
+    expect(last).toBeGreaterThan(0.9);
+  });
+});
