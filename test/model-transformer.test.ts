@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initBackend } from '../src/model/backend';
+import { backendInfo, initBackend } from '../src/model/backend';
+import { setFastOps } from '../src/model/ops';
 import { leftPad, type SeqBatch } from '../src/model/batch';
 import { modelConfig } from '../src/model/config';
 import { decodeStep, disposeState, prefill, sample } from '../src/model/sampler';
@@ -83,8 +84,14 @@ describe('forward', () => {
 });
 
 describe('KV cache', () => {
-  it('incremental logits equal full-forward logits (max |Δ| ≤ 1e-4), ragged left-padded prompts', () => {
-    const model = createTransformer(cfg, { seed: 4 });
+  it.each([
+    ['fast ops (SIMD decode kernel, growing capacity)', true, cfg],
+    ['fast ops, head size 3 (JS decode kernel)', true, modelConfig({ vocab: 23, ctx: 24, d: 12, layers: 2, heads: 4 })],
+    ['plain ops (concatenated caches)', false, cfg],
+  ])('incremental logits equal full-forward logits (max |Δ| ≤ 1e-4), ragged left-padded prompts: %s', (_, fast, c) => {
+    if (fast && backendInfo()?.name !== 'wasm') return;
+    setFastOps(fast as boolean);
+    const model = createTransformer(c as typeof cfg, { seed: 4 });
     const prompts = randomRows(7, [5, 2, 8, 3]);
     const cont = randomRows(8, [6, 6, 6, 6]); // teacher-forced continuation tokens
     const V = cfg.vocab;
@@ -109,6 +116,7 @@ describe('KV cache', () => {
     });
     expect(maxd).toBeLessThanOrEqual(1e-4);
     disposeTransformer(model);
+    setFastOps(null);
   });
 });
 

@@ -2,7 +2,7 @@
 // every backend but wasm) and fast ops with hand-written gradients whose matmuls all take the XNNPACK path (wasm).
 import * as tf from '@tensorflow/tfjs';
 import { isWasm } from './backend.js';
-import { rawBmm, scatterRows } from './wasm-kernels.js';
+import { colSumRaw, rawBmm, scatterRows } from './wasm-kernels.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tf.customGrad's typing needs casts (toolchain.md §10) */
 
@@ -52,6 +52,12 @@ export function activation(x: tf.Tensor2D, act: Activation): tf.Tensor2D {
   return (fastOps() ? geluFast(x) : geluPlain(x)) as tf.Tensor2D;
 }
 
+/** ∂(x@w)/∂w = xᵀ·dy, transposing whichever of x and dy is smaller (the other stays an untransposed operand). */
+function weightGrad(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
+  if (x.shape[1] <= dy.shape[1]) return tf.matMul(tf.transpose(x), dy);
+  return tf.transpose(tf.matMul(tf.transpose(dy), x)) as tf.Tensor2D;
+}
+
 /** y = x @ w with forward and both backward products untransposed rank-2 matmuls (the XNNPACK path). */
 const mm2 = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
   save([a, b]);
@@ -59,14 +65,14 @@ const mm2 = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) =
     value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
     gradFunc: (dy: tf.Tensor, [sa, sb]: tf.Tensor[]) => [
       tf.matMul(dy as tf.Tensor2D, tf.transpose(sb) as tf.Tensor2D),
-      tf.matMul(tf.transpose(sa) as tf.Tensor2D, dy as tf.Tensor2D),
+      weightGrad(sa as tf.Tensor2D, dy as tf.Tensor2D),
     ],
   };
 }) as any) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
-/** Column sums of a [N, D] matrix as one rank-2 matmul (wasm's Sum over axis 0 transposes first). */
+/** Column sums of a [N, D] matrix in a JS kernel (wasm's Sum over axis 0 transposes first). */
 function colSum(x: tf.Tensor2D): tf.Tensor1D {
-  return tf.reshape(tf.matMul(tf.ones([1, x.shape[0]]) as tf.Tensor2D, x), [x.shape[1]]) as tf.Tensor1D;
+  return colSumRaw(x);
 }
 
 /** x @ w + b with the bias fused into the matmul; hand-written gradient on untransposed rank-2 products. */
@@ -76,7 +82,7 @@ const denseFast = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, save
     value: tf.fused.matMul({ a: x as tf.Tensor2D, b: w as tf.Tensor2D, bias: b }),
     gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => [
       tf.matMul(dy as tf.Tensor2D, tf.transpose(sw) as tf.Tensor2D),
-      tf.matMul(tf.transpose(sx) as tf.Tensor2D, dy as tf.Tensor2D),
+      weightGrad(sx as tf.Tensor2D, dy as tf.Tensor2D),
       colSum(dy as tf.Tensor2D),
     ],
   };
@@ -163,18 +169,21 @@ export function attention(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask:
     const qs = tf.mul(qi, scale) as tf.Tensor3D;
     const s = tf.reshape(rawBmm(qs, kTi as tf.Tensor3D), [b, heads, t, t]);
     const p = tf.reshape(tf.softmax(tf.add(s, mask)), [bh, t, t]) as tf.Tensor3D;
-    save([qs, kTi, vi, p]);
+    const o = rawBmm(p, vi as tf.Tensor3D);
+    save([qs, kTi, vi, p, o]);
     return {
-      value: rawBmm(p, vi as tf.Tensor3D),
-      gradFunc: (dy: tf.Tensor, [sq, skT, sv, sp]: tf.Tensor[]) => {
+      value: o,
+      gradFunc: (dy: tf.Tensor, [sq, skT, sv, sp, so]: tf.Tensor[]) => {
         const dO = dy as tf.Tensor3D;
         const P = sp as tf.Tensor3D;
-        // dP = dO Vᵀ;  dVᵀ = dOᵀ P;  dS = P ⊙ (dP − rowsum(dP ⊙ P));  dQ = s·dS K;  dKᵀ = (s·Q)ᵀ dS
+        // dP = dO Vᵀ;  rowsum(dP ⊙ P) = rowsum(dO ⊙ O);  dS = P ⊙ (dP − that);  dQ = s·dS K;  dV = Pᵀ dO;  dK = dSᵀ (s·Q).
+        // The [T, T] matrices are always the left operand: as the right one XNNPACK repacks them per slice (slow).
         const dP = rawBmm(dO, tf.transpose(sv, [0, 2, 1]) as tf.Tensor3D);
-        const dV = tf.transpose(rawBmm(tf.transpose(dO, [0, 2, 1]) as tf.Tensor3D, P), [0, 2, 1]);
-        const dS = tf.mul(P, tf.sub(dP, tf.sum(tf.mul(dP, P), -1, true))) as tf.Tensor3D;
+        const r = tf.sum(tf.mul(dO, so), -1, true);
+        const dS = tf.mul(P, tf.sub(dP, r)) as tf.Tensor3D;
         const dQ = tf.mul(rawBmm(dS, tf.transpose(skT, [0, 2, 1]) as tf.Tensor3D), scale);
-        const dKT = rawBmm(tf.transpose(sq, [0, 2, 1]) as tf.Tensor3D, dS);
+        const dV = rawBmm(tf.transpose(P, [0, 2, 1]) as tf.Tensor3D, dO);
+        const dKT = tf.transpose(rawBmm(tf.transpose(dS, [0, 2, 1]) as tf.Tensor3D, sq as tf.Tensor3D), [0, 2, 1]);
         return [dQ, dKT, dV];
       },
     };

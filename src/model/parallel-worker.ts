@@ -6,6 +6,7 @@ import type { FromWorker, ToWorker, WorkerInit } from './parallel.js';
 import { sample } from './sampler.js';
 import { computeGrads, type LossFn } from './step.js';
 import { createTransformer, setWeights } from './transformer.js';
+import { wasmHeapBytes } from './wasm-kernels.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -33,6 +34,10 @@ async function main(): Promise<void> {
     try {
       if (msg.type === 'close') {
         port.close();
+        return;
+      }
+      if (msg.type === 'stats') {
+        reply({ type: 'stats', heapBytes: wasmHeapBytes() });
         return;
       }
       sync(msg.version);

@@ -10,6 +10,7 @@ import type { AdamW } from './optim.js';
 import { sample, type SampleOptions, type SampleResult } from './sampler.js';
 import { applyGrads, computeGrads, type Grads, type LossFn, type Shard, type TrainStepReport } from './step.js';
 import { getWeights, type Transformer } from './transformer.js';
+import { wasmHeapBytes } from './wasm-kernels.js';
 
 export interface ParallelOptions {
   /** Replicas including the main thread (1 = no helpers). Default 2: one per core on this machine. */
@@ -27,6 +28,7 @@ export interface ParallelOptions {
 export type ToWorker =
   | { type: 'grads'; version: number; shards: Shard<unknown>[] }
   | { type: 'sample'; version: number; prompts: number[][]; opts: SampleOptions }
+  | { type: 'stats' }
   | { type: 'close' };
 
 /** Messages helper → main. */
@@ -34,6 +36,7 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'grads'; lossSum: number; weight: number }
   | { type: 'sample'; result: SampleResult }
+  | { type: 'stats'; heapBytes: number }
   | { type: 'error'; message: string };
 
 export interface WorkerInit {
@@ -233,6 +236,13 @@ export class DataParallel {
       out.finish.push(...result.finish);
     }
     return out;
+  }
+
+  /** Wasm heap size (= its peak) of every replica, main thread first; 0 where the backend is not wasm. */
+  async heapBytes(): Promise<number[]> {
+    this.check();
+    const rs = await allReplies(this.helpers.map((h) => h.request({ type: 'stats' })));
+    return [wasmHeapBytes(), ...rs.map((r) => (r as Extract<FromWorker, { type: 'stats' }>).heapBytes)];
   }
 
   async close(): Promise<void> {

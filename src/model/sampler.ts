@@ -5,31 +5,74 @@ import * as tf from '@tensorflow/tfjs';
 import { hashString, Rng } from '../rng.js';
 import { leftPad, MASK_NEG, type SeqBatch } from './batch.js';
 import { planSampleChunks, DEFAULT_HEAP_BUDGET } from './config.js';
-import { activation, dense, layerNorm } from './ops.js';
+import { activation, dense, fastOps, layerNorm } from './ops.js';
 import { embed, head, hidden, type LayerKV, type Transformer } from './transformer.js';
+import { decodeAttention } from './wasm-kernels.js';
 
 export interface DecodeState {
   /** Rows currently in the cache. */
   rows: number;
   /** Cached length (padded prompt + decoded steps). */
   len: number;
-  /** Per layer: keys and values [rows, H, len, dh]. */
+  /** Per layer: keys and values [rows, H, cap, dh]; positions ≥ len are unused capacity (fast path only). */
   kv: LayerKV[];
+  /** Allocated positions of the caches (= len on the plain path, which grows them by concatenation). */
+  cap: number;
+  /** Fast path (wasm): fused qkv weights per layer and the in-place JS decode-attention kernel. */
+  fused: { w: tf.Tensor2D; b: tf.Tensor1D }[] | null;
   /** Per row, 1 where the cached key is a real token (0 = prompt padding). Row-major [rows, len] as lists. */
   keyOk: number[][];
   /** Position id of each row's next token. */
   nextPos: Int32Array;
 }
 
-/** Run the prompts once, fill the KV cache, and return the logits for the first new token [B, V]. */
-export function prefill(model: Transformer, b: SeqBatch): { logits: tf.Tensor2D; state: DecodeState } {
+/** Grow the fast path's caches (zero-padded along time) so that `need` positions fit. */
+function ensureCapacity(state: DecodeState, need: number): void {
+  if (!state.fused || need <= state.cap) return;
+  const grow = Math.max(need - state.cap, 32);
+  const kv = state.kv.map((c) => ({
+    k: tf.pad(c.k, [[0, 0], [0, 0], [0, grow], [0, 0]]) as tf.Tensor4D,
+    v: tf.pad(c.v, [[0, 0], [0, 0], [0, grow], [0, 0]]) as tf.Tensor4D,
+  }));
+  disposeKV(state.kv);
+  state.kv = kv;
+  state.cap += grow;
+}
+
+function disposeKV(kv: LayerKV[]): void {
+  for (const c of kv) {
+    c.k.dispose();
+    c.v.dispose();
+  }
+}
+
+/**
+ * Run the prompts once, fill the KV cache, and return the logits for the first new token [B, V].
+ * `capacity` (fast path): cache positions to allocate up front (prompt + the tokens you will decode).
+ */
+export function prefill(model: Transformer, b: SeqBatch, capacity = b.len + 1): { logits: tf.Tensor2D; state: DecodeState } {
   const V = model.cfg.vocab;
+  const fast = fastOps();
+  const cap = fast ? Math.max(capacity, b.len) : b.len;
   const out = tf.tidy(() => {
     const kv: LayerKV[] = [];
     const h = hidden(model, b, {}, kv);
     const last = tf.reshape(tf.slice(tf.reshape(h, [b.batch, b.len, model.cfg.d]), [0, b.len - 1, 0], [b.batch, 1, model.cfg.d]), [b.batch, model.cfg.d]);
-    return { logits: tf.reshape(head(model, last as tf.Tensor2D), [b.batch, V]), kv } as unknown as tf.TensorContainerObject;
-  }) as unknown as { logits: tf.Tensor2D; kv: LayerKV[] };
+    const padded =
+      cap > b.len
+        ? kv.map((c) => ({
+            k: tf.pad(c.k, [[0, 0], [0, 0], [0, cap - b.len], [0, 0]]),
+            v: tf.pad(c.v, [[0, 0], [0, 0], [0, cap - b.len], [0, 0]]),
+          }))
+        : kv;
+    const fused = fast
+      ? Array.from({ length: model.cfg.layers }, (_, l) => {
+          const P = (n: string) => model.byName[`h${l}.${n}`];
+          return { w: tf.concat([P('attn.wq'), P('attn.wk'), P('attn.wv')], 1), b: tf.concat([P('attn.bq'), P('attn.bk'), P('attn.bv')]) };
+        })
+      : [];
+    return { logits: tf.reshape(head(model, last as tf.Tensor2D), [b.batch, V]), kv: padded, fused } as unknown as tf.TensorContainerObject;
+  }) as unknown as { logits: tf.Tensor2D; kv: LayerKV[]; fused: { w: tf.Tensor2D; b: tf.Tensor1D }[] };
   const keyOk: number[][] = [];
   const nextPos = new Int32Array(b.batch);
   for (let r = 0; r < b.batch; r++) {
@@ -43,7 +86,15 @@ export function prefill(model: Transformer, b: SeqBatch): { logits: tf.Tensor2D;
     keyOk.push(row);
     nextPos[r] = n;
   }
-  return { logits: out.logits, state: { rows: b.batch, len: b.len, kv: out.kv, keyOk, nextPos } };
+  return { logits: out.logits, state: { rows: b.batch, len: b.len, kv: out.kv, cap, fused: fast ? out.fused : null, keyOk, nextPos } };
+}
+
+/** The MLP half of a block and the residual around it. */
+function mlp(model: Transformer, l: number, x: tf.Tensor2D): tf.Tensor2D {
+  const P = (n: string) => model.byName[`h${l}.${n}`] as tf.Tensor;
+  const h2 = layerNorm(x, P('ln2.g') as tf.Tensor1D, P('ln2.b') as tf.Tensor1D);
+  const f = dense(activation(dense(h2, P('mlp.wfc') as tf.Tensor2D, P('mlp.bfc') as tf.Tensor1D), model.cfg.activation), P('mlp.wproj') as tf.Tensor2D, P('mlp.bproj') as tf.Tensor1D);
+  return tf.add(x, f);
 }
 
 /** Feed one token per row (at its next position), extend the cache, return logits [rows, V]. */
@@ -54,6 +105,46 @@ export function decodeStep(model: Transformer, state: DecodeState, tokens: Int32
   for (let r = 0; r < B; r++) {
     if (state.nextPos[r] >= cfg.ctx) throw new Error(`decodeStep: row ${r} reached the context length ${cfg.ctx}`);
   }
+  const logits = state.fused ? decodeFast(model, state, tokens) : decodePlain(model, state, tokens);
+  state.len += 1;
+  for (let r = 0; r < B; r++) {
+    state.keyOk[r].push(1);
+    state.nextPos[r]++;
+  }
+  return logits;
+}
+
+/** wasm: fused qkv projection and the in-place JS attention kernel over preallocated caches. */
+function decodeFast(model: Transformer, state: DecodeState, tokens: Int32Array): tf.Tensor2D {
+  const { cfg } = model;
+  const B = state.rows;
+  ensureCapacity(state, state.len + 1);
+  const cap = state.cap;
+  const maskData = new Float32Array(B * cap);
+  for (let r = 0; r < B; r++) {
+    const ok = state.keyOk[r];
+    for (let t = 0; t < state.len; t++) if (!ok[t]) maskData[r * cap + t] = MASK_NEG;
+  }
+  const fused = state.fused!;
+  return tf.tidy(() => {
+    const mask = tf.tensor2d(maskData, [B, cap]);
+    let x = embed(model, tokens, state.nextPos);
+    for (let l = 0; l < cfg.layers; l++) {
+      const P = (n: string) => model.byName[`h${l}.${n}`] as tf.Tensor;
+      const h = layerNorm(x, P('ln1.g') as tf.Tensor1D, P('ln1.b') as tf.Tensor1D);
+      const qkv = dense(h, fused[l].w, fused[l].b);
+      const o = decodeAttention(qkv, state.kv[l].k, state.kv[l].v, mask, state.len);
+      x = tf.add(x, dense(o, P('attn.wo') as tf.Tensor2D, P('attn.bo') as tf.Tensor1D));
+      x = mlp(model, l, x);
+    }
+    return head(model, x);
+  });
+}
+
+/** Any backend: caches grow by concatenation; attention as broadcast products (no batched matmul). */
+function decodePlain(model: Transformer, state: DecodeState, tokens: Int32Array): tf.Tensor2D {
+  const { cfg } = model;
+  const B = state.rows;
   const H = cfg.heads;
   const dh = cfg.d / H;
   const L = state.len + 1;
@@ -76,27 +167,17 @@ export function decodeStep(model: Transformer, state: DecodeState, tokens: Int32
       const K = tf.concat([state.kv[l].k, k], 2) as tf.Tensor4D;
       const Vv = tf.concat([state.kv[l].v, v], 2) as tf.Tensor4D;
       kv.push({ k: K, v: Vv });
-      // one query per row: q·K and Σ p·V as broadcast products (no batched matmul, which is slow on wasm)
       const s = tf.add(tf.sum(tf.mul(tf.mul(q, scale), K), -1), mask); // [B, H, L]
       const p = tf.softmax(s);
       const o = tf.reshape(tf.sum(tf.mul(tf.expandDims(p, -1), Vv), 2), [B, cfg.d]) as tf.Tensor2D;
       x = tf.add(x, dense(o, P('attn.wo') as tf.Tensor2D, P('attn.bo') as tf.Tensor1D));
-      const h2 = layerNorm(x, P('ln2.g') as tf.Tensor1D, P('ln2.b') as tf.Tensor1D);
-      const f = dense(activation(dense(h2, P('mlp.wfc') as tf.Tensor2D, P('mlp.bfc') as tf.Tensor1D), cfg.activation), P('mlp.wproj') as tf.Tensor2D, P('mlp.bproj') as tf.Tensor1D);
-      x = tf.add(x, f);
+      x = mlp(model, l, x);
     }
     return { logits: head(model, x), kv } as unknown as tf.TensorContainerObject;
   }) as unknown as { logits: tf.Tensor2D; kv: LayerKV[] };
-  for (const c of state.kv) {
-    c.k.dispose();
-    c.v.dispose();
-  }
+  disposeKV(state.kv);
   state.kv = res.kv;
-  state.len = L;
-  for (let r = 0; r < B; r++) {
-    state.keyOk[r].push(1);
-    state.nextPos[r]++;
-  }
+  state.cap = L;
   return res.logits;
 }
 
@@ -106,10 +187,7 @@ export function selectRows(state: DecodeState, keep: readonly number[]): void {
   const idx = tf.tensor1d(Int32Array.from(keep), 'int32');
   const kv = state.kv.map((c) => ({ k: tf.gather(c.k, idx) as tf.Tensor4D, v: tf.gather(c.v, idx) as tf.Tensor4D }));
   idx.dispose();
-  for (const c of state.kv) {
-    c.k.dispose();
-    c.v.dispose();
-  }
+  disposeKV(state.kv);
   state.kv = kv;
   state.keyOk = keep.map((r) => state.keyOk[r]);
   state.nextPos = Int32Array.from(keep, (r) => state.nextPos[r]);
@@ -117,11 +195,13 @@ export function selectRows(state: DecodeState, keep: readonly number[]): void {
 }
 
 export function disposeState(state: DecodeState): void {
-  for (const c of state.kv) {
-    c.k.dispose();
-    c.v.dispose();
-  }
+  disposeKV(state.kv);
   state.kv = [];
+  for (const f of state.fused ?? []) {
+    f.w.dispose();
+    f.b.dispose();
+  }
+  state.fused = null;
 }
 
 export type FinishReason = 'stop' | 'length';
@@ -229,7 +309,8 @@ function sampleChunk(model: Transformer, prompts: readonly (readonly number[])[]
   const tokens: number[][] = prompts.map(() => []);
   const logprobs: number[][] = prompts.map(() => []);
   const finish: (FinishReason | null)[] = prompts.map(() => null);
-  const { logits: first, state } = prefill(model, leftPad(prompts, { padId: opts.padId ?? 0 }));
+  const padded = leftPad(prompts, { padId: opts.padId ?? 0 });
+  const { logits: first, state } = prefill(model, padded, padded.len + opts.maxNew);
   let logits = first;
   let rowOf = prompts.map((_, i) => i); // cache row → prompt index
   let live = rowOf.map(() => true); // finished rows ride along (ignored) until the next compaction

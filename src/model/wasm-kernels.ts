@@ -2,11 +2,14 @@
 // instead of copying the whole input, a batched matmul that runs every (batch) slice on the XNNPACK path, and a
 // row scatter-add that replaces the unregistered UnsortedSegmentSum (the gradient of gather).
 import * as tf from '@tensorflow/tfjs';
+import { heapScratch, simdKernels } from './simd/simd.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the wasm backend's internals are untyped */
 
 export const BMM_KERNEL = 'BridgeBmm';
 export const SCATTER_ROWS_KERNEL = 'BridgeScatterRows';
+export const DECODE_ATTN_KERNEL = 'BridgeDecodeAttn';
+export const COL_SUM_KERNEL = 'BridgeColSum';
 
 let installed = false;
 /** Tensor ids for temporary heap views; far above the backend's own counter so the two never meet. */
@@ -18,12 +21,61 @@ export function installWasmKernels(): void {
   if (installed) return;
   installed = true;
   patchSlice();
+  patchIdentity();
+  patchGather();
   tf.registerKernel({ kernelName: BMM_KERNEL, backendName: 'wasm', kernelFunc: bmmKernel as any });
   tf.registerKernel({ kernelName: SCATTER_ROWS_KERNEL, backendName: 'wasm', kernelFunc: scatterRowsKernel as any });
+  tf.registerKernel({ kernelName: DECODE_ATTN_KERNEL, backendName: 'wasm', kernelFunc: decodeAttnKernel as any });
+  tf.registerKernel({ kernelName: COL_SUM_KERNEL, backendName: 'wasm', kernelFunc: colSumKernel as any });
 }
 
 function offsetOf(backend: any, t: tf.TensorInfo): number {
   return backend.dataIdMap.get(t.dataId).memoryOffset as number;
+}
+
+/** Identity shares the input's buffer (as on the cpu backend) instead of copying it: every customGrad save() clones. */
+function patchIdentity(): void {
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    kernelName: 'Identity',
+    backendName: 'wasm',
+    kernelFunc: (({ inputs, backend }: any) => {
+      const x = inputs.x;
+      if (x.dtype === 'string') throw new Error('Identity: string tensors are not supported on wasm');
+      backend.incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    }) as any,
+  });
+}
+
+/** Row gather from a rank-2 table in JS (the stock wasm Gather takes ~30 ms for 4096 rows); other cases unchanged. */
+function patchGather(): void {
+  const stock = tf.getKernel('GatherV2', 'wasm');
+  if (!stock) throw new Error('wasm backend has no GatherV2 kernel');
+  tf.unregisterKernel('GatherV2', 'wasm');
+  tf.registerKernel({
+    ...stock,
+    kernelFunc: ((args: any) => {
+      const { inputs, attrs, backend } = args;
+      const { x, indices } = inputs;
+      const axis = attrs.axis < 0 ? attrs.axis + x.shape.length : attrs.axis;
+      if (x.shape.length !== 2 || axis !== 0 || (attrs.batchDims ?? 0) !== 0 || x.dtype !== 'float32' || indices.shape.length !== 1) {
+        return (stock.kernelFunc as any)(args);
+      }
+      const [rows, d] = x.shape;
+      const n = indices.shape[0];
+      const out = backend.makeOutput([n, d], 'float32');
+      const idv = backend.typedArrayFromHeap(indices) as Int32Array;
+      const xv = backend.typedArrayFromHeap(x) as Float32Array;
+      const ov = backend.typedArrayFromHeap(out) as Float32Array;
+      for (let i = 0; i < n; i++) {
+        const r = idv[i];
+        if (!(r >= 0 && r < rows)) throw new Error(`GatherV2: the index value ${r} is not in [0, ${rows - 1}]`);
+        ov.set(xv.subarray(r * d, r * d + d), i * d);
+      }
+      return out;
+    }) as any,
+  });
 }
 
 function patchSlice(): void {
@@ -122,6 +174,93 @@ function scatterRowsKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
     for (let j = 0; j < d; j++) ov[o + j] += xv[s + j];
   }
   return out;
+}
+
+/** Column sums of x [N, D] → [D] in JS: XNNPACK would repack x as weights for a ones-vector product. */
+function colSumKernel({ inputs, backend }: any): tf.TensorInfo {
+  const { x } = inputs as { x: tf.TensorInfo };
+  const [n, d] = x.shape;
+  const out = backend.makeOutput([d], 'float32');
+  const xv = backend.typedArrayFromHeap(x) as Float32Array;
+  const ov = backend.typedArrayFromHeap(out) as Float32Array;
+  const acc = new Float64Array(d);
+  for (let i = 0; i < n; i++) {
+    const o = i * d;
+    for (let j = 0; j < d; j++) acc[j] += xv[o + j];
+  }
+  ov.set(acc);
+  return out;
+}
+
+/**
+ * One decode step of attention for every row and head, in JS on heap views: writes this step's k and v (from the
+ * fused qkv projection [B, 3D]) into position L of the preallocated caches [B, H, cap, dh] IN PLACE (the caches
+ * belong to the sampler alone), then attends over positions 0..L with the additive key mask [B, cap].
+ * Output [B, D] with heads concatenated, ready for the output projection.
+ */
+function decodeAttnKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
+  const { qkv, kc, vc, mask } = inputs as Record<string, tf.TensorInfo>;
+  const L = attrs.pos as number;
+  const [B, H, cap, dh] = kc.shape;
+  const D = H * dh;
+  if (!(L >= 0 && L < cap)) throw new Error(`${DECODE_ATTN_KERNEL}: position ${L} outside the cache capacity ${cap}`);
+  if (qkv.shape[0] !== B || qkv.shape[1] !== 3 * D) throw new Error(`${DECODE_ATTN_KERNEL}: qkv shape ${qkv.shape} does not match cache ${kc.shape}`);
+  const scale = 1 / Math.sqrt(dh);
+  const out = backend.makeOutput([B, D], 'float32');
+  const simd = dh % 4 === 0 ? simdKernels() : null;
+  if (simd) {
+    const sc = heapScratch(4 * (cap + 4));
+    simd.decode_attn(offsetOf(backend, qkv), offsetOf(backend, kc), offsetOf(backend, vc), offsetOf(backend, mask), offsetOf(backend, out), sc, B, H, cap, dh, L, scale);
+    return out;
+  }
+  const qv = backend.typedArrayFromHeap(qkv) as Float32Array;
+  const kv = backend.typedArrayFromHeap(kc) as Float32Array;
+  const vv = backend.typedArrayFromHeap(vc) as Float32Array;
+  const mv = backend.typedArrayFromHeap(mask) as Float32Array;
+  const ov = backend.typedArrayFromHeap(out) as Float32Array;
+  const sc = new Float64Array(L + 1);
+  for (let b = 0; b < B; b++) {
+    const row = b * 3 * D;
+    for (let h = 0; h < H; h++) {
+      const base = (b * H + h) * cap * dh;
+      const q0 = row + h * dh;
+      kv.set(qv.subarray(row + D + h * dh, row + D + h * dh + dh), base + L * dh);
+      vv.set(qv.subarray(row + 2 * D + h * dh, row + 2 * D + h * dh + dh), base + L * dh);
+      let max = -Infinity;
+      for (let j = 0; j <= L; j++) {
+        const k0 = base + j * dh;
+        let dot = 0;
+        for (let d = 0; d < dh; d++) dot += qv[q0 + d] * kv[k0 + d];
+        const s = dot * scale + mv[b * cap + j];
+        sc[j] = s;
+        if (s > max) max = s;
+      }
+      let sum = 0;
+      for (let j = 0; j <= L; j++) {
+        const e = Math.exp(sc[j] - max);
+        sc[j] = e;
+        sum += e;
+      }
+      const o0 = b * D + h * dh;
+      for (let d = 0; d < dh; d++) ov[o0 + d] = 0;
+      for (let j = 0; j <= L; j++) {
+        const p = sc[j] / sum;
+        const v0 = base + j * dh;
+        for (let d = 0; d < dh; d++) ov[o0 + d] += p * vv[v0 + d];
+      }
+    }
+  }
+  return out;
+}
+
+/** Decode-step attention (wasm only; mutates kc and vc, see the kernel). */
+export function decodeAttention(qkv: tf.Tensor2D, kc: tf.Tensor4D, vc: tf.Tensor4D, mask: tf.Tensor2D, pos: number): tf.Tensor2D {
+  return tf.engine().runKernel(DECODE_ATTN_KERNEL, { qkv, kc, vc, mask }, { pos }) as tf.Tensor2D;
+}
+
+/** Column sums (wasm only): x [N, D] → [D]. */
+export function colSumRaw(x: tf.Tensor2D): tf.Tensor1D {
+  return tf.engine().runKernel(COL_SUM_KERNEL, { x }, {}) as tf.Tensor1D;
 }
 
 /** Batched untransposed matmul through the XNNPACK kernel (wasm only). */
