@@ -12,6 +12,11 @@ import { buildTokenizer } from '../src/text/tokenizer';
 import { grpoLoss, type Aggregation, type GrpoBatch, type GrpoCoefs, type KlEstimator } from '../src/train/grpo-loss';
 import { alphaHistogram, groupAdvantages, grpoConfig, rolloutBatches, runGrpo } from '../src/train/grpo';
 import type { ProblemRow } from '../src/igsm/types';
+import { canonicalTokenizer } from '../src/text/vocab';
+import { generateSplit, toJsonl } from '../src/igsm/dataset';
+import { validateGenConfig } from '../src/igsm/generate';
+import { readJsonl } from '../src/fsutil';
+import { bridge, bridgeKilledWhen } from './cli-helpers';
 
 const TINY = { vocab: 23, ctx: 32, d: 16, layers: 1, heads: 2, mlpRatio: 2, dropout: 0, activation: 'gelu' as const };
 const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), `bridge-${p}-`));
@@ -142,5 +147,35 @@ describe('GRPO on a toy task with a known optimum', () => {
     const last = rewards.slice(-3).reduce((a, b) => a + b, 0) / 3;
     expect(first).toBeLessThan(0.2);
     expect(last).toBeGreaterThan(0.9);
+  });
+});
+
+describe('bridge grpo --resume after kill -9', () => {
+  it('reproduces the uninterrupted run: same final weights hash', async () => {
+    await initBackend();
+    const dir = tmp('grpo-resume');
+    const tok = canonicalTokenizer('mod23');
+    const model = createTransformer({ vocab: tok.size, ctx: 256, d: 32, layers: 1, heads: 2, mlpRatio: 2, dropout: 0, activation: 'gelu' }, { seed: 9 });
+    const init = path.join(dir, 'sft');
+    saveCheckpoint(init, { config: model.cfg, weights: getWeights(model), tokenizer: tok.toJSON() });
+    const gen = validateGenConfig({ minOps: 1, maxOps: 2, arith: 'mod23', maxInstanceParams: 12, redundantQuery: false });
+    for (const [name, seed] of [['train', 1], ['val', 2]] as const) {
+      fs.mkdirSync(path.join(dir, name));
+      fs.writeFileSync(path.join(dir, name, 'problems.jsonl'), toJsonl(generateSplit({ name, n: 24, gen, seed, surface: 'compact' }).rows));
+    }
+    const args = (out: string) => ['grpo', '--init', init, '--data', path.join(dir, 'train'), '--val', path.join(dir, 'val'), '--out', out, '--preset', 'tiny', '--steps', '8', '--no-progress'];
+    const a = bridge(args(path.join(dir, 'a')));
+    expect(a.status, a.stderr).toBe(0);
+    const killed = path.join(dir, 'b');
+    await bridgeKilledWhen(args(killed), () => JSON.parse(fs.readFileSync(path.join(killed, 'ckpt', 'meta.json'), 'utf8')).step >= 2);
+    expect(fs.existsSync(path.join(killed, 'done.json'))).toBe(false);
+    const b = bridge([...args(killed), '--resume']);
+    expect(b.status, b.stderr).toBe(0);
+    const hash = (d: string) => JSON.parse(fs.readFileSync(path.join(d, 'done.json'), 'utf8')).weightsHash;
+    expect(hash(killed)).toBe(hash(path.join(dir, 'a')));
+    const steps = readJsonl<{ step: number; alpha: number[]; val_accuracy?: number }>(path.join(killed, 'metrics.jsonl'));
+    expect(steps.map((m) => m.step)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(steps[0].alpha).toHaveLength(4);
+    expect(steps.filter((m) => m.val_accuracy !== undefined).length).toBeGreaterThan(0);
   });
 });

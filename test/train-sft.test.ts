@@ -15,6 +15,7 @@ import { epochOrder, splitMicroBatches } from '../src/train/batches';
 import { encodeExample } from '../src/train/format';
 import { learningRate } from '../src/train/schedule';
 import { readJsonl } from '../src/fsutil';
+import { bridge, bridgeKilledWhen } from './cli-helpers';
 
 const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), `bridge-${p}-`));
 
@@ -102,47 +103,23 @@ describe('bridge sft (tiny preset)', () => {
 
 describe('bridge sft --resume after kill -9', () => {
   it('reaches the same final weights as an uninterrupted run', async () => {
-    const { spawn, spawnSync } = await import('node:child_process');
-    const root = path.resolve(__dirname, '..');
-    const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
     const data = tmp('resume-data');
     writeEasyData(data, 64, 5);
-    const args = (out: string) => [tsx, path.join(root, 'src', 'cli.ts'), 'sft', '--data', data, '--out', out, '--preset', 'tiny', '--max-steps', '40', '--checkpoint-every', '5', '--seed', '3', '--no-progress'];
+    const args = (out: string) => ['sft', '--data', data, '--out', out, '--preset', 'tiny', '--max-steps', '40', '--checkpoint-every', '5', '--seed', '3', '--no-progress'];
     const hashOf = (out: string) => JSON.parse(fs.readFileSync(path.join(out, 'done.json'), 'utf8')).weightsHash as string;
 
     const straight = path.join(tmp('resume-a'), 'run');
-    const a = spawnSync(process.execPath, args(straight), { encoding: 'utf8' });
+    const a = bridge(args(straight));
     expect(a.status, a.stderr).toBe(0);
 
     const killed = path.join(tmp('resume-b'), 'run');
-    // its own process group: tsx runs the CLI in a child process, and kill -9 must hit both
-    const child = spawn(process.execPath, args(killed), { stdio: 'ignore', detached: true });
-    const ckptMeta = path.join(killed, 'ckpt', 'meta.json');
     // kill once a mid-run checkpoint exists (step ≥ 10 of 40)
-    await new Promise<void>((resolve, reject) => {
-      const t = setInterval(() => {
-        try {
-          const step = JSON.parse(fs.readFileSync(ckptMeta, 'utf8')).step as number;
-          if (step >= 10) {
-            clearInterval(t);
-            process.kill(-child.pid!, 'SIGKILL');
-            resolve();
-          }
-        } catch {
-          /* not written yet */
-        }
-      }, 20);
-      child.on('exit', () => {
-        clearInterval(t);
-        reject(new Error('the run finished before it could be killed'));
-      });
-    });
-    await new Promise((r) => child.on('exit', r));
+    await bridgeKilledWhen(args(killed), () => JSON.parse(fs.readFileSync(path.join(killed, 'ckpt', 'meta.json'), 'utf8')).step >= 10);
     expect(fs.existsSync(path.join(killed, 'done.json'))).toBe(false);
-    const refused = spawnSync(process.execPath, args(killed), { encoding: 'utf8' });
+    const refused = bridge(args(killed));
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(/--resume/);
-    const b = spawnSync(process.execPath, [...args(killed), '--resume'], { encoding: 'utf8' });
+    const b = bridge([...args(killed), '--resume']);
     expect(b.status, b.stderr).toBe(0);
     expect(hashOf(killed)).toBe(hashOf(straight));
     const metrics = readJsonl<{ step: number }>(runFiles(killed).metrics);

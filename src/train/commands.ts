@@ -13,6 +13,14 @@ import { Tokenizer } from '../text/tokenizer';
 import { loadDataDir } from './data';
 import { evaluate } from './evaluate';
 import { runSft, sftConfig, type SftConfig } from './sft';
+import { grpoConfig, runGrpo, type GrpoConfig } from './grpo';
+
+/** GRPO presets: `tiny` (seconds, tests/CI), `default` (the small-model setting), `paper` (bridge-method.md §4.2). */
+export const GRPO_PRESETS: Record<'tiny' | 'default' | 'paper', Partial<GrpoConfig>> = {
+  tiny: { steps: 6, promptsPerStep: 4, groupSize: 4, maxNew: 64, lr: 1e-3, evalEvery: 3, valN: 8, checkpointEvery: 2 },
+  default: { steps: 60, promptsPerStep: 16, groupSize: 8, maxNew: 320, lr: 1e-4, evalEvery: 10, valN: 100, checkpointEvery: 10, workers: 2 },
+  paper: { steps: 200, promptsPerStep: 32, groupSize: 32, maxNew: 2560, lr: 1e-6, beta: 0.001, entropyCoef: 0.001, evalEvery: 5, checkpointEvery: 100 },
+};
 
 /** Named SFT presets: `tiny` runs in seconds (tests, CI); `default` is the documented small-model setting. */
 export const SFT_PRESETS: Record<'tiny' | 'default', Partial<SftConfig>> = {
@@ -186,6 +194,57 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
       process.stdout.write(JSON.stringify(res) + '\n');
     },
   );
+
+  program
+    .command('grpo')
+    .description('GRPO from an SFT checkpoint (also the frozen KL reference); writes RUN/{config.json,metrics.jsonl,ckpt,final,done.json}')
+    .requiredOption('--init <SFT_RUN>', 'SFT run directory (uses RUN/final) or checkpoint directory')
+    .requiredOption('--data <DIR>', 'RL training problems (`bridge data`)')
+    .requiredOption('--out <RUN>', 'run directory')
+    .option('--val <DIR>', 'validation problems for greedy accuracy every --eval-every steps')
+    .option('--preset <name>', `${Object.keys(GRPO_PRESETS).join(' | ')}`, 'default')
+    .option('--steps <N>', 'RL steps')
+    .option('--prompts <P>', 'prompts per step')
+    .option('--group <G>', 'rollouts per prompt (≥ 2)')
+    .option('--lr <X>', 'learning rate (constant)')
+    .option('--beta <X>', 'KL coefficient')
+    .option('--kl <est>', 'KL estimator: k1 | k3')
+    .option('--max-new <N>', 'max completion tokens')
+    .option('--eval-every <K>', 'validate every K steps (0 = never)')
+    .option('--workers <N>', 'data-parallel replicas')
+    .option('--seed <S>', 'seed of prompt order and sampling')
+    .option('--dynamic-sampling', 'drop zero-variance groups and refill')
+    .option('--resume', 'continue a killed run from its last checkpoint')
+    .option('--force', 'overwrite an existing run')
+    .option('--no-progress', 'no progress bar')
+    .action(
+      async (f: {
+        init: string; data: string; out: string; val?: string; preset?: string; steps?: string; prompts?: string; group?: string; lr?: string;
+        beta?: string; kl?: string; maxNew?: string; evalEvery?: string; workers?: string; seed?: string; dynamicSampling?: boolean;
+        resume?: boolean; force?: boolean; progress: boolean;
+      }) => {
+        const c: Record<string, unknown> = { ...GRPO_PRESETS[preset(usage, f.preset, GRPO_PRESETS)] };
+        const set = (k: string, v: unknown) => v !== undefined && (c[k] = v);
+        set('steps', num(usage, '--steps', f.steps, 1, 1_000_000));
+        set('promptsPerStep', num(usage, '--prompts', f.prompts, 1, 4096));
+        set('groupSize', num(usage, '--group', f.group, 2, 1024));
+        set('lr', num(usage, '--lr', f.lr, 1e-10, 1, false));
+        set('beta', num(usage, '--beta', f.beta, 0, 100, false));
+        set('maxNew', num(usage, '--max-new', f.maxNew, 1, 65_536));
+        set('evalEvery', num(usage, '--eval-every', f.evalEvery, 0, 1_000_000));
+        set('workers', num(usage, '--workers', f.workers, 1, 16));
+        set('seed', num(usage, '--seed', f.seed, -(2 ** 31), 2 ** 31 - 1));
+        if (f.kl !== undefined) {
+          if (f.kl !== 'k1' && f.kl !== 'k3') throw usage(`--kl must be k1 or k3, got "${f.kl}"`);
+          c.klEstimator = f.kl;
+        }
+        if (f.dynamicSampling) c.dynamicSampling = true;
+        const res = await runGrpo({
+          init: resolveCheckpoint(f.init), data: f.data, val: f.val, out: f.out, config: grpoConfig(c), resume: f.resume, force: f.force, progress: f.progress,
+        });
+        process.stdout.write(JSON.stringify(res) + '\n');
+      },
+    );
 
   program
     .command('eval')
