@@ -17,8 +17,8 @@ const sampleInPlace = random.sampleInPlace;
 const shuffleInPlace = random.shuffleInPlace;
 
 /**
- * Largest op target accepted. With ≤ 20 edges the share of successful draws falls steeply with the target (measured,
- * forced, exact: op 20 → 37 %, op 40 → 4.9 %, op 60 → 0.3 %, op 80 → 0.02 %), so 60 is where a split still fills.
+ * Largest op target accepted. With ≤ 20 edges the share of accepted draws falls steeply with the target (measured,
+ * forced, exact: op 20 → 28 %, op 25 → 14 %, op 40 → 2.7 %, op 60 → 0.14 %), so 60 is where a split still fills.
  */
 export const MAX_OPS = 60;
 /** Structure edges (= condition sentences) are capped at 20 so that 20 instance + 24 abstract nodes fit 52 letters. */
