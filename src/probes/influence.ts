@@ -1,0 +1,191 @@
+// Per-step influence and co-influence (bridge-method.md §5 and §9): for each probe query q with rollout accuracy α,
+//   C_q = ⟨G_T, ḡ⁺ − ḡ⁻⟩ = E_{q',o'}[A(q',o')·(K⁺ − K⁻)],   I_q = η·√(α(1−α))·C_q,
+// with G_T the advantage-weighted mean gradient of the target rollouts. I_q^impl uses the trainer's advantages
+// (unbiased std + 1e-6): ∇J_impl(q) = α(1−α)/σ_u · (ḡ⁺ − ḡ⁻). A ground-truth check takes the plain gradient step and
+// measures the change of the GRPO surrogate on the fixed target rollouts (common random numbers).
+import { Rng } from '../rng';
+import type { Transformer } from '../model/transformer';
+import { getWeights, setWeights } from '../model/transformer';
+import { alphaBin, groupAdvantages } from '../train/grpo';
+import { dot, sequenceLogps, weightedGradient, type KernelNorm, type Sequence } from './gradients';
+import type { QueryRollouts } from './rollouts';
+
+export interface InfluenceOptions {
+  norm: KernelNorm;
+  temperature: number;
+  /** The trainer's learning rate, for I_q at that η (I_q is also reported per unit η). */
+  eta: number;
+  maxTokens?: number;
+}
+
+export interface QueryInfluence {
+  id: string;
+  numOps: number;
+  alpha: number;
+  bin: string;
+  /** C_q = ⟨G_T, ḡ⁺ − ḡ⁻⟩ (0 when α ∈ {0, 1}). */
+  coInfluence: number;
+  /** √(α(1−α))·C_q, per unit η. */
+  influence: number;
+  /** η·√(α(1−α))·C_q at the trainer's η. */
+  influenceEta: number;
+  /** ⟨G_T, ∇J_impl(q)⟩ per unit η, with the trainer's unbiased-std advantages. */
+  influenceImpl: number;
+}
+
+function sequencesOf(g: QueryRollouts): Sequence[] {
+  return g.completions.map((c) => ({ prompt: g.prompt, completion: c }));
+}
+
+/** G_T: mean over all target rollouts of A(q',o')·g(q',o'), with the trainer's group advantages. */
+export function targetGradient(model: Transformer, targets: readonly QueryRollouts[], o: InfluenceOptions): Float32Array {
+  const seqs: Sequence[] = [];
+  const w: number[] = [];
+  const total = targets.reduce((a, g) => a + g.completions.length, 0);
+  for (const g of targets) {
+    const adv = groupAdvantages(g.rewards, true);
+    sequencesOf(g).forEach((s, i) => {
+      seqs.push(s);
+      w.push(adv[i] / total);
+    });
+  }
+  return weightedGradient(model, seqs, w, { norm: o.norm, temperature: o.temperature, maxTokens: o.maxTokens });
+}
+
+/** ḡ⁺ − ḡ⁻ of one query (null when α ∈ {0, 1}: no contrast, no signal). */
+export function contrastGradient(model: Transformer, g: QueryRollouts, o: InfluenceOptions): Float32Array | null {
+  const nPos = g.rewards.filter((r) => r >= 1).length;
+  const nNeg = g.rewards.length - nPos;
+  if (nPos === 0 || nNeg === 0) return null;
+  const w = g.rewards.map((r) => (r >= 1 ? 1 / nPos : -1 / nNeg));
+  return weightedGradient(model, sequencesOf(g), w, { norm: o.norm, temperature: o.temperature, maxTokens: o.maxTokens });
+}
+
+/** α(1−α)/σ_u, the factor that turns ḡ⁺ − ḡ⁻ into the trainer's ∇J_impl(q) (σ_u = unbiased std + 1e-6). */
+export function implFactor(rewards: readonly number[]): number {
+  const adv = groupAdvantages(rewards, true);
+  const n = rewards.length;
+  const a = rewards.filter((r) => r >= 1).length / n;
+  if (a === 0 || a === 1) return 0;
+  // A⁺ = (1 − α)/σ_u, so α(1−α)/σ_u = α·A⁺
+  const aPos = adv[rewards.findIndex((r) => r >= 1)];
+  return a * aPos;
+}
+
+export function queryInfluence(g: QueryRollouts, gT: Float32Array, contrast: Float32Array | null, o: InfluenceOptions, project?: (v: Float32Array) => Float32Array): QueryInfluence {
+  const a = g.alpha;
+  const c = contrast ? (project ? dot(project(gT), project(contrast)) : dot(gT, contrast)) : 0;
+  const s = Math.sqrt(a * (1 - a));
+  return {
+    id: g.row.id,
+    numOps: g.row.numOps,
+    alpha: a,
+    bin: alphaBin(a),
+    coInfluence: c,
+    influence: s * c,
+    influenceEta: o.eta * s * c,
+    influenceImpl: implFactor(g.rewards) * c,
+  };
+}
+
+/** Mean influence per α bin (Figure 1 right); bins {0} and {1} are exactly 0 by construction. */
+export function influenceByBin(rows: readonly QueryInfluence[]): { bin: string; queries: number; meanInfluence: number; meanCoInfluence: number }[] {
+  const by = new Map<string, QueryInfluence[]>();
+  for (const r of rows) by.set(r.bin, [...(by.get(r.bin) ?? []), r]);
+  return [...by.entries()].map(([bin, rs]) => ({
+    bin,
+    queries: rs.length,
+    meanInfluence: rs.reduce((a, r) => a + r.influence, 0) / rs.length,
+    meanCoInfluence: rs.reduce((a, r) => a + r.coInfluence, 0) / rs.length,
+  }));
+}
+
+/**
+ * Count sketch: coordinate i goes to bucket h(i) with sign s(i), so E⟨Sx, Sy⟩ = ⟨x, y⟩ with O(P) memory and time
+ * (bridge-method.md §9.3). Seeded: the same (P, k, seed) gives the same sketch.
+ */
+export function countSketch(P: number, k: number, seed: number): (v: Float32Array) => Float32Array {
+  if (!(Number.isInteger(k) && k >= 1)) throw new Error(`projection k must be a positive integer (got ${k})`);
+  const rng = new Rng(seed);
+  const bucket = new Int32Array(P);
+  const sign = new Float32Array(P);
+  for (let i = 0; i < P; i++) {
+    const u = rng.uint32();
+    bucket[i] = u % k;
+    sign[i] = u & 0x80000000 ? -1 : 1;
+  }
+  return (v) => {
+    if (v.length !== P) throw new Error(`countSketch: vector of ${v.length}, expected ${P}`);
+    const out = new Float32Array(k);
+    for (let i = 0; i < P; i++) out[bucket[i]] += sign[i] * v[i];
+    return out;
+  };
+}
+
+export interface GroundTruthPoint {
+  id: string;
+  alpha: number;
+  predicted: number;
+  actual: number;
+}
+
+/**
+ * First-order check (bridge-method.md §9.4): θ' = θ + η·∇J_impl(q) (plain step, no Adam/clip/KL), then
+ * ΔĴ = mean over the fixed target rollouts of A(q',o')·[ℓ_θ'(o') − ℓ_θ(o')] against the prediction η·⟨G_T, ∇J_impl(q)⟩.
+ */
+export function groundTruth(
+  model: Transformer,
+  targets: readonly QueryRollouts[],
+  gT: Float32Array,
+  probes: readonly { g: QueryRollouts; contrast: Float32Array }[],
+  eta: number,
+  o: InfluenceOptions,
+): GroundTruthPoint[] {
+  const seqs: Sequence[] = [];
+  const adv: number[] = [];
+  for (const g of targets) {
+    const a = groupAdvantages(g.rewards, true);
+    sequencesOf(g).forEach((s, i) => {
+      seqs.push(s);
+      adv.push(a[i]);
+    });
+  }
+  const surrogate = () => {
+    const l = sequenceLogps(model, seqs, { norm: o.norm, temperature: o.temperature, maxTokens: o.maxTokens });
+    return l.reduce((s, x, i) => s + adv[i] * x, 0) / seqs.length;
+  };
+  const w0 = getWeights(model);
+  const base = surrogate();
+  const out: GroundTruthPoint[] = [];
+  try {
+    for (const { g, contrast } of probes) {
+      const f = implFactor(g.rewards);
+      const step = w0.map((w, i) => w + eta * f * contrast[i]);
+      setWeights(model, step);
+      out.push({ id: g.row.id, alpha: g.alpha, predicted: eta * f * dot(gT, contrast), actual: surrogate() - base });
+    }
+  } finally {
+    setWeights(model, w0);
+  }
+  return out;
+}
+
+/** Pearson r and least-squares slope (actual on predicted, through the origin) of ground-truth points. */
+export function fitStats(points: readonly { predicted: number; actual: number }[]): { n: number; pearson: number; slope: number } {
+  const n = points.length;
+  const mx = points.reduce((a, p) => a + p.predicted, 0) / n;
+  const my = points.reduce((a, p) => a + p.actual, 0) / n;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  let pxy = 0;
+  let pxx = 0;
+  for (const p of points) {
+    sxy += (p.predicted - mx) * (p.actual - my);
+    sxx += (p.predicted - mx) ** 2;
+    syy += (p.actual - my) ** 2;
+    pxy += p.predicted * p.actual;
+    pxx += p.predicted * p.predicted;
+  }
+  return { n, pearson: sxy / Math.sqrt(sxx * syy), slope: pxy / pxx };
+}
