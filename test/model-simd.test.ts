@@ -38,3 +38,38 @@ describe('SIMD kernels', () => {
     expect(heapScratch(64) % 16).toBe(0);
   });
 });
+
+describe('SIMD transposes equal a JS reference', () => {
+  function ref(x: Float32Array, shape: number[], perm: number[]): Float32Array {
+    const out = new Float32Array(x.length);
+    const outShape = perm.map((p) => shape[p]);
+    const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
+    const idx = new Array(shape.length).fill(0);
+    for (let o = 0; o < x.length; o++) {
+      let rem = o;
+      for (let i = outShape.length - 1; i >= 0; i--) {
+        idx[perm[i]] = rem % outShape[i];
+        rem = Math.floor(rem / outShape[i]);
+      }
+      out[o] = x[idx.reduce((a, v, i) => a + v * strides[i], 0)];
+    }
+    return out;
+  }
+  const cases: [number[], number[]][] = [
+    [[12, 8], [1, 0]],
+    [[7, 5], [1, 0]],
+    [[3, 8, 12], [0, 2, 1]],
+    [[2, 3, 4, 8], [0, 1, 3, 2]],
+    [[2, 5, 3, 8], [0, 2, 1, 3]],
+    [[2, 5, 3, 6], [0, 2, 1, 3]],
+    [[2, 8, 3, 4], [0, 2, 3, 1]],
+    [[2, 6, 2, 3], [0, 2, 3, 1]],
+    [[2, 3, 4], [2, 0, 1]],
+  ];
+  it.each(cases)('shape %j perm %j', (shape, perm) => {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const x = Float32Array.from({ length: n }, (_, i) => i * 0.5 - 3);
+    const got = tf.tidy(() => tf.transpose(tf.tensor(x, shape), perm).dataSync() as Float32Array);
+    expect(Array.from(got)).toEqual(Array.from(ref(x, shape, perm)));
+  });
+});

@@ -2,7 +2,7 @@
 // every backend but wasm) and fast ops with hand-written gradients whose matmuls all take the XNNPACK path (wasm).
 import * as tf from '@tensorflow/tfjs';
 import { isWasm } from './backend.js';
-import { colSumRaw, rawBmm, scatterRows } from './wasm-kernels.js';
+import { colSumRaw, geluArgRaw, geluGradRaw, lnGradRaw, lnRaw, rawBmm, scatterRows, simdReady, softmaxGradRaw } from './wasm-kernels.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tf.customGrad's typing needs casts (toolchain.md §10) */
 
@@ -47,14 +47,25 @@ const geluFast = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   };
 }) as any) as (x: tf.Tensor) => tf.Tensor;
 
+/** GELU with SIMD kernels around XNNPACK's Sigmoid: y = x·σ(u); the backward is one fused pass over x and σ. */
+const geluSimd = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+  const s = tf.sigmoid(geluArgRaw(x));
+  save([x, s]);
+  return { value: tf.mul(x, s), gradFunc: (dy: tf.Tensor, [sx, ss]: tf.Tensor[]) => [geluGradRaw(sx, ss, dy)] };
+}) as any) as (x: tf.Tensor) => tf.Tensor;
+
 export function activation(x: tf.Tensor2D, act: Activation): tf.Tensor2D {
   if (act === 'relu') return tf.relu(x);
-  return (fastOps() ? geluFast(x) : geluPlain(x)) as tf.Tensor2D;
+  if (!fastOps()) return geluPlain(x) as tf.Tensor2D;
+  return (simdReady(x.shape[1]) ? geluSimd(x) : geluFast(x)) as tf.Tensor2D;
 }
 
-/** ∂(x@w)/∂w = xᵀ·dy, transposing whichever of x and dy is smaller (the other stays an untransposed operand). */
+/**
+ * ∂(x@w)/∂w = xᵀ·dy. The right operand is repacked by XNNPACK on every call, which costs more than a transpose:
+ * keep the narrower of x and dy on the right (measured: fc 39 vs 47 ms, proj 41 vs 49 ms per call).
+ */
 function weightGrad(x: tf.Tensor2D, dy: tf.Tensor2D): tf.Tensor2D {
-  if (x.shape[1] <= dy.shape[1]) return tf.matMul(tf.transpose(x), dy);
+  if (x.shape[1] >= dy.shape[1]) return tf.matMul(tf.transpose(x), dy);
   return tf.transpose(tf.matMul(tf.transpose(dy), x)) as tf.Tensor2D;
 }
 
@@ -126,9 +137,20 @@ const layerNormFast = tf.customGrad(((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, 
   };
 }) as any) as (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor2D;
 
+/** LayerNorm in the SIMD kernels: one pass forward, one pass backward (dx, dg and db together). */
+const layerNormSimd = tf.customGrad(((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  const [y, xhat, rstd] = lnRaw(x as tf.Tensor2D, g as tf.Tensor1D, b as tf.Tensor1D, LN_EPS);
+  save([xhat, rstd, g]);
+  return {
+    value: y,
+    gradFunc: (dy: tf.Tensor, [sxhat, srstd, sg]: tf.Tensor[]) => lnGradRaw(dy as tf.Tensor2D, sxhat as tf.Tensor2D, srstd as tf.Tensor1D, sg as tf.Tensor1D),
+  };
+}) as any) as (x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D) => tf.Tensor2D;
+
 /** LayerNorm over the last axis of [N, D]. */
 export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
-  return fastOps() ? layerNormFast(x, g, b) : layerNormPlain(x, g, b);
+  if (!fastOps()) return layerNormPlain(x, g, b);
+  return simdReady(x.shape[1]) ? layerNormSimd(x, g, b) : layerNormFast(x, g, b);
 }
 
 /** Rows of table [R, D] at ids [N] → [N, D]; on wasm the gradient is a row scatter-add (no UnsortedSegmentSum). */
@@ -180,7 +202,7 @@ export function attention(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask:
         // The [T, T] matrices are always the left operand: as the right one XNNPACK repacks them per slice (slow).
         const dP = rawBmm(dO, tf.transpose(sv, [0, 2, 1]) as tf.Tensor3D);
         const r = tf.sum(tf.mul(dO, so), -1, true);
-        const dS = tf.mul(P, tf.sub(dP, r)) as tf.Tensor3D;
+        const dS = (simdReady(t) ? softmaxGradRaw(P, dP, r) : tf.mul(P, tf.sub(dP, r))) as tf.Tensor3D;
         const dQ = tf.mul(rawBmm(dS, tf.transpose(skT, [0, 2, 1]) as tf.Tensor3D), scale);
         const dV = rawBmm(tf.transpose(P, [0, 2, 1]) as tf.Tensor3D, dO);
         const dKT = tf.transpose(rawBmm(tf.transpose(dS, [0, 2, 1]) as tf.Tensor3D, sq as tf.Tensor3D), [0, 2, 1]);

@@ -10,6 +10,11 @@ export const BMM_KERNEL = 'BridgeBmm';
 export const SCATTER_ROWS_KERNEL = 'BridgeScatterRows';
 export const DECODE_ATTN_KERNEL = 'BridgeDecodeAttn';
 export const COL_SUM_KERNEL = 'BridgeColSum';
+export const LN_KERNEL = 'BridgeLayerNorm';
+export const LN_GRAD_KERNEL = 'BridgeLayerNormGrad';
+export const GELU_KERNEL = 'BridgeGelu';
+export const GELU_GRAD_KERNEL = 'BridgeGeluGrad';
+export const SOFTMAX_GRAD_KERNEL = 'BridgeSoftmaxGrad';
 
 let installed = false;
 /** Tensor ids for temporary heap views; far above the backend's own counter so the two never meet. */
@@ -23,10 +28,16 @@ export function installWasmKernels(): void {
   patchSlice();
   patchIdentity();
   patchGather();
+  patchTranspose();
   tf.registerKernel({ kernelName: BMM_KERNEL, backendName: 'wasm', kernelFunc: bmmKernel as any });
   tf.registerKernel({ kernelName: SCATTER_ROWS_KERNEL, backendName: 'wasm', kernelFunc: scatterRowsKernel as any });
   tf.registerKernel({ kernelName: DECODE_ATTN_KERNEL, backendName: 'wasm', kernelFunc: decodeAttnKernel as any });
   tf.registerKernel({ kernelName: COL_SUM_KERNEL, backendName: 'wasm', kernelFunc: colSumKernel as any });
+  tf.registerKernel({ kernelName: LN_KERNEL, backendName: 'wasm', kernelFunc: lnKernel as any });
+  tf.registerKernel({ kernelName: LN_GRAD_KERNEL, backendName: 'wasm', kernelFunc: lnGradKernel as any });
+  tf.registerKernel({ kernelName: GELU_KERNEL, backendName: 'wasm', kernelFunc: geluKernel as any });
+  tf.registerKernel({ kernelName: GELU_GRAD_KERNEL, backendName: 'wasm', kernelFunc: geluGradKernel as any });
+  tf.registerKernel({ kernelName: SOFTMAX_GRAD_KERNEL, backendName: 'wasm', kernelFunc: softmaxGradKernel as any });
 }
 
 function offsetOf(backend: any, t: tf.TensorInfo): number {
@@ -73,6 +84,49 @@ function patchGather(): void {
         if (!(r >= 0 && r < rows)) throw new Error(`GatherV2: the index value ${r} is not in [0, ${rows - 1}]`);
         ov.set(xv.subarray(r * d, r * d + d), i * d);
       }
+      return out;
+    }) as any,
+  });
+}
+
+const eq = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * Transposes of float32 tensors through the SIMD kernels for the permutations the model uses (2-D, batched 2-D,
+ * the head split/merge [0,2,1,3] and the key transpose [0,2,3,1]); anything else goes to the stock kernel.
+ */
+function patchTranspose(): void {
+  const stock = tf.getKernel('Transpose', 'wasm');
+  if (!stock) throw new Error('wasm backend has no Transpose kernel');
+  tf.unregisterKernel('Transpose', 'wasm');
+  tf.registerKernel({
+    ...stock,
+    kernelFunc: ((args: any) => {
+      const { inputs, attrs, backend } = args;
+      const x = inputs.x as tf.TensorInfo;
+      const perm = attrs.perm as number[];
+      const k = x.dtype === 'float32' ? simdKernels() : null;
+      const sh = x.shape;
+      let run: ((src: number, dst: number) => void) | null = null;
+      if (k) {
+        if (eq(perm, [1, 0])) run = (s, d) => k.transpose_2d(s, d, 1, 1, sh[0], sh[1], sh[1], 0, 0, 0, 0);
+        else if (eq(perm, [0, 2, 1])) {
+          const m = sh[1] * sh[2];
+          run = (s, d) => k.transpose_2d(s, d, sh[0], 1, sh[1], sh[2], sh[2], m, 0, m, 0);
+        } else if (eq(perm, [0, 1, 3, 2])) {
+          const m = sh[2] * sh[3];
+          run = (s, d) => k.transpose_2d(s, d, sh[0] * sh[1], 1, sh[2], sh[3], sh[3], m, 0, m, 0);
+        } else if (eq(perm, [0, 2, 1, 3])) run = (s, d) => k.permute_0213(s, d, sh[0], sh[1], sh[2], sh[3]);
+        else if (eq(perm, [0, 2, 3, 1])) {
+          // [A, T, H, dh] → [A, H, dh, T]: for each (a, h) the T×dh slab (row stride H·dh) transposed
+          const [A, T, H, dh] = sh;
+          void A;
+          run = (s, d) => k.transpose_2d(s, d, sh[0], H, T, dh, H * dh, T * H * dh, dh, H * dh * T, dh * T);
+        }
+      }
+      if (!run) return (stock.kernelFunc as any)(args);
+      const out = backend.makeOutput(perm.map((p) => sh[p]), 'float32');
+      if (tf.util.sizeFromShape(sh) > 0) run(offsetOf(backend, x), offsetOf(backend, out));
       return out;
     }) as any,
   });
@@ -176,11 +230,96 @@ function scatterRowsKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
   return out;
 }
 
-/** Column sums of x [N, D] → [D] in JS: XNNPACK would repack x as weights for a ones-vector product. */
+/** The SIMD kernels, or an error naming the op (callers check simdReady first). */
+function simd(op: string) {
+  const k = simdKernels();
+  if (!k) throw new Error(`${op}: SIMD kernels need the wasm backend`);
+  return k;
+}
+
+/** True when the SIMD kernels can take rows of `d` floats (the vector loops need multiples of 4). */
+export function simdReady(d: number): boolean {
+  return d % 4 === 0 && simdKernels() !== null;
+}
+
+function lnKernel({ inputs, attrs, backend }: any): tf.TensorInfo[] {
+  const { x, g, b } = inputs as Record<string, tf.TensorInfo>;
+  const [n, d] = x.shape;
+  const y = backend.makeOutput([n, d], 'float32');
+  const xhat = backend.makeOutput([n, d], 'float32');
+  const rstd = backend.makeOutput([n], 'float32');
+  simd(LN_KERNEL).ln_fwd(offsetOf(backend, x), offsetOf(backend, g), offsetOf(backend, b), offsetOf(backend, y), offsetOf(backend, xhat), offsetOf(backend, rstd), n, d, attrs.eps);
+  return [y, xhat, rstd];
+}
+
+function lnGradKernel({ inputs, backend }: any): tf.TensorInfo[] {
+  const { dy, xhat, rstd, g } = inputs as Record<string, tf.TensorInfo>;
+  const [n, d] = dy.shape;
+  const dx = backend.makeOutput([n, d], 'float32');
+  const dg = backend.makeOutput([d], 'float32');
+  const db = backend.makeOutput([d], 'float32');
+  simd(LN_GRAD_KERNEL).ln_bwd(offsetOf(backend, dy), offsetOf(backend, xhat), offsetOf(backend, rstd), offsetOf(backend, g), offsetOf(backend, dx), offsetOf(backend, dg), offsetOf(backend, db), n, d);
+  return [dx, dg, db];
+}
+
+/** u = a(x + b x³), the sigmoid argument of tanh-GELU. */
+function geluKernel({ inputs, backend }: any): tf.TensorInfo {
+  const { x } = inputs as Record<string, tf.TensorInfo>;
+  const u = backend.makeOutput(x.shape, 'float32');
+  simd(GELU_KERNEL).gelu_pre(offsetOf(backend, x), offsetOf(backend, u), tf.util.sizeFromShape(x.shape));
+  return u;
+}
+
+function geluGradKernel({ inputs, backend }: any): tf.TensorInfo {
+  const { x, s, dy } = inputs as Record<string, tf.TensorInfo>;
+  const dx = backend.makeOutput(x.shape, 'float32');
+  simd(GELU_GRAD_KERNEL).gelu_bwd(offsetOf(backend, x), offsetOf(backend, s), offsetOf(backend, dy), offsetOf(backend, dx), tf.util.sizeFromShape(x.shape));
+  return dx;
+}
+
+/** dS = P ⊙ (dP − r), r one value per row of the last axis. */
+function softmaxGradKernel({ inputs, backend }: any): tf.TensorInfo {
+  const { p, dp, r } = inputs as Record<string, tf.TensorInfo>;
+  const C = p.shape[p.shape.length - 1];
+  const rows = tf.util.sizeFromShape(p.shape) / C;
+  const ds = backend.makeOutput(p.shape, 'float32');
+  simd(SOFTMAX_GRAD_KERNEL).softmax_bwd(offsetOf(backend, p), offsetOf(backend, dp), offsetOf(backend, r), offsetOf(backend, ds), rows, C);
+  return ds;
+}
+
+/** LayerNorm forward (SIMD): returns [y, x̂, rstd]. */
+export function lnRaw(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D, eps: number): [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D] {
+  return tf.engine().runKernel(LN_KERNEL, { x, g, b }, { eps }) as unknown as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+}
+
+/** LayerNorm backward (SIMD): returns [dx, dg, db]. */
+export function lnGradRaw(dy: tf.Tensor2D, xhat: tf.Tensor2D, rstd: tf.Tensor1D, g: tf.Tensor1D): [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D] {
+  return tf.engine().runKernel(LN_GRAD_KERNEL, { dy, xhat, rstd, g }, {}) as unknown as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D];
+}
+
+/** The sigmoid argument of tanh-GELU, a(x + b x³) (SIMD). */
+export function geluArgRaw(x: tf.Tensor): tf.Tensor {
+  return tf.engine().runKernel(GELU_KERNEL, { x }, {}) as tf.Tensor;
+}
+
+/** tanh-GELU backward from x and s = σ(a(x + b x³)) (SIMD). */
+export function geluGradRaw(x: tf.Tensor, s: tf.Tensor, dy: tf.Tensor): tf.Tensor {
+  return tf.engine().runKernel(GELU_GRAD_KERNEL, { x, s, dy }, {}) as tf.Tensor;
+}
+
+export function softmaxGradRaw(p: tf.Tensor, dp: tf.Tensor, r: tf.Tensor): tf.Tensor {
+  return tf.engine().runKernel(SOFTMAX_GRAD_KERNEL, { p, dp, r }, {}) as tf.Tensor;
+}
+
+/** Column sums of x [N, D] → [D]: SIMD when D % 4 == 0, else JS (XNNPACK would repack x for a ones-vector product). */
 function colSumKernel({ inputs, backend }: any): tf.TensorInfo {
   const { x } = inputs as { x: tf.TensorInfo };
   const [n, d] = x.shape;
   const out = backend.makeOutput([d], 'float32');
+  if (simdReady(d)) {
+    simd(COL_SUM_KERNEL).col_sum(offsetOf(backend, x), offsetOf(backend, out), n, d);
+    return out;
+  }
   const xv = backend.typedArrayFromHeap(x) as Float32Array;
   const ov = backend.typedArrayFromHeap(out) as Float32Array;
   const acc = new Float64Array(d);

@@ -8,6 +8,14 @@ import { KERNELS_WASM_BASE64 } from './kernels-wasm.js';
 export interface SimdKernels {
   /** e^x elementwise, n floats from src to dst (byte offsets). */
   exp_f32(src: number, dst: number, n: number): void;
+  col_sum(x: number, out: number, N: number, D: number): void;
+  ln_fwd(x: number, g: number, b: number, y: number, xhat: number, rstd: number, N: number, D: number, eps: number): void;
+  ln_bwd(dy: number, xhat: number, rstd: number, g: number, dx: number, dg: number, db: number, N: number, D: number): void;
+  gelu_pre(x: number, u: number, n: number): void;
+  gelu_bwd(x: number, s: number, dy: number, dx: number, n: number): void;
+  softmax_bwd(p: number, dp: number, r: number, ds: number, rows: number, C: number): void;
+  transpose_2d(src: number, dst: number, n1: number, n2: number, R: number, C: number, sr: number, sb1: number, sb2: number, db1: number, db2: number): void;
+  permute_0213(src: number, dst: number, A: number, B: number, C: number, I: number): void;
   decode_attn(qkv: number, kc: number, vc: number, mask: number, out: number, sc: number, B: number, H: number, cap: number, dh: number, pos: number, scale: number): void;
 }
 
