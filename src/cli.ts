@@ -18,14 +18,32 @@ import {
 import { splitStats, type SplitStats } from './igsm/stats.js';
 import type { Arith, ProblemRow, Surface } from './igsm/types.js';
 import { registerTrainCommands } from './train/commands.js';
+import { computeTrace, resolveVariant, summarizeTraces, variantFn, VARIANT_NAMES, type TraceSummary, type VariantSpec } from './inject/index.js';
+import { canonicalTokenizer } from './text/vocab.js';
+import { registerProbeCommands } from './probes/commands.js';
 
 /** A one-line user error: printed without a stack trace. */
 class UsageError extends Error {}
 
-/** Variants by name: a function applied to each vanilla row. Issue 3 registers bridge, pp-aug, rc-aug, … here. */
-const VARIANTS: Record<string, RowVariant> = {
-  vanilla: vanillaVariant,
-};
+/** The --variant flags → a variant spec (issue 3): named variants with optional knob overrides. */
+function variantOf(f: DataFlags): VariantSpec {
+  const num = (flag: string, raw: string | undefined): number | undefined => {
+    if (raw === undefined) return undefined;
+    const v = Number(raw);
+    if (raw.trim() === '' || !Number.isFinite(v)) throw new UsageError(`${flag} must be a number, got "${raw}"`);
+    return v;
+  };
+  try {
+    return resolveVariant(f.variant, {
+      reflect: num('--reflect', f.reflect),
+      analysis: num('--analysis', f.analysis),
+      subgoal: f.subgoal,
+      k: num('--k', f.k),
+    });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
 
 const SPLIT_NAMES = PAPER_SPLITS.map((s) => s.name);
 
@@ -72,6 +90,10 @@ interface DataFlags {
   preset?: string;
   scale?: string;
   variant: string;
+  reflect?: string;
+  analysis?: string;
+  subgoal?: boolean;
+  k?: string;
 }
 
 function progressBar(name: string, total: number): { update: (n: number) => void; stop: () => void } {
@@ -84,8 +106,9 @@ function progressBar(name: string, total: number): { update: (n: number) => void
   return { update: (n) => bar.update(n), stop: () => bar.stop() };
 }
 
-function writeSplit(dir: string, spec: SplitSpec, variantName: string, seen: Set<string>): SplitManifest {
-  const fn = VARIANTS[variantName];
+function writeSplit(dir: string, spec: SplitSpec, variant: VariantSpec, seen: Set<string>): SplitManifest {
+  const variantName = variant.name;
+  const fn: RowVariant = variantName === 'vanilla' ? vanillaVariant : variantFn(variant);
   const bar = progressBar(spec.name, spec.n);
   let last = 0;
   const lines: string[] = [];
@@ -111,7 +134,7 @@ function writeSplit(dir: string, spec: SplitSpec, variantName: string, seen: Set
 function runData(f: DataFlags): void {
   const arith = parseChoice<Arith>('--arith', f.arith, ['exact', 'mod23']);
   const surface = parseChoice<Surface>('--surface', f.surface, ['english', 'compact']);
-  const variant = parseChoice('--variant', f.variant, Object.keys(VARIANTS));
+  const variant = variantOf(f);
   if (!f.out) throw new UsageError('--out DIR is required');
   const seed = f.seed === undefined ? undefined : parseIntFlag('--seed', f.seed, -(2 ** 31), 2 ** 31 - 1);
   if (f.ops !== undefined && f.forceOps !== undefined) throw new UsageError('--ops and --force-ops exclude each other: give one');
@@ -161,17 +184,29 @@ function runData(f: DataFlags): void {
   process.stderr.write(`${spec.name}: ${m.counts.accepted} problems, ${m.counts.rows} rows, ${m.counts.draws} draws → ${f.out}\n`);
 }
 
-function statsOf(dir: string): SplitStats & { split: string } {
+interface FullStats extends SplitStats {
+  split: string;
+  variant: string;
+  /** Answer length in tokens of the canonical tokenizer of the split's arithmetic. */
+  meanAnswerTokens: number;
+  /** Behaviour counts per answer (issue 3): reflections, share with ≥ 1 reflection, analysis, subgoal steps, … */
+  behaviours: TraceSummary;
+}
+
+function statsOf(dir: string): FullStats {
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as SplitManifest;
   const rows = readJsonl<ProblemRow>(path.join(dir, 'problems.jsonl'));
-  return { split: manifest.split, ...splitStats(rows, manifest.counts) };
+  const tok = canonicalTokenizer(manifest.config.arith);
+  const tokens = rows.reduce((a, r) => a + tok.encode(r.response).length, 0) / Math.max(1, rows.length);
+  const traces = rows.map((r) => r.trace ?? computeTrace(r.response, r.graph, { surface: r.surface }));
+  return { split: manifest.split, variant: manifest.variant, ...splitStats(rows, manifest.counts), meanAnswerTokens: tokens, behaviours: summarizeTraces(traces) };
 }
 
 /** Stats of one split directory, or of every split directory below DIR (a preset run). */
-function collectStats(dir: string): Record<string, SplitStats> | SplitStats {
+function collectStats(dir: string): Record<string, FullStats> | FullStats {
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`stats: ${dir} is not a directory`);
   if (fs.existsSync(path.join(dir, 'manifest.json'))) return statsOf(dir);
-  const out: Record<string, SplitStats> = {};
+  const out: Record<string, FullStats> = {};
   for (const e of fs.readdirSync(dir).sort()) {
     const sub = path.join(dir, e);
     if (fs.existsSync(path.join(sub, 'manifest.json'))) out[e] = statsOf(sub);
@@ -180,7 +215,7 @@ function collectStats(dir: string): Record<string, SplitStats> | SplitStats {
   return out;
 }
 
-function formatStats(name: string, s: SplitStats): string {
+function formatStats(name: string, s: FullStats): string {
   const pct = (x: number | null): string => (x === null ? 'n/a' : (100 * x).toFixed(1) + ' %');
   const f1 = (x: number): string => x.toFixed(2);
   return [
@@ -188,7 +223,8 @@ function formatStats(name: string, s: SplitStats): string {
     `  failed draws ${pct(s.failedDrawShare)}, filter rejections ${pct(s.filterRejectionShare)} of built graphs (${pct(s.filterRejectionShareOfDraws)} of draws), unsafe ${pct(s.unsafeShare)}, zero-rule rejections ${pct(s.zeroRejectedShare)}`,
     `  necessary ${f1(s.meanNecessary)} (abstract ${f1(s.meanAbstractNecessary)}), redundant ${f1(s.meanRedundant)}, numOps ${f1(s.meanNumOps)}`,
     `  L=2/3/4 ${pct(s.layerShares['2'])} / ${pct(s.layerShares['3'])} / ${pct(s.layerShares['4'])}, conditions ${s.conditions.min}–${s.conditions.max} (median ${s.conditions.median})`,
-    `  zero answers ${pct(s.zeroAnswerShare)}, negative ${pct(s.negativeAnswerShare)}, answer chars ${f1(s.meanAnswerChars)} (max ${s.maxAnswerChars}), steps ${f1(s.meanSteps)}`,
+    `  zero answers ${pct(s.zeroAnswerShare)}, negative ${pct(s.negativeAnswerShare)}, answer chars ${f1(s.meanAnswerChars)} (max ${s.maxAnswerChars}), tokens ${f1(s.meanAnswerTokens)}, steps ${f1(s.meanSteps)}`,
+    `  variant ${s.variant}: reflections ${f1(s.behaviours.reflectionsPerAnswer)}/answer (${pct(s.behaviours.shareWithReflection)} with ≥ 1), locked ${f1(s.behaviours.lockedPerAnswer)}, analysis ${f1(s.behaviours.analysisPerAnswer)}, subgoal steps ${f1(s.behaviours.subgoalStepsPerAnswer)}`,
   ].join('\n');
 }
 
@@ -205,7 +241,11 @@ export function buildProgram(): Command {
     .option('--seed <S>', 'seed (default: the split\'s paper seed; with --preset: added to each split\'s seed offset)')
     .option('--arith <mode>', 'exact | mod23', 'exact')
     .option('--surface <form>', 'english | compact', 'english')
-    .option('--variant <name>', `answer variant: ${Object.keys(VARIANTS).join(', ')}`, 'vanilla')
+    .option('--variant <name>', `answer variant: ${VARIANT_NAMES.join(', ')}`, 'vanilla')
+    .option('--reflect <P>', 'override the reflection (exploration) probability, in [0, 1]')
+    .option('--analysis <L>', 'override the information-analysis level, 0–4')
+    .option('--subgoal', 'turn subgoal computation on')
+    .option('--k <K>', 'rows per problem for pp-aug / rc-aug (default 4)')
     .option('--preset <name>', 'paper: the five paper splits into DIR/<split>/, de-duplicated across splits')
     .option('--scale <F>', 'with --preset: multiply every split size by F (e.g. 0.01 for a quick try)')
     .option('--out <DIR>', 'output directory')
@@ -222,10 +262,11 @@ export function buildProgram(): Command {
         process.stdout.write(JSON.stringify(s, null, 2) + '\n');
         return;
       }
-      if ('rows' in s && typeof s.rows === 'number') process.stdout.write(formatStats(dir, s as SplitStats) + '\n');
-      else for (const [k, v] of Object.entries(s as Record<string, SplitStats>)) process.stdout.write(formatStats(k, v) + '\n');
+      if ('rows' in s && typeof s.rows === 'number') process.stdout.write(formatStats(dir, s as FullStats) + '\n');
+      else for (const [k, v] of Object.entries(s as Record<string, FullStats>)) process.stdout.write(formatStats(k, v) + '\n');
     });
   registerTrainCommands(program, (msg) => new UsageError(msg));
+  registerProbeCommands(program, (msg) => new UsageError(msg));
   return program;
 }
 

@@ -119,7 +119,8 @@ export function generateSplit(spec: SplitSpec, opts: GenerateOptions = {}): { ro
     }
     seen.add(key);
     counts.accepted++;
-    const out = opts.variant ? opts.variant.fn(row, rowRng.fork(`variant:${opts.variant.name}`)) : [row];
+    // one label for every variant: ablations of the same problem draw the same random choices (paired comparison)
+    const out = opts.variant ? opts.variant.fn(row, rowRng.fork("variant")) : [row];
     for (const o of out) {
       counts.rows++;
       if (keep) rows.push(o);

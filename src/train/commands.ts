@@ -6,14 +6,23 @@ import { writeFileAtomic, writeJsonAtomic } from '../fsutil';
 import { generateSplit, splitManifest, toJsonl } from '../igsm/dataset';
 import { validateGenConfig } from '../igsm/generate';
 import type { Arith, Surface } from '../igsm/types';
-import { initBackend } from '../model/backend';
-import { loadCheckpoint, saveCheckpoint } from '../model/checkpoint';
-import { createTransformer } from '../model/transformer';
 import { Tokenizer } from '../text/tokenizer';
 import { loadDataDir } from './data';
-import { evaluate } from './evaluate';
-import { runSft, sftConfig, type SftConfig } from './sft';
-import { grpoConfig, runGrpo, type GrpoConfig } from './grpo';
+import { sftConfig, type SftConfig } from './sft-config';
+import type { GrpoConfig } from './grpo';
+
+// tfjs and the trainers load only when a training command runs: `bridge data` stays instant
+const heavy = async () => {
+  const [backend, checkpoint, transformer, evaluate, sft, grpo] = await Promise.all([
+    import('../model/backend'),
+    import('../model/checkpoint'),
+    import('../model/transformer'),
+    import('./evaluate'),
+    import('./sft'),
+    import('./grpo'),
+  ]);
+  return { ...backend, ...checkpoint, ...transformer, ...evaluate, ...sft, ...grpo };
+};
 
 /** GRPO presets: `tiny` (seconds, tests/CI), `default` (the small-model setting), `paper` (bridge-method.md §4.2). */
 export const GRPO_PRESETS: Record<'tiny' | 'default' | 'paper', Partial<GrpoConfig>> = {
@@ -144,6 +153,7 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
   ).action(async (f: TrainFlags & { data: string; out: string; init: string; resume?: boolean; force?: boolean; progress: boolean }) => {
     const cfg = trainConfig(usage, SFT_PRESETS[preset(usage, f.preset, SFT_PRESETS)], f);
     const init = f.init === 'scratch' ? 'scratch' : resolveCheckpoint(f.init);
+    const { runSft } = await heavy();
     const res = await runSft({ data: f.data, init, out: f.out, config: cfg, resume: f.resume, force: f.force, progress: f.progress });
     process.stdout.write(JSON.stringify(res) + '\n');
   });
@@ -185,6 +195,7 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
         writeFileAtomic(path.join(dataDir, 'problems.jsonl'), toJsonl(rows));
         writeJsonAtomic(path.join(dataDir, 'manifest.json'), splitManifest(spec, 'terse', counts));
       }
+      const { runSft, loadCheckpoint, saveCheckpoint } = await heavy();
       const res = await runSft({ data: dataDir, init: 'scratch', out: path.join(work, 'run'), config: cfg, resume: f.resume, force: f.force, progress: f.progress });
       const ck = loadCheckpoint(path.join(work, 'run', 'final'));
       // ship weights, config and tokenizer only: the optimizer state would triple the size and SFT starts afresh
@@ -239,6 +250,7 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
           c.klEstimator = f.kl;
         }
         if (f.dynamicSampling) c.dynamicSampling = true;
+        const { runGrpo, grpoConfig } = await heavy();
         const res = await runGrpo({
           init: resolveCheckpoint(f.init), data: f.data, val: f.val, out: f.out, config: grpoConfig(c), resume: f.resume, force: f.force, progress: f.progress,
         });
@@ -262,6 +274,7 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
       const temperature = num(usage, '--temperature', f.temperature, 0, 10, false)!;
       const seed = num(usage, '--seed', f.seed, -(2 ** 31), 2 ** 31 - 1)!;
       const limit = num(usage, '--limit', f.limit, 1, 10_000_000);
+      const { initBackend, loadCheckpoint, createTransformer, evaluate } = await heavy();
       await initBackend();
       const ck = loadCheckpoint(resolveCheckpoint(f.ckpt), '--ckpt');
       const tok = Tokenizer.fromJSON(ck.tokenizer as never);

@@ -3,7 +3,6 @@
 // directory, JSONL metrics, checkpoints every N steps, and --resume that reaches the same final weights.
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { appendJsonl, readJsonl, writeFileAtomic, writeJsonAtomic } from '../fsutil';
 import { Tokenizer } from '../text/tokenizer';
 import { canonicalTokenizer } from '../text/vocab';
@@ -17,56 +16,11 @@ import type { AdamW } from '../model/optim';
 import { loadCheckpoint, saveCheckpoint, weightsHash } from '../model/checkpoint';
 import { epochOrder, splitMicroBatches } from './batches';
 import { encodeRows, loadDataDir } from './data';
-import { learningRate, LrScheduleSchema } from './schedule';
+import { learningRate } from './schedule';
+import type { SftConfig } from './sft-config';
+
+export { sftConfig, SftConfigSchema, type SftConfig } from './sft-config';
 import { Progress } from './progress';
-
-export const SftConfigSchema = z
-  .object({
-    epochs: z.number().int().min(1).max(10_000).default(5),
-    /** Sequences per optimizer step (the global batch). */
-    batchSize: z.number().int().min(1).max(65_536).default(32),
-    /** Padded tokens per micro-batch; larger batches are split and their gradients accumulated. */
-    microTokens: z.number().int().min(16).max(1 << 20).default(4096),
-    lossOn: z.enum(['all', 'response']).default('all'),
-    /** 'sft' trains on the CoT responses; 'terse' on question + terse solution (the base model's pretraining). */
-    format: z.enum(['sft', 'terse']).default('sft'),
-    schedule: LrScheduleSchema.default({ kind: 'constant', lr: 1e-3, warmupSteps: 0, minRatio: 0.1 }),
-    beta1: z.number().min(0).lt(1).default(0.9),
-    beta2: z.number().min(0).lt(1).default(0.95),
-    weightDecay: z.number().min(0).max(1).default(0.01),
-    clipNorm: z.number().positive().nullable().default(1.0),
-    /** Seed of the data order (and of the initial weights when training from scratch). */
-    seed: z.number().int().default(0),
-    checkpointEvery: z.number().int().min(1).default(50),
-    /** Data-parallel replicas (one per core; tfjs-wasm is single-threaded). Part of the run's identity: sums differ. */
-    workers: z.number().int().min(1).max(16).default(1),
-    /** Stop after this many optimizer steps (for tests and budgets); null = all epochs. */
-    maxSteps: z.number().int().min(1).nullable().default(null),
-    /** Model shape when training from scratch (vocab is taken from the tokenizer). */
-    model: z
-      .object({
-        ctx: z.number().int().min(8).max(8192).default(512),
-        d: z.number().int().min(8).max(4096).default(128),
-        layers: z.number().int().min(1).max(64).default(4),
-        heads: z.number().int().min(1).max(64).default(4),
-        mlpRatio: z.number().int().min(1).max(16).default(4),
-        activation: z.enum(['gelu', 'relu']).default('gelu'),
-      })
-      .default({ ctx: 512, d: 128, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu' }),
-  })
-  .strict();
-
-export type SftConfig = z.infer<typeof SftConfigSchema>;
-
-/** Validate an SFT config at the edge; one line naming the field and the allowed range. */
-export function sftConfig(input: unknown): SftConfig {
-  const r = SftConfigSchema.safeParse(input ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const field = issue.path.join('.') || '(config)';
-  if (issue.code === 'unrecognized_keys') throw new Error(`sft config: unknown field(s) ${issue.keys.join(', ')}`);
-  throw new Error(`sft config: ${field}: ${issue.message}`);
-}
 
 export interface SftOptions {
   data: string;

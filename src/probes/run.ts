@@ -1,0 +1,144 @@
+// The body of `bridge probe …` (loaded only when the command runs: it pulls in tfjs).
+import path from 'node:path';
+import { writeJsonAtomic } from '../fsutil';
+import { initBackend } from '../model/backend';
+import { loadCheckpoint } from '../model/checkpoint';
+import { DataParallel } from '../model/parallel';
+import { createTransformer, type Transformer } from '../model/transformer';
+import { Tokenizer } from '../text/tokenizer';
+import { resolveCheckpoint } from '../train/commands';
+import { loadDataDir } from '../train/data';
+import { responsePerplexity, rolloutEntropy } from './entropy';
+import { contrastGradient, countSketch, fitStats, groundTruth, influenceByBin, queryInfluence, targetGradient, type InfluenceOptions } from './influence';
+import { dot } from './gradients';
+import { accuracyReport, sampleGroups, type RolloutOptions } from './rollouts';
+
+export type Usage = (msg: string) => Error;
+
+export interface ProbeFlags {
+  ckpt: string;
+  data: string;
+  out: string;
+  targets?: string;
+  n: string;
+  targetN: string;
+  samples: string;
+  temperature: string;
+  seed: string;
+  norm: string;
+  eta: string;
+  project?: string;
+  groundTruth: string;
+  gtEta: string;
+  workers: string;
+  json?: boolean;
+}
+
+function int(usage: Usage, flag: string, raw: string, lo: number, hi: number): number {
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < lo || v > hi) throw usage(`${flag} must be an integer in [${lo}, ${hi}], got "${raw}"`);
+  return v;
+}
+function real(usage: Usage, flag: string, raw: string, lo: number, hi: number): number {
+  const v = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(v) || v < lo || v > hi) throw usage(`${flag} must be a number in [${lo}, ${hi}], got "${raw}"`);
+  return v;
+}
+
+/** Run one probe on a checkpoint and write <which>.json into --out. */
+export async function runProbe(which: string, f: ProbeFlags, usage: Usage): Promise<void> {
+      if (!['accuracy', 'influence', 'entropy'].includes(which)) throw usage(`probe must be accuracy, influence or entropy, got "${which}"`);
+      if (f.norm !== 'mean' && f.norm !== 'sum') throw usage(`--norm must be mean or sum, got "${f.norm}"`);
+      const n = int(usage, '--n', f.n, 1, 100_000);
+      const ro: RolloutOptions = {
+        n: int(usage, '--samples', f.samples, 1, 4096),
+        temperature: real(usage, '--temperature', f.temperature, 1e-3, 10),
+        seed: int(usage, '--seed', f.seed, -(2 ** 31), 2 ** 31 - 1),
+      };
+      const workers = int(usage, '--workers', f.workers, 1, 16);
+      await initBackend();
+      const ckDir = resolveCheckpoint(f.ckpt);
+      const ck = loadCheckpoint(ckDir, '--ckpt');
+      const tok = Tokenizer.fromJSON(ck.tokenizer as never);
+      const model: Transformer = createTransformer(ck.config, { weights: ck.weights });
+      const data = loadDataDir(f.data);
+      const rows = data.rows.slice(0, n);
+      const dp = workers > 1 ? await DataParallel.create(model, { workers }) : null;
+      const t0 = Date.now();
+      try {
+        const groups = await sampleGroups(model, tok, rows, { ...ro, dp });
+        const tSample = (Date.now() - t0) / 1000;
+        const meta = { ckpt: path.resolve(ckDir), contentHash: ck.contentHash, data: path.resolve(f.data), ...ro, seconds: { sampling: tSample } };
+        let summary: Record<string, unknown>;
+        if (which === 'accuracy') {
+          const rep = accuracyReport(groups, ro);
+          writeJsonAtomic(path.join(f.out, 'accuracy.json'), { ...meta, ...rep });
+          summary = { queries: rep.queries, informative: rep.informative, meanAlpha: rep.meanAlpha, histogram: rep.histogram };
+        } else if (which === 'entropy') {
+          const e = rolloutEntropy(model, groups, ro.temperature);
+          const p = responsePerplexity(model, tok, rows.filter((r) => r.response));
+          const rep = { rolloutEntropy: e.entropy, rolloutTokens: e.tokens, perplexity: p.perplexity, referenceTokens: p.tokens };
+          writeJsonAtomic(path.join(f.out, 'entropy.json'), { ...meta, ...rep });
+          summary = rep;
+        } else {
+          const io: InfluenceOptions = { norm: f.norm as 'mean' | 'sum', temperature: ro.temperature, eta: real(usage, '--eta', f.eta, 0, 10) };
+          const targetRows = f.targets ? loadDataDir(f.targets, '--targets').rows : data.rows.slice(n);
+          const tn = int(usage, '--target-n', f.targetN, 1, 100_000);
+          if (targetRows.length < 1) throw usage('influence needs target queries: pass --targets DIR or a --data with more than --n rows');
+          const targets = await sampleGroups(model, tok, targetRows.slice(0, tn), { ...ro, seed: ro.seed + 1, dp });
+          const tT = Date.now();
+          const gT = targetGradient(model, targets, io);
+          const targetSeconds = (Date.now() - tT) / 1000;
+          const k = f.project ? int(usage, '--project', f.project, 1, 1 << 24) : null;
+          const sketch = k ? countSketch(model.size, k, ro.seed + 7) : null;
+          const perQuery = [];
+          const contrasts: { g: (typeof groups)[number]; contrast: Float32Array }[] = [];
+          let exactSeconds = 0;
+          let projSeconds = 0;
+          const projErr: number[] = [];
+          for (const g of groups) {
+            const tq = Date.now();
+            const c = contrastGradient(model, g, io);
+            const row = queryInfluence(g, gT, c, io);
+            exactSeconds += (Date.now() - tq) / 1000;
+            let projected: number | undefined;
+            if (sketch && c) {
+              const tp = Date.now();
+              projected = dot(sketch(gT), sketch(c));
+              projSeconds += (Date.now() - tp) / 1000;
+              if (row.coInfluence !== 0) projErr.push(Math.abs(projected - row.coInfluence) / Math.abs(row.coInfluence));
+            }
+            perQuery.push({ ...row, projectedCoInfluence: projected });
+            if (c) contrasts.push({ g, contrast: c });
+          }
+          const gtN = int(usage, '--ground-truth', f.groundTruth, 0, 100_000);
+          const gtEta = real(usage, '--gt-eta', f.gtEta, 0, 100);
+          const gt = gtN > 0 ? groundTruth(model, targets, gT, contrasts.slice(0, gtN), gtEta, io) : [];
+          const gtHalf = gtN > 0 ? groundTruth(model, targets, gT, contrasts.slice(0, gtN), gtEta / 2, io) : [];
+          const informative = perQuery.filter((r) => r.alpha > 0 && r.alpha < 1).length;
+          const rep = {
+            ...meta,
+            norm: io.norm,
+            eta: io.eta,
+            targetQueries: targets.length,
+            targetGradNorm: Math.sqrt(dot(gT, gT)),
+            perQuery,
+            byBin: influenceByBin(perQuery),
+            meanInfluence: perQuery.reduce((a, r) => a + r.influence, 0) / perQuery.length,
+            projection: k ? { k, meanRelError: projErr.reduce((a, b) => a + b, 0) / Math.max(1, projErr.length), medianRelError: projErr.sort((a, b) => a - b)[Math.floor(projErr.length / 2)] ?? null, queries: projErr.length } : null,
+            groundTruth: gtN > 0 ? { eta: gtEta, points: gt, fit: fitStats(gt), halfEtaRatio: gt.reduce((a, p) => a + p.actual, 0) / gtHalf.reduce((a, p) => a + p.actual, 0) } : null,
+            cost: {
+              targetGradientSeconds: targetSeconds,
+              exactSecondsPerInformativeQuery: informative ? exactSeconds / informative : null,
+              projectionSecondsPerQuery: projErr.length ? projSeconds / projErr.length : null,
+              samplingSecondsPerQuery: tSample / groups.length,
+            },
+          };
+          writeJsonAtomic(path.join(f.out, 'influence.json'), rep);
+          summary = { meanInfluence: rep.meanInfluence, byBin: rep.byBin, projection: rep.projection, groundTruth: rep.groundTruth?.fit ?? null, cost: rep.cost };
+        }
+        process.stdout.write(f.json ? JSON.stringify(summary) + '\n' : JSON.stringify(summary, null, 2) + '\n');
+      } finally {
+        await dp?.close();
+      }
+}
