@@ -197,7 +197,7 @@ if (!flags.has('no-peer')) {
     console.log(JSON.stringify({ name: 'peer_train_tok_s', value: pt, unit: 'tok/s', threads: 1, ...peerCtx, load1: os.loadavg()[0] }));
     console.log(JSON.stringify({ name: 'peer_sample_tok_s', value: ps, unit: 'tok/s', threads: 1, ...peerCtx, load1: os.loadavg()[0] }));
     const ratio = (name: string, ours: number | undefined, peer: number, workers: number) => {
-      if (ours !== undefined && Number.isFinite(peer)) emit(name, ours / peer, 'x', { workers, ours: Math.round(ours), peer });
+      if (ours !== undefined && Number.isFinite(peer)) console.log(JSON.stringify({ name, value: Math.round((ours / peer) * 1000) / 1000, unit: "x", ...ctx, workers, ours: Math.round(ours), peer, load1: os.loadavg()[0] }));
     };
     ratio('train_vs_peer', results.train1, pt, 1);
     ratio('train_vs_peer', results.trainN, pt, WORKERS);

@@ -13,9 +13,9 @@ export interface ScoreOptions extends ForwardOptions {
 }
 
 export interface Scores {
-  /** log p(token t | tokens < t), [B, T]; column 0 is 0. */
+  /** log p(token t | tokens < t), [B, T]; 0 where token t has no context (column 0, first real token, pads). */
   logp: tf.Tensor2D;
-  /** Entropy of the predictive distribution for token t, [B, T]; column 0 is 0. Present when asked for. */
+  /** Entropy of the predictive distribution for token t, [B, T]; 0 where logp is. Present when asked for. */
   entropy?: tf.Tensor2D;
 }
 
@@ -27,6 +27,21 @@ function shiftedTargets(b: SeqBatch): Int32Array {
     out.set(b.ids.subarray(o + 1, o + b.len), o);
   }
   return out;
+}
+
+/**
+ * 1 where token t has context (t ≥ 1 and token t−1 is real), else 0: the first real token of a left-padded row is
+ * "predicted" from a padding position, which is meaningless (like column 0 of an unpadded row).
+ */
+export function contextMask(b: SeqBatch): Float32Array {
+  const m = new Float32Array(b.batch * b.len);
+  for (let r = 0; r < b.batch; r++) {
+    for (let t = 1; t < b.len; t++) {
+      const i = r * b.len + t;
+      m[i] = !b.attn || (b.attn[i - 1] && b.attn[i]) ? 1 : 0;
+    }
+  }
+  return m;
 }
 
 /** Move prediction coordinates (column t predicts t+1) to token coordinates (column t scores token t). */
@@ -51,15 +66,17 @@ export function scoreSequences(model: Transformer, b: SeqBatch, opts: ScoreOptio
   // (wasm's OneHot ignores the dtype argument and writes int32: cast explicitly)
   const onehot = tf.cast(tf.oneHot(tf.tensor1d(shiftedTargets(b), 'int32'), V), 'float32');
   const lp = tf.reshape(tf.sum(tf.mul(lsm, onehot), -1), [b.batch, b.len]) as tf.Tensor2D;
-  const out: Scores = { logp: toTokenCoords(lp) };
+  const has = b.attn ? tf.tensor2d(contextMask(b), [b.batch, b.len]) : null;
+  const keep = (x: tf.Tensor2D) => (has ? (tf.mul(x, has) as tf.Tensor2D) : x);
+  const out: Scores = { logp: keep(toTokenCoords(lp)) };
   if (opts.entropy) {
     const ent = tf.neg(tf.sum(tf.mul(tf.exp(lsm), lsm), -1));
-    out.entropy = toTokenCoords(tf.reshape(ent, [b.batch, b.len]) as tf.Tensor2D);
+    out.entropy = keep(toTokenCoords(tf.reshape(ent, [b.batch, b.len]) as tf.Tensor2D));
   }
   return out;
 }
 
-/** A batch with a loss mask in token coordinates (1 = predict this token; column 0 is ignored). */
+/** A batch with a loss mask in token coordinates (1 = predict this token; tokens without context are ignored). */
 export interface LossBatch extends SeqBatch {
   lossMask: Float32Array;
 }
@@ -69,19 +86,20 @@ export function lossOnBatch(model: Transformer, b: LossBatch, opts: ForwardOptio
   if (b.lossMask.length !== b.batch * b.len) {
     throw new Error(`lossMask has ${b.lossMask.length} entries, expected batch*len = ${b.batch * b.len}`);
   }
-  const mask = b.lossMask.slice();
-  for (let r = 0; r < b.batch; r++) mask[r * b.len] = 0; // the first token has no context
+  const has = contextMask(b);
+  const mask = b.lossMask.map((m, i) => m * has[i]); // a token without context has nothing to be predicted from
   let n = 0;
   for (const m of mask) n += m;
-  if (!(n > 0)) throw new Error('lossMask selects no token (after dropping column 0)');
+  if (!(n > 0)) throw new Error('lossMask selects no token (after dropping tokens without context)');
   const { logp } = scoreSequences(model, b, opts);
   return tf.div(tf.neg(tf.sum(tf.mul(logp, tf.tensor2d(mask, [b.batch, b.len])))), n) as tf.Scalar;
 }
 
 /** Number of tokens a LossBatch's loss averages over (the weight of its gradient in data-parallel averaging). */
 export function lossTokens(b: LossBatch): number {
+  const has = contextMask(b);
   let n = 0;
-  for (let i = 0; i < b.lossMask.length; i++) if (i % b.len !== 0) n += b.lossMask[i];
+  for (let i = 0; i < b.lossMask.length; i++) n += b.lossMask[i] * has[i];
   return n;
 }
 

@@ -15,6 +15,9 @@ export const LN_GRAD_KERNEL = 'BridgeLayerNormGrad';
 export const GELU_KERNEL = 'BridgeGelu';
 export const GELU_GRAD_KERNEL = 'BridgeGeluGrad';
 export const SOFTMAX_GRAD_KERNEL = 'BridgeSoftmaxGrad';
+export const CAUSAL_SCORES_KERNEL = 'BridgeCausalScores';
+export const CAUSAL_APPLY_KERNEL = 'BridgeCausalApply';
+export const CAUSAL_ACCUM_KERNEL = 'BridgeCausalAccum';
 
 let installed = false;
 /** Tensor ids for temporary heap views; far above the backend's own counter so the two never meet. */
@@ -38,6 +41,9 @@ export function installWasmKernels(): void {
   tf.registerKernel({ kernelName: GELU_KERNEL, backendName: 'wasm', kernelFunc: geluKernel as any });
   tf.registerKernel({ kernelName: GELU_GRAD_KERNEL, backendName: 'wasm', kernelFunc: geluGradKernel as any });
   tf.registerKernel({ kernelName: SOFTMAX_GRAD_KERNEL, backendName: 'wasm', kernelFunc: softmaxGradKernel as any });
+  tf.registerKernel({ kernelName: CAUSAL_SCORES_KERNEL, backendName: 'wasm', kernelFunc: causalScoresKernel as any });
+  tf.registerKernel({ kernelName: CAUSAL_APPLY_KERNEL, backendName: 'wasm', kernelFunc: causalApplyKernel as any });
+  tf.registerKernel({ kernelName: CAUSAL_ACCUM_KERNEL, backendName: 'wasm', kernelFunc: causalAccumKernel as any });
 }
 
 function offsetOf(backend: any, t: tf.TensorInfo): number {
@@ -186,28 +192,128 @@ function bmmKernel({ inputs, backend }: any): tf.TensorInfo {
     throw new Error(`${BMM_KERNEL}: batch dimensions ${na} and ${nb} do not broadcast`);
   }
   const out = backend.makeOutput([n, M, P], 'float32');
-  const w = backend.wasm;
-  if (shapeScratch === 0) shapeScratch = w._malloc(32) >>> 0;
   const ao = offsetOf(backend, a);
   const bo = offsetOf(backend, b);
   const oo = offsetOf(backend, out);
-  const shapes = new Int32Array(w.HEAPU8.buffer, shapeScratch, 6);
-  shapes.set([1, M, K, 1, K, P]);
   for (let i = 0; i < n; i++) {
-    const ia = nextViewId++;
-    const ib = nextViewId++;
-    const io = nextViewId++;
-    w.tfjs.registerTensor(ia, M * K, ao + 4 * (na === 1 ? 0 : i) * M * K);
-    w.tfjs.registerTensor(ib, K * P, bo + 4 * (nb === 1 ? 0 : i) * K * P);
-    w.tfjs.registerTensor(io, M * P, oo + 4 * i * M * P);
-    w._BatchMatMul(ia, shapeScratch, 3, ib, shapeScratch + 12, 3, 0, 0, io);
-    // disposing the b view also drops the XNNPACK operator cached on its id
-    w.tfjs.disposeData(ia);
-    w.tfjs.disposeData(ib);
-    w.tfjs.disposeData(io);
+    xnnMatmul(backend, ao + 4 * (na === 1 ? 0 : i) * M * K, M, K, bo + 4 * (nb === 1 ? 0 : i) * K * P, P, oo + 4 * i * M * P);
   }
-  if (nextViewId > 0x7ff00000) nextViewId = 0x40000000;
   return out;
+}
+
+/**
+ * out[M, N] = a[M, K] · b[K, N] for row-major blocks at heap byte offsets, through the wasm BatchMatMul's XNNPACK
+ * path: the blocks are registered as tensors under fresh ids (views, nothing is copied) and disposed after.
+ */
+function xnnMatmul(backend: any, a: number, M: number, K: number, b: number, N: number, out: number): void {
+  const w = backend.wasm;
+  if (shapeScratch === 0) shapeScratch = w._malloc(32) >>> 0;
+  const shapes = new Int32Array(w.HEAPU8.buffer, shapeScratch, 6);
+  shapes[0] = 1;
+  shapes[1] = M;
+  shapes[2] = K;
+  shapes[3] = 1;
+  shapes[4] = K;
+  shapes[5] = N;
+  const ia = nextViewId++;
+  const ib = nextViewId++;
+  const io = nextViewId++;
+  w.tfjs.registerTensor(ia, M * K, a);
+  w.tfjs.registerTensor(ib, K * N, b);
+  w.tfjs.registerTensor(io, M * N, out);
+  w._BatchMatMul(ia, shapeScratch, 3, ib, shapeScratch + 12, 3, 0, 0, io);
+  // disposing the b view also drops the XNNPACK operator cached on its id
+  w.tfjs.disposeData(ia);
+  w.tfjs.disposeData(ib);
+  w.tfjs.disposeData(io);
+  if (nextViewId > 0x7ff00000) nextViewId = 0x40000000;
+}
+
+// ---- causal attention in row blocks: query block i (rows iR..iR+R) only meets keys 0..n_i = (i+1)R ----------------
+
+/**
+ * Scores per query block: S_i[bh] = a[bh, block i] (R×K) · bT[bh][:, :n_i] (K×n_i) → outputs S_i [BH, R, n_i].
+ * The key-prefix columns are copied to a contiguous scratch (XNNPACK needs a dense right operand).
+ */
+function causalScoresKernel({ inputs, attrs, backend }: any): tf.TensorInfo[] {
+  const { a, bT } = inputs as Record<string, tf.TensorInfo>;
+  const R = attrs.R as number;
+  const [BH, T, K] = a.shape;
+  const nb = T / R;
+  const outs = Array.from({ length: nb }, (_, i) => backend.makeOutput([BH, R, (i + 1) * R], 'float32'));
+  const sc = heapScratch(4 * K * T);
+  const ao = offsetOf(backend, a);
+  const bo = 0;
+  const oo = outs.map((o) => offsetOf(backend, o));
+  void bo;
+  for (let bh = 0; bh < BH; bh++) {
+    for (let i = 0; i < nb; i++) {
+      const n = (i + 1) * R;
+      // views re-taken each time: XNNPACK's allocations may grow (and so detach) the heap
+      const bv = backend.typedArrayFromHeap(bT) as Float32Array;
+      const scr = new Float32Array(bv.buffer, sc, K * n);
+      const src = bh * K * T;
+      for (let k = 0; k < K; k++) scr.set(bv.subarray(src + k * T, src + k * T + n), k * n);
+      xnnMatmul(backend, ao + 4 * (bh * T + i * R) * K, R, K, sc, n, oo[i] + 4 * bh * R * n);
+    }
+  }
+  return outs;
+}
+
+/** Z[bh, block i] = X_i[bh] (R×n_i) · Y[bh, :n_i] (n_i×N): the probabilities-times-values shape (O, dQ). */
+function causalApplyKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
+  const nb = attrs.nb as number;
+  const Y = inputs.y as tf.TensorInfo;
+  const [BH, T, N] = Y.shape;
+  const R = T / nb;
+  const out = backend.makeOutput([BH, T, N], 'float32');
+  const yo = offsetOf(backend, Y);
+  const oo = offsetOf(backend, out);
+  for (let i = 0; i < nb; i++) {
+    const xo = offsetOf(backend, inputs[`x${i}`]);
+    const n = (i + 1) * R;
+    for (let bh = 0; bh < BH; bh++) xnnMatmul(backend, xo + 4 * bh * R * n, R, n, yo + 4 * bh * T * N, N, oo + 4 * (bh * T + i * R) * N);
+  }
+  return out;
+}
+
+/** Z[bh, :n_i] += XT_i[bh] (n_i×R) · Y[bh, block i] (R×N), summed over blocks: the transposed products (dV, dK). */
+function causalAccumKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
+  const nb = attrs.nb as number;
+  const Y = inputs.y as tf.TensorInfo;
+  const [BH, T, N] = Y.shape;
+  const R = T / nb;
+  const k = simd(CAUSAL_ACCUM_KERNEL);
+  const out = backend.makeOutput([BH, T, N], 'float32');
+  const yo = offsetOf(backend, Y);
+  const oo = offsetOf(backend, out);
+  (backend.typedArrayFromHeap(out) as Float32Array).fill(0);
+  const sc = heapScratch(4 * T * N);
+  for (let i = 0; i < nb; i++) {
+    const xo = offsetOf(backend, inputs[`x${i}`]);
+    const n = (i + 1) * R;
+    for (let bh = 0; bh < BH; bh++) {
+      xnnMatmul(backend, xo + 4 * bh * n * R, n, R, yo + 4 * (bh * T + i * R) * N, N, sc);
+      k.add_into(oo + 4 * bh * T * N, sc, n * N);
+    }
+  }
+  return out;
+}
+
+export function causalScores(a: tf.Tensor3D, bT: tf.Tensor3D, R: number): tf.Tensor3D[] {
+  return tf.engine().runKernel(CAUSAL_SCORES_KERNEL, { a, bT }, { R }) as unknown as tf.Tensor3D[];
+}
+
+export function causalApply(xs: tf.Tensor3D[], y: tf.Tensor3D): tf.Tensor3D {
+  const inputs: Record<string, tf.Tensor> = { y };
+  xs.forEach((x, i) => (inputs[`x${i}`] = x));
+  return tf.engine().runKernel(CAUSAL_APPLY_KERNEL, inputs, { nb: xs.length }) as tf.Tensor3D;
+}
+
+export function causalAccum(xts: tf.Tensor3D[], y: tf.Tensor3D): tf.Tensor3D {
+  const inputs: Record<string, tf.Tensor> = { y };
+  xts.forEach((x, i) => (inputs[`x${i}`] = x));
+  return tf.engine().runKernel(CAUSAL_ACCUM_KERNEL, inputs, { nb: xts.length }) as tf.Tensor3D;
 }
 
 /** out[rows, D] = Σ_i onehot(ids[i]) ⊗ x[i]: the gather gradient without UnsortedSegmentSum. */

@@ -376,4 +376,13 @@
                      (f32x4.sub (v128.load (i32.add (local.get $dp) (i32.add (local.get $off) (local.get $j)))) (local.get $rv))))
         (local.set $j (i32.add (local.get $j) (i32.const 16))) (br $jl)))
       (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $il))))
+
+  ;; dst[0..n) += src[0..n)  (n % 4 == 0)
+  (func (export "add_into") (param $dst i32) (param $src i32) (param $n i32)
+    (local $k i32) (local $nb i32)
+    (local.set $nb (i32.shl (local.get $n) (i32.const 2)))
+    (block $d (loop $l (br_if $d (i32.ge_u (local.get $k) (local.get $nb)))
+      (v128.store (i32.add (local.get $dst) (local.get $k))
+        (f32x4.add (v128.load (i32.add (local.get $dst) (local.get $k))) (v128.load (i32.add (local.get $src) (local.get $k)))))
+      (local.set $k (i32.add (local.get $k) (i32.const 16))) (br $l))))
 )

@@ -14,6 +14,7 @@ export interface SimdKernels {
   gelu_pre(x: number, u: number, n: number): void;
   gelu_bwd(x: number, s: number, dy: number, dx: number, n: number): void;
   softmax_bwd(p: number, dp: number, r: number, ds: number, rows: number, C: number): void;
+  add_into(dst: number, src: number, n: number): void;
   transpose_2d(src: number, dst: number, n1: number, n2: number, R: number, C: number, sr: number, sb1: number, sb2: number, db1: number, db2: number): void;
   permute_0213(src: number, dst: number, A: number, B: number, C: number, I: number): void;
   decode_attn(qkv: number, kc: number, vc: number, mask: number, out: number, sc: number, B: number, H: number, cap: number, dh: number, pos: number, scale: number): void;
