@@ -1,6 +1,8 @@
 // Running the real `bridge` CLI in a child process, and killing it with SIGKILL mid-run (resume tests).
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import path from 'node:path';
+import { vi } from 'vitest';
+import { main } from '../src/cli';
 
 const root = path.resolve(__dirname, '..');
 const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
@@ -38,4 +40,18 @@ export async function bridgeKilledWhen(args: readonly string[], ready: () => boo
     });
   });
   await exited;
+}
+
+/** Run the synchronous commands (data, stats) in-process, capturing what they print. */
+export function bridgeInProcess(...args: string[]): { code: number; out: string; err: string } {
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
+  try {
+    return { code: main(args), out, err };
+  } finally {
+    o.mockRestore();
+    e.mockRestore();
+  }
 }

@@ -2,13 +2,13 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { validateGenConfig } from '../src/igsm/generate.js';
 import { PAPER_SPLITS, generateSplit, paperSplitSpecs, toJsonl, type SplitSpec } from '../src/igsm/dataset.js';
 import { canonicalQueryKey } from '../src/igsm/render.js';
 import { splitStats } from '../src/igsm/stats.js';
-import { main } from '../src/cli.js';
 import type { ProblemRow } from '../src/igsm/types.js';
+import { bridgeInProcess } from './cli-helpers';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'igsm-dataset-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -17,19 +17,6 @@ const spec = (over: Partial<SplitSpec> = {}): SplitSpec => ({
   name: 'sft', n: 60, gen: validateGenConfig({ minOps: 15, maxOps: 20 }), seed: 100, surface: 'english', ...over,
 });
 
-/** Run the CLI in-process; returns exit code and what it printed. */
-function cli(...args: string[]): { code: number; out: string; err: string } {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: main(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe('generateSplit', () => {
   it('is byte-identical for the same seed and different for another', () => {
@@ -82,7 +69,7 @@ describe('generateSplit', () => {
 describe('bridge data / bridge stats', () => {
   it('writes problems.jsonl + manifest.json and never overwrites without --force', () => {
     const out = path.join(tmp, 'one');
-    const r = cli('data', '--split', 'sft', '--n', '25', '--seed', '7', '--out', out);
+    const r = bridgeInProcess('data', '--split', 'sft', '--n', '25', '--seed', '7', '--out', out);
     expect(r.code, r.err).toBe(0);
     const rows = fs.readFileSync(path.join(out, 'problems.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as ProblemRow);
     expect(rows).toHaveLength(25);
@@ -92,16 +79,16 @@ describe('bridge data / bridge stats', () => {
     expect(m).toMatchObject({ split: 'sft', n: 25, seed: 7, surface: 'english', variant: 'vanilla', config: { minOps: 15, maxOps: 20, arith: 'exact' } });
     expect(m.counts.accepted).toBe(25);
     expect(Object.keys(m.hierarchy)).toHaveLength(3);
-    const again = cli('data', '--split', 'sft', '--n', '25', '--seed', '7', '--out', out);
+    const again = bridgeInProcess('data', '--split', 'sft', '--n', '25', '--seed', '7', '--out', out);
     expect(again.code).toBe(1);
     expect(again.err).toMatch(/^error: --out .*not empty \(pass --force to overwrite\)\n$/);
-    const forced = cli('data', '--split', 'sft', '--n', '25', '--seed', '7', '--out', out, '--force');
+    const forced = bridgeInProcess('data', '--split', 'sft', '--n', '25', '--seed', '7', '--out', out, '--force');
     expect(forced.code).toBe(0);
     expect(fs.readFileSync(path.join(out, 'problems.jsonl'), 'utf8')).toBe(toJsonl(rows));
   });
   it('honours --ops, --force-ops, --arith and --surface', () => {
     const out = path.join(tmp, 'mod');
-    expect(cli('data', '--split', 'test-op25', '--n', '10', '--force-ops', '12', '--arith', 'mod23', '--surface', 'compact', '--out', out).code).toBe(0);
+    expect(bridgeInProcess('data', '--split', 'test-op25', '--n', '10', '--force-ops', '12', '--arith', 'mod23', '--surface', 'compact', '--out', out).code).toBe(0);
     const rows = fs.readFileSync(path.join(out, 'problems.jsonl'), 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as ProblemRow);
     for (const r of rows) {
       expect(r.numOps).toBe(12);
@@ -110,7 +97,7 @@ describe('bridge data / bridge stats', () => {
       expect(r.query.split('\n').pop()).toMatch(/ = \?$/);
     }
     const out2 = path.join(tmp, 'ops');
-    expect(cli('data', '--split', 'rl-train', '--n', '30', '--ops', '5-8', '--out', out2).code).toBe(0);
+    expect(bridgeInProcess('data', '--split', 'rl-train', '--n', '30', '--ops', '5-8', '--out', out2).code).toBe(0);
     const ops = fs.readFileSync(path.join(out2, 'problems.jsonl'), 'utf8').trimEnd().split('\n').map((l) => (JSON.parse(l) as ProblemRow).numOps);
     expect(Math.min(...ops)).toBeGreaterThanOrEqual(5);
     expect(Math.max(...ops)).toBeLessThanOrEqual(8);
@@ -134,20 +121,20 @@ describe('bridge data / bridge stats', () => {
       [[], /--split NAME is required/],
     ];
     for (const [args, re] of cases) {
-      const r = cli('data', ...args, '--out', out);
+      const r = bridgeInProcess('data', ...args, '--out', out);
       expect(r.code, args.join(' ')).toBe(1);
       expect(r.err, args.join(' ')).toMatch(re);
       expect(r.err.trimEnd().split('\n'), args.join(' ')).toHaveLength(1);
     }
-    expect(cli('data', '--split', 'sft').err).toMatch(/--out DIR is required/);
+    expect(bridgeInProcess('data', '--split', 'sft').err).toMatch(/--out DIR is required/);
     expect(fs.existsSync(out)).toBe(false);
     const file = path.join(tmp, 'a-file');
     fs.writeFileSync(file, 'x');
-    expect(cli('data', '--split', 'sft', '--n', '1', '--out', file).err).toMatch(/exists and is not a directory/);
+    expect(bridgeInProcess('data', '--split', 'sft', '--n', '1', '--out', file).err).toMatch(/exists and is not a directory/);
   });
   it('--preset paper writes every split, de-duplicated, and stats reads them all', () => {
     const out = path.join(tmp, 'paper');
-    const r = cli('data', '--preset', 'paper', '--scale', '0.01', '--out', out);
+    const r = bridgeInProcess('data', '--preset', 'paper', '--scale', '0.01', '--out', out);
     expect(r.code, r.err).toBe(0);
     expect(fs.readdirSync(out).sort()).toEqual(['rl-train', 'rl-val', 'sft', 'test-op20', 'test-op25']);
     const keys = new Set<string>();
@@ -160,14 +147,14 @@ describe('bridge data / bridge stats', () => {
     }
     expect(total).toBe(20 + 100 + 5 + 5 + 5);
     expect(keys.size).toBe(total);
-    const s = cli('stats', out, '--json');
+    const s = bridgeInProcess('stats', out, '--json');
     expect(s.code, s.err).toBe(0);
     const stats = JSON.parse(s.out);
     expect(Object.keys(stats).sort()).toEqual(['rl-train', 'rl-val', 'sft', 'test-op20', 'test-op25']);
     expect(stats['test-op20'].meanNumOps).toBe(20);
-    const text = cli('stats', path.join(out, 'sft'));
+    const text = bridgeInProcess('stats', path.join(out, 'sft'));
     expect(text.out).toMatch(/failed draws .* filter rejections/);
-    expect(cli('stats', path.join(tmp, 'missing')).err).toMatch(/^error: stats: .* is not a directory\n$/);
+    expect(bridgeInProcess('stats', path.join(tmp, 'missing')).err).toMatch(/^error: stats: .* is not a directory\n$/);
   });
 });
 

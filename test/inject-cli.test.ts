@@ -1,31 +1,19 @@
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { main } from '../src/cli';
 import { readJsonl } from '../src/fsutil';
 import type { ProblemRow } from '../src/igsm/types';
 import { verifyAnswer } from '../src/inject';
+import { bridgeInProcess } from './cli-helpers';
 
-function cli(...args: string[]): { code: number; out: string; err: string } {
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => ((err += String(s)), true));
-  try {
-    return { code: main(args), out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 
 describe('bridge data --variant / bridge stats', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bridge-variant-'));
 
   it('writes verified BRIDGE rows over the same problems as vanilla, and stats report the behaviours', () => {
     for (const v of ['vanilla', 'bridge', 'rc-aug']) {
-      const r = cli('data', '--split', 'sft', '--n', '40', '--ops', '5-10', '--variant', v, '--seed', '9', '--out', path.join(dir, v));
+      const r = bridgeInProcess('data', '--split', 'sft', '--n', '40', '--ops', '5-10', '--variant', v, '--seed', '9', '--out', path.join(dir, v));
       expect(r.code, r.err).toBe(0);
     }
     const van = readJsonl<ProblemRow>(path.join(dir, 'vanilla', 'problems.jsonl'));
@@ -36,7 +24,7 @@ describe('bridge data --variant / bridge stats', () => {
     expect(rc).toHaveLength(4 * van.length);
     for (const r of [...bri, ...rc]) expect(verifyAnswer(r.graph, r.response).ok).toBe(true);
     expect(bri.filter((r) => r.trace!.analysisSentences > 0).length).toBeGreaterThan(0);
-    const s = cli('stats', path.join(dir, 'bridge'), '--json');
+    const s = bridgeInProcess('stats', path.join(dir, 'bridge'), '--json');
     expect(s.code, s.err).toBe(0);
     const st = JSON.parse(s.out);
     expect(st.variant).toBe('bridge');
@@ -46,12 +34,12 @@ describe('bridge data --variant / bridge stats', () => {
   });
 
   it('refuses unknown variants and out-of-range knobs with one line naming the flag', () => {
-    const a = cli('data', '--split', 'sft', '--n', '5', '--variant', 'nope', '--out', path.join(dir, 'x'));
+    const a = bridgeInProcess('data', '--split', 'sft', '--n', '5', '--variant', 'nope', '--out', path.join(dir, 'x'));
     expect(a.code).not.toBe(0);
     expect(a.err).toMatch(/--variant must be one of/);
-    const b = cli('data', '--split', 'sft', '--n', '5', '--variant', 'bridge', '--analysis', '7', '--out', path.join(dir, 'y'));
+    const b = bridgeInProcess('data', '--split', 'sft', '--n', '5', '--variant', 'bridge', '--analysis', '7', '--out', path.join(dir, 'y'));
     expect(b.err).toMatch(/--analysis/);
-    const c = cli('data', '--split', 'sft', '--n', '5', '--variant', 'pp-aug', '--k', '0', '--out', path.join(dir, 'z'));
+    const c = bridgeInProcess('data', '--split', 'sft', '--n', '5', '--variant', 'pp-aug', '--k', '0', '--out', path.join(dir, 'z'));
     expect(c.err).toMatch(/--k/);
   });
 });

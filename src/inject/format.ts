@@ -4,6 +4,7 @@
 // new task only supplies its phrasings and how its node names are written.
 import type { Rng } from '../rng.js';
 import type { ReasoningGraph, Step } from './graph.js';
+import type { PhraseSet } from '../igsm/cot.js';
 
 /** What one step line claims, as read from the text (names as written, nothing checked yet). */
 export interface StepClaim {
@@ -93,37 +94,11 @@ export function parseSkeleton(text: string, p: LineParsers): ParsedAnswer {
 // Phrasing tables
 
 /**
- * Phrasings of every §11.3 slot. Placeholders: {name} (a node's written name), {v} (its letter), {value},
- * {rhs} (the restated statement), {eq} ("v = SYM = SUBST = … = VALUE"), {names} (a list of names), {answer}.
- * Same shape as src/igsm/cot.ts PhraseSet, so iGSM's PHRASES[surface] is one of these.
+ * Phrasings of every §11.3 slot: the iGSM writer's PhraseSet type, which any task fills with its own wording.
+ * Placeholders: {name} (a node's written name), {v} (its letter), {value}, {rhs} (the restated statement),
+ * {eq} ("v = SYM = SUBST = … = VALUE"), {names} (a list of names), {answer}.
  */
-export interface StepPhrases {
-  open: readonly string[];
-  /** {answer} */
-  close: readonly string[];
-  /** {answer}; the line holds "\boxed{{answer}}". */
-  boxed: readonly string[];
-  /** {name} {value} */
-  leafState: readonly string[];
-  /** {v} */
-  name: readonly string[];
-  /** {name} */
-  select: readonly string[];
-  /** {v} {name} */
-  selectName: readonly string[];
-  /** {v} */
-  recall: readonly string[];
-  /** {rhs} */
-  analysis: readonly string[];
-  /** {eq} */
-  equation: readonly string[];
-  /** {v} {value} */
-  leafEq: readonly string[];
-  /** {v} {names}, one unknown parent */
-  lockedOne: readonly string[];
-  /** {v} {names}, several */
-  lockedMany: readonly string[];
-}
+export type StepPhrases = PhraseSet;
 
 /** How a task writes node names and name lists. */
 export interface Naming {

@@ -1,6 +1,7 @@
 // The task-agnostic view of a reasoning problem that the behaviours and the verifier work on: a DAG of named
 // quantities, each computed from its parents by an arithmetic formula. iGSM is one such task (see igsm.ts);
 // any other DAG-shaped task only implements this interface and an answer format.
+import type { CotStep } from '../igsm/cot.js';
 
 /** A DAG of quantities to be solved one at a time. Node ids are the names the answer text uses for them. */
 export interface ReasoningGraph {
@@ -25,23 +26,8 @@ export interface ReasoningGraph {
   value(id: string): number;
 }
 
-/**
- * One step of a written answer. Field for field the same shape as src/igsm/cot.ts `CotStep`, so the walk's output
- * feeds the iGSM writer directly.
- */
-export interface Step {
-  node: string;
-  /** 'locked' = a failed attempt: the step names the unsolved parents and backs off. */
-  mode: 'compute' | 'locked';
-  /** The node was introduced earlier by a failed attempt (SELECT + RECALL instead of naming it). */
-  revisit: boolean;
-  /** Insert the analysis sentence (restating the node's statement). */
-  analysis: boolean;
-  /** compute: the expressions after SUBST (subgoal computation); absent = the short form. */
-  chain?: string[];
-  /** locked: exactly the unsolved non-constant parents at this point, in parent order. */
-  unsolved?: string[];
-}
+/** One step of a written answer: the step type of the iGSM writer (src/igsm/cot.ts), so the walk's output feeds it directly. */
+export type Step = CotStep;
 
 /** A step as planned by the walk, with where it came from (for traces and tests). */
 export interface PlannedStep extends Step {

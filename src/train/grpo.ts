@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { appendJsonl, readJsonl, writeFileAtomic, writeJsonAtomic } from '../fsutil';
+import { appendJsonl, writeJsonAtomic } from '../fsutil';
+import { prepareRunDir, runFiles, truncateMetrics } from './run-dir';
 import { hashString } from '../rng';
 import { reward } from '../igsm/answer';
 import type { ProblemRow } from '../igsm/types';
@@ -204,14 +205,6 @@ export interface GrpoMetrics {
   val_accuracy?: number;
 }
 
-export const grpoFiles = (dir: string) => ({
-  config: path.join(dir, 'config.json'),
-  metrics: path.join(dir, 'metrics.jsonl'),
-  ckpt: path.join(dir, 'ckpt'),
-  final: path.join(dir, 'final'),
-  done: path.join(dir, 'done.json'),
-});
-
 export interface GrpoResult {
   runDir: string;
   steps: number;
@@ -226,13 +219,8 @@ export async function runGrpo(o: GrpoOptions): Promise<GrpoResult> {
   const t0 = Date.now();
   const cfg = o.config;
   await initBackend();
-  const f = grpoFiles(o.out);
-  if (fs.existsSync(f.done) && !o.force) throw new Error(`--out ${o.out}: holds a finished run (pass --force to overwrite it)`);
-  if (o.force) fs.rmSync(o.out, { recursive: true, force: true });
-  else if (fs.existsSync(o.out) && fs.readdirSync(o.out).length > 0 && !o.resume) {
-    throw new Error(`--out ${o.out}: holds an unfinished run (pass --resume to continue it or --force to start over)`);
-  }
-  fs.mkdirSync(o.out, { recursive: true });
+  prepareRunDir(o.out, o);
+  const f = runFiles(o.out);
 
   const initCk = loadCheckpoint(o.init, '--init');
   const tok = Tokenizer.fromJSON(initCk.tokenizer as never);
@@ -267,8 +255,7 @@ export async function runGrpo(o: GrpoOptions): Promise<GrpoResult> {
     const meta = ck.meta as { step: number; cursor: number };
     startStep = meta.step;
     cursor = meta.cursor;
-    const kept = fs.existsSync(f.metrics) ? readJsonl<GrpoMetrics>(f.metrics).filter((m) => m.step < startStep) : [];
-    writeFileAtomic(f.metrics, kept.map((m) => JSON.stringify(m) + '\n').join(''));
+    truncateMetrics<GrpoMetrics>(f.metrics, startStep);
   } else {
     model = createTransformer(initCk.config, { weights: initCk.weights });
     opt = newOpt(model);

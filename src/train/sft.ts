@@ -3,7 +3,10 @@
 // directory, JSONL metrics, checkpoints every N steps, and --resume that reaches the same final weights.
 import fs from 'node:fs';
 import path from 'node:path';
-import { appendJsonl, readJsonl, writeFileAtomic, writeJsonAtomic } from '../fsutil';
+import { appendJsonl, writeJsonAtomic } from '../fsutil';
+import { prepareRunDir, runFiles, truncateMetrics } from './run-dir';
+
+export { runFiles } from './run-dir';
 import { Tokenizer } from '../text/tokenizer';
 import { canonicalTokenizer } from '../text/vocab';
 import { initBackend } from '../model/backend';
@@ -45,15 +48,6 @@ export interface SftResult {
   seconds: number;
 }
 
-/** Files of a run directory. */
-export const runFiles = (dir: string) => ({
-  config: path.join(dir, 'config.json'),
-  metrics: path.join(dir, 'metrics.jsonl'),
-  ckpt: path.join(dir, 'ckpt'),
-  final: path.join(dir, 'final'),
-  done: path.join(dir, 'done.json'),
-});
-
 interface MetricRow {
   step: number;
   epoch: number;
@@ -64,23 +58,11 @@ interface MetricRow {
   tokPerSec: number;
 }
 
-function prepareRunDir(o: SftOptions): void {
-  const f = runFiles(o.out);
-  if (fs.existsSync(f.done) && !o.force) {
-    throw new Error(`--out ${o.out}: holds a finished run (pass --force to overwrite it)`);
-  }
-  if (o.force) fs.rmSync(o.out, { recursive: true, force: true });
-  else if (fs.existsSync(o.out) && fs.readdirSync(o.out).length > 0 && !o.resume) {
-    throw new Error(`--out ${o.out}: holds an unfinished run (pass --resume to continue it or --force to start over)`);
-  }
-  fs.mkdirSync(o.out, { recursive: true });
-}
-
 /** Run SFT to the end (or continue a killed run with `resume`). */
 export async function runSft(o: SftOptions): Promise<SftResult> {
   const t0 = Date.now();
   await initBackend();
-  prepareRunDir(o);
+  prepareRunDir(o.out, o);
   const f = runFiles(o.out);
   const cfg = o.config;
   const data = loadDataDir(o.data);
@@ -127,8 +109,7 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
   let tokensBefore = 0;
   // metrics beyond the checkpoint belong to steps that will be recomputed
   if (resuming && fs.existsSync(f.metrics)) {
-    const kept = readJsonl<MetricRow>(f.metrics).filter((m) => m.step < startStep);
-    writeFileAtomic(f.metrics, kept.map((m) => JSON.stringify(m) + '\n').join(''));
+    const kept = truncateMetrics<MetricRow>(f.metrics, startStep);
     tokensBefore = kept.reduce((a, m) => a + m.tokens, 0);
   }
 
