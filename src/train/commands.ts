@@ -200,7 +200,11 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
       const ck = loadCheckpoint(path.join(work, 'run', 'final'));
       // ship weights, config and tokenizer only: the optimizer state would triple the size and SFT starts afresh
       saveCheckpoint(f.out, { config: ck.config, weights: ck.weights, tokenizer: ck.tokenizer, optimizer: null, meta: { kind: 'base', ...res } });
-      const command = ['npx', 'bridge', 'pretrain', '--out', f.out, '--preset', presetName, '--n', String(n), '--ops', `${ops[0]}-${ops[1]}`, '--arith', f.arith, '--surface', f.surface, '--seed', String(cfg.seed)];
+      // every setting that shapes the weights, so the recipe alone recreates them (worker count included: it changes float sums)
+      const m = cfg.model;
+      const command = ['npx', 'bridge', 'pretrain', '--out', f.out, '--preset', presetName, '--n', String(n), '--ops', `${ops[0]}-${ops[1]}`,
+        '--arith', f.arith, '--surface', f.surface, '--seed', String(cfg.seed), '--epochs', String(cfg.epochs), '--batch-size', String(cfg.batchSize),
+        '--lr', String(cfg.schedule.lr), '--d', String(m.d), '--layers', String(m.layers), '--heads', String(m.heads), '--ctx', String(m.ctx), '--workers', String(cfg.workers)];
       writeJsonAtomic(path.join(f.out, 'recipe.json'), { command: command.join(' '), corpus: spec, sft: cfg, weightsHash: res.weightsHash, steps: res.steps, tokens: res.tokensSeen, seconds: res.seconds, finalLoss: res.finalLoss });
       process.stdout.write(JSON.stringify(res) + '\n');
     },
