@@ -9,6 +9,9 @@ import {
   planTrainMicroBatches,
   SPEC_MODEL,
 } from '../src/model/config';
+import * as tf from '@tensorflow/tfjs';
+import { lossOnBatch, splitLossBatch } from '../src/model/score';
+import { checkTrainHeap, computeGrads } from '../src/model/step';
 import { createTransformer, disposeTransformer } from '../src/model/transformer';
 
 describe('backend selection', () => {
@@ -69,6 +72,23 @@ describe('wasm heap guard', () => {
     expect(p.micro).toBeLessThan(64);
     expect(p.micro * p.steps).toBeGreaterThanOrEqual(64);
     expect(estimateTrainHeapBytes(big, p.micro, 512)).toBeLessThanOrEqual(DEFAULT_HEAP_BUDGET);
+  });
+
+  it('a training step on an oversize batch is refused before any tensor is made (never Aborted())', async () => {
+    await initBackend();
+    if (backendInfo()?.name !== 'wasm') return;
+    const cfg = modelConfig({ vocab: 64, ctx: 1024, d: 256, layers: 6, heads: 8 });
+    const m = createTransformer(cfg, { seed: 1 });
+    const B = 16;
+    const T = 1024;
+    const batch = { ids: new Int32Array(B * T), batch: B, len: T, lossMask: new Float32Array(B * T).fill(1) };
+    const before = tf.memory().numTensors;
+    expect(() => computeGrads(m, lossOnBatch, batch)).toThrow(/training batch 16×1024 needs ~\d+ MiB of wasm heap \(budget 3072 MiB, cap 4096 MiB\): split it into micro-batches of ≤ \d+ rows/);
+    expect(tf.memory().numTensors).toBe(before);
+    const plan = planTrainMicroBatches(cfg, B, T);
+    const shards = splitLossBatch(batch, Math.ceil(B / plan.micro));
+    for (const s of shards) expect(() => checkTrainHeap(m, s.batch)).not.toThrow();
+    disposeTransformer(m);
   });
 
   it('refuses, with a clear message, a config where one sequence cannot fit', () => {

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/model/backend';
 import { leftPad } from '../src/model/batch';
 import { modelConfig } from '../src/model/config';
-import { activation, attention, dense, embedRows, layerNorm, setCausalBlockRows, setFastOps } from '../src/model/ops';
+import { activation, attention, CAUSAL_BLOCK_ROWS, dense, embedRows, layerNorm, setCausalBlockRows, setFastOps } from '../src/model/ops';
 import { lossOnBatch } from '../src/model/score';
 import { computeGrads } from '../src/model/step';
 import { createTransformer, disposeTransformer } from '../src/model/transformer';
@@ -15,9 +15,10 @@ let wasm = false;
 beforeAll(async () => {
   wasm = (await initBackend()).name === 'wasm';
 });
+const defaultBlockRows = CAUSAL_BLOCK_ROWS;
 afterEach(() => {
   setFastOps(null);
-  setCausalBlockRows(64);
+  setCausalBlockRows(defaultBlockRows);
 });
 
 function randn(rng: Rng, shape: number[], scale = 1): tf.Tensor {

@@ -81,9 +81,11 @@ export const WASM_HEAP_CAP = 4294901760; // the 4 GiB maximum of wasm32 memory a
 export const DEFAULT_HEAP_BUDGET = 3 * 1024 ** 3;
 
 /**
- * Upper estimate of the peak wasm heap for one training forward+backward on batch×len tokens. Calibrated on the
- * fast ops (bench/model.ts prints the measured peak next to it): live activations kept for the backward, the
- * transient products of the backward, the attention probabilities (B·H·T² per layer), and weights/grads/moments.
+ * Upper estimate of the peak wasm heap for one training forward+backward on batch×len tokens: live activations
+ * kept for the backward, transient products, attention probabilities (B·H·T² per layer), weights and gradients.
+ * Calibrated with bench/model-heap.ts (fresh process per config; the factor 2.4 covers allocator growth and
+ * fragmentation): spec 16×256 measured 1000 MiB (estimate 1257), 32×128: 843 (1026), d256/L6 8×256: 1491 (1946),
+ * d64/L2 16×256: 248 (386).
  */
 export function estimateTrainHeapBytes(c: ModelConfig, batch: number, len: number): number {
   const n = batch * len;
@@ -91,15 +93,19 @@ export function estimateTrainHeapBytes(c: ModelConfig, batch: number, len: numbe
   const perLayer = 14 * n * c.d + 5 * n * m + 3 * batch * c.heads * len * len;
   const head = 6 * n * c.vocab + 4 * n * c.d;
   const floats = c.layers * perLayer + head + 4 * paramCount(c);
-  return 64 * 1024 ** 2 + 4 * floats * 1.5;
+  return 64 * 1024 ** 2 + 4 * floats * 2.4;
 }
 
-/** Upper estimate of the peak wasm heap for sampling `batch` rows up to `total` tokens (prompt + new). */
+/**
+ * Upper estimate of the peak wasm heap for sampling `batch` rows up to `total` tokens (prompt + new).
+ * Measured (bench/model-heap.ts --sample): spec 64 rows × (16 + 128): 100 MiB (estimate 169); d256/L6 64 × (16 + 240):
+ * 429 MiB (estimate 578).
+ */
 export function estimateSampleHeapBytes(c: ModelConfig, batch: number, prompt: number, total: number): number {
   const cache = 2 * c.layers * batch * total * c.d * 2; // k and v, plus one concat copy in flight
   const prefill = c.layers * (8 * batch * prompt * c.d + 2 * batch * c.heads * prompt * prompt) + 4 * batch * prompt * c.vocab;
   const floats = cache + prefill + 4 * paramCount(c);
-  return 64 * 1024 ** 2 + 4 * floats * 1.5;
+  return 64 * 1024 ** 2 + 4 * floats;
 }
 
 export interface MicroBatchPlan {

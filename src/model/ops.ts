@@ -218,7 +218,7 @@ export function attention(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask:
 }
 
 /** Query rows per block of the causal attention (0 = use the full T×T path). */
-export let CAUSAL_BLOCK_ROWS = 64;
+export let CAUSAL_BLOCK_ROWS = 128;
 
 /** Change the causal block size (0 disables blocking); for tests and measurements. */
 export function setCausalBlockRows(r: number): void {

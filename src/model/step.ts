@@ -1,6 +1,8 @@
 // One optimisation step on the model: gradients of any scalar loss as a flat vector, weighted accumulation over
 // micro-batches (or data-parallel shards), and the AdamW update written back into the variables.
 import * as tf from '@tensorflow/tfjs';
+import { isWasm } from './backend.js';
+import { DEFAULT_HEAP_BUDGET, estimateTrainHeapBytes, planTrainMicroBatches, WASM_HEAP_CAP } from './config.js';
 import { AdamW, type AdamWConfig, type StepReport } from './optim.js';
 import { getWeights, setWeights, type Transformer } from './transformer.js';
 
@@ -22,8 +24,34 @@ export interface Grads {
   weight: number;
 }
 
+let heapBudget = DEFAULT_HEAP_BUDGET;
+
+/** Per-process wasm heap budget for one training micro-batch (bytes, ≤ the 4 GiB cap). */
+export function setHeapBudget(bytes: number): void {
+  if (!(bytes > 0 && bytes <= WASM_HEAP_CAP)) throw new Error(`heap budget must be in (0, ${WASM_HEAP_CAP}] bytes (got ${bytes})`);
+  heapBudget = bytes;
+}
+
+/**
+ * Refuse a batch whose training step would overflow the wasm heap (an overflow aborts the process with no
+ * catchable error). Batches that carry their shape (batch, len) are checked against estimateTrainHeapBytes.
+ */
+export function checkTrainHeap(model: Transformer, batch: unknown): void {
+  if (!isWasm()) return;
+  const b = batch as { batch?: unknown; len?: unknown };
+  if (typeof b?.batch !== 'number' || typeof b?.len !== 'number') return;
+  const need = estimateTrainHeapBytes(model.cfg, b.batch, b.len);
+  if (need <= heapBudget) return;
+  const plan = planTrainMicroBatches(model.cfg, b.batch, b.len, heapBudget);
+  throw new Error(
+    `training batch ${b.batch}×${b.len} needs ~${Math.round(need / 2 ** 20)} MiB of wasm heap (budget ${Math.round(heapBudget / 2 ** 20)} MiB, ` +
+      `cap 4096 MiB): split it into micro-batches of ≤ ${plan.micro} rows (splitLossBatch) and pass them as shards`,
+  );
+}
+
 /** Loss and flat gradient of lossFn on one batch. */
 export function computeGrads<B>(model: Transformer, lossFn: LossFn<B>, batch: B): { loss: number; grads: Float32Array } {
+  checkTrainHeap(model, batch);
   const grads = new Float32Array(model.size);
   const res = tf.variableGrads(() => lossFn(model, batch), model.vars as tf.Variable[]);
   try {
