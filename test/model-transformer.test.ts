@@ -83,6 +83,27 @@ describe('forward', () => {
   });
 });
 
+describe('dropout', () => {
+  it('is seeded in train mode, off in eval mode, and trains', () => {
+    const dcfg = modelConfig({ ...cfg, dropout: 0.2 });
+    const m = createTransformer(dcfg, { seed: 8 });
+    const m0 = createTransformer({ ...dcfg, dropout: 0 }, { weights: getWeights(m) });
+    const b = leftPad(randomRows(12, [9, 9]));
+    const run = (mm: typeof m, o: Parameters<typeof forward>[2]) => tf.tidy(() => Array.from(forward(mm, b, o).dataSync()));
+    expect(run(m, { train: true, dropoutSeed: 1 })).toEqual(run(m, { train: true, dropoutSeed: 1 }));
+    expect(run(m, { train: true, dropoutSeed: 2 })).not.toEqual(run(m, { train: true, dropoutSeed: 1 }));
+    expect(run(m, {})).toEqual(run(m0, {}));
+    expect(run(m0, { train: true, dropoutSeed: 1 })).toEqual(run(m0, {}));
+    const batch = { ...b, lossMask: new Float32Array(b.ids.length).fill(1), dropoutSeed: 5 };
+    const opt = createAdamW(m, { lr: 1e-2, weightDecay: 0 });
+    const first = trainStep(m, opt, lossOnBatch, [{ batch, weight: 1 }]).loss;
+    let last = first;
+    for (let i = 0; i < 30; i++) last = trainStep(m, opt, lossOnBatch, [{ batch: { ...batch, dropoutSeed: 5 + i }, weight: 1 }]).loss;
+    expect(last).toBeLessThan(first * 0.7);
+    [m, m0].forEach(disposeTransformer);
+  });
+});
+
 describe('KV cache', () => {
   it.each([
     ['fast ops (SIMD decode kernel, growing capacity)', true, cfg],

@@ -79,6 +79,8 @@ export function scoreSequences(model: Transformer, b: SeqBatch, opts: ScoreOptio
 /** A batch with a loss mask in token coordinates (1 = predict this token; tokens without context are ignored). */
 export interface LossBatch extends SeqBatch {
   lossMask: Float32Array;
+  /** Train mode: apply the config's dropout with masks drawn from this seed (absent = no dropout). */
+  dropoutSeed?: number;
 }
 
 /** Mean token negative log-likelihood over the loss mask: the plain SFT / language-model loss. */
@@ -91,7 +93,8 @@ export function lossOnBatch(model: Transformer, b: LossBatch, opts: ForwardOptio
   let n = 0;
   for (const m of mask) n += m;
   if (!(n > 0)) throw new Error('lossMask selects no token (after dropping tokens without context)');
-  const { logp } = scoreSequences(model, b, opts);
+  const fwd: ForwardOptions = b.dropoutSeed !== undefined ? { train: true, dropoutSeed: b.dropoutSeed, ...opts } : opts;
+  const { logp } = scoreSequences(model, b, fwd);
   return tf.div(tf.neg(tf.sum(tf.mul(logp, tf.tensor2d(mask, [b.batch, b.len])))), n) as tf.Scalar;
 }
 
@@ -118,6 +121,7 @@ export function splitLossBatch(b: LossBatch, parts: number): { batch: LossBatch;
       len: b.len,
       attn: b.attn ? b.attn.slice(lo, hi) : null,
       lossMask: b.lossMask.slice(lo, hi),
+      ...(b.dropoutSeed !== undefined ? { dropoutSeed: b.dropoutSeed + r0 } : {}),
     };
     const weight = lossTokens(batch);
     if (weight > 0) out.push({ batch, weight });
