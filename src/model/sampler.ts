@@ -5,7 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { hashString, Rng } from '../rng.js';
 import { leftPad, MASK_NEG, type SeqBatch } from './batch.js';
 import { planSampleChunks, DEFAULT_HEAP_BUDGET } from './config.js';
-import { activation, dense, fastOps, layerNorm } from './ops.js';
+import { activation, dense, fastOps, layerNorm, matmul2d } from './ops.js';
 import { embed, head, hidden, type LayerKV, type Transformer } from './transformer.js';
 import { decodeAttention } from './wasm-kernels.js';
 
@@ -18,8 +18,10 @@ export interface DecodeState {
   kv: LayerKV[];
   /** Allocated positions of the caches (= len on the plain path, which grows them by concatenation). */
   cap: number;
-  /** Fast path (wasm): fused qkv weights per layer and the in-place JS decode-attention kernel. */
+  /** Fast path (wasm): fused qkv weights per layer and the in-place decode-attention kernel. */
   fused: { w: tf.Tensor2D; b: tf.Tensor1D }[] | null;
+  /** Fast path: the tied head's wteᵀ, transposed once per sampling run instead of once per step. */
+  headT: tf.Tensor2D | null;
   /** Per row, 1 where the cached key is a real token (0 = prompt padding). Row-major [rows, len] as lists. */
   keyOk: number[][];
   /** Position id of each row's next token. */
@@ -71,8 +73,9 @@ export function prefill(model: Transformer, b: SeqBatch, capacity = b.len + 1): 
           return { w: tf.concat([P('attn.wq'), P('attn.wk'), P('attn.wv')], 1), b: tf.concat([P('attn.bq'), P('attn.bk'), P('attn.bv')]) };
         })
       : [];
-    return { logits: tf.reshape(head(model, last as tf.Tensor2D), [b.batch, V]), kv: padded, fused } as unknown as tf.TensorContainerObject;
-  }) as unknown as { logits: tf.Tensor2D; kv: LayerKV[]; fused: { w: tf.Tensor2D; b: tf.Tensor1D }[] };
+    const headT = fast ? tf.transpose(model.byName.wte) : null;
+    return { logits: tf.reshape(head(model, last as tf.Tensor2D), [b.batch, V]), kv: padded, fused, headT } as unknown as tf.TensorContainerObject;
+  }) as unknown as { logits: tf.Tensor2D; kv: LayerKV[]; fused: { w: tf.Tensor2D; b: tf.Tensor1D }[]; headT: tf.Tensor2D | null };
   const keyOk: number[][] = [];
   const nextPos = new Int32Array(b.batch);
   for (let r = 0; r < b.batch; r++) {
@@ -86,7 +89,7 @@ export function prefill(model: Transformer, b: SeqBatch, capacity = b.len + 1): 
     keyOk.push(row);
     nextPos[r] = n;
   }
-  return { logits: out.logits, state: { rows: b.batch, len: b.len, kv: out.kv, cap, fused: fast ? out.fused : null, keyOk, nextPos } };
+  return { logits: out.logits, state: { rows: b.batch, len: b.len, kv: out.kv, cap, fused: fast ? out.fused : null, headT: out.headT, keyOk, nextPos } };
 }
 
 /** The MLP half of a block and the residual around it. */
@@ -137,7 +140,7 @@ function decodeFast(model: Transformer, state: DecodeState, tokens: Int32Array):
       x = tf.add(x, dense(o, P('attn.wo') as tf.Tensor2D, P('attn.bo') as tf.Tensor1D));
       x = mlp(model, l, x);
     }
-    return head(model, x);
+    return matmul2d(layerNorm(x, model.byName['lnf.g'] as tf.Tensor1D, model.byName['lnf.b'] as tf.Tensor1D), state.headT!);
   });
 }
 
@@ -202,6 +205,8 @@ export function disposeState(state: DecodeState): void {
     f.b.dispose();
   }
   state.fused = null;
+  state.headT?.dispose();
+  state.headT = null;
 }
 
 export type FinishReason = 'stop' | 'length';
