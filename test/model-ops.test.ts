@@ -176,12 +176,13 @@ describe('custom-gradient ops match autodiff of stock ops', () => {
   });
 
   it.each([
-    ['full attention', 0],
-    ['causal row blocks of 4', 4],
-  ])('a whole model: loss and every gradient agree between fast and plain ops (%s)', (_, R) => {
+    ['full attention', 0, 'gelu'],
+    ['causal row blocks of 4', 4, 'gelu'],
+    ['ReLU MLP', 4, 'relu'],
+  ])('a whole model: loss and every gradient agree between fast and plain ops (%s)', (_, R, act) => {
     if (!wasm) return;
     setCausalBlockRows(R as number);
-    const cfg = modelConfig({ vocab: 17, ctx: 12, d: 16, layers: 2, heads: 4 });
+    const cfg = modelConfig({ vocab: 17, ctx: 12, d: 16, layers: 2, heads: 4, activation: act as 'gelu' | 'relu' });
     const model = createTransformer(cfg, { seed: 9 });
     const rng = new Rng(2);
     const rows = [10, 12, 7].map((n) => Array.from({ length: n }, () => rng.int(0, 16)));
