@@ -66,44 +66,49 @@ const prompts = Array.from({ length: SB }, () => Array.from({ length: PROMPT }, 
 const model = createTransformer(cfg, { seed: 0 });
 const opt = createAdamW(model, { lr: 3e-4 });
 
-async function timeTrain(step: () => Promise<unknown> | unknown): Promise<{ tokS: number; ms: number[] }> {
-  for (let i = 0; i < WARMUP; i++) await step();
-  const ms: number[] = [];
-  for (let i = 0; i < STEPS; i++) {
-    const t0 = performance.now();
-    await step();
-    ms.push(performance.now() - t0);
-  }
-  const total = ms.reduce((a, b) => a + b, 0);
-  return { tokS: (B * T * STEPS) / (total / 1000), ms };
+/** Process CPU time in ms (all threads: the main thread and the data-parallel workers). */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
 }
 
-async function timeSample(run: () => Promise<unknown> | unknown): Promise<{ tokS: number; ms: number[] }> {
-  await run(); // warm-up
+interface Timing {
+  tokS: number;
+  ms: number[];
+  /** CPU cores the run actually got (process CPU time / wall time): < workers means other load took the rest. */
+  cores: number;
+}
+
+async function timeRuns(runs: number, tokens: number, warmup: number, run: () => Promise<unknown> | unknown): Promise<Timing> {
+  for (let i = 0; i < warmup; i++) await run();
   const ms: number[] = [];
-  for (let i = 0; i < Math.max(1, SAMPLE_RUNS); i++) {
+  const c0 = cpuMs();
+  for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     await run();
     ms.push(performance.now() - t0);
   }
   const total = ms.reduce((a, b) => a + b, 0);
-  return { tokS: (SB * NEW * ms.length) / (total / 1000), ms };
+  return { tokS: (tokens * runs) / (total / 1000), ms, cores: Math.round(((cpuMs() - c0) / total) * 100) / 100 };
 }
 
+const timeTrain = (step: () => Promise<unknown> | unknown) => timeRuns(STEPS, B * T, WARMUP, step);
+const timeSample = (run: () => Promise<unknown> | unknown) => timeRuns(Math.max(1, SAMPLE_RUNS), SB * NEW, 1, run);
+
 const results: Record<string, number> = {};
-const stepInfo = (ms: number[]) => ({ step_ms_median: Math.round(median(ms)), step_ms_min: Math.round(Math.min(...ms)), steps: ms.length });
+const stepInfo = (r: Timing) => ({ step_ms_median: Math.round(median(r.ms)), step_ms_min: Math.round(Math.min(...r.ms)), steps: r.ms.length, cpu_cores_used: r.cores });
 
 // ---- one process ----
 if (doTrain) {
   const r = await timeTrain(() => trainStep(model, opt, lossOnBatch, [{ batch, weight: B * (T - 1) }]));
   results.train1 = r.tokS;
-  emit('train_tok_s', r.tokS, 'tok/s', { workers: 1, batch: `${B}x${T}`, optimizer: 'AdamW', warmup: WARMUP, ...stepInfo(r.ms) });
+  emit('train_tok_s', r.tokS, 'tok/s', { workers: 1, batch: `${B}x${T}`, optimizer: 'AdamW', warmup: WARMUP, ...stepInfo(r) });
   emit('peak_heap_mb', wasmHeapBytes() / 2 ** 20, 'MiB', { workers: 1, phase: 'train', estimate_mb: Math.round(estimateTrainHeapBytes(cfg, B, T) / 2 ** 20) });
 }
 if (doSample) {
   const r = await timeSample(() => sample(model, prompts, { maxNew: NEW, seed: 1, temperature: 1 }));
   results.sample1 = r.tokS;
-  emit('sample_tok_s', r.tokS, 'tok/s', { workers: 1, batch: SB, prompt: PROMPT, new: NEW, kv_cache: true, run_ms: ms2(r.ms) });
+  emit('sample_tok_s', r.tokS, 'tok/s', { workers: 1, batch: SB, prompt: PROMPT, new: NEW, kv_cache: true, run_ms: ms2(r.ms), cpu_cores_used: r.cores });
   emit('peak_heap_mb', wasmHeapBytes() / 2 ** 20, 'MiB', { workers: 1, phase: doTrain ? 'train+sample' : 'sample' });
 }
 
@@ -119,12 +124,12 @@ if (WORKERS > 1 && !flags.has('no-parallel')) {
       const shards = splitLossBatch(batch, WORKERS);
       const r = await timeTrain(() => dp.trainStep(opt, lossOnBatch, shards));
       results.trainN = r.tokS;
-      emit('train_tok_s', r.tokS, 'tok/s', { workers: WORKERS, batch: `${B}x${T}`, optimizer: 'AdamW', ipc: 'SharedArrayBuffer', warmup: WARMUP, ...stepInfo(r.ms) });
+      emit('train_tok_s', r.tokS, 'tok/s', { workers: WORKERS, batch: `${B}x${T}`, optimizer: 'AdamW', ipc: 'SharedArrayBuffer', warmup: WARMUP, ...stepInfo(r) });
     }
     if (doSample) {
       const r = await timeSample(() => dp.sample(prompts, { maxNew: NEW, seed: 1, temperature: 1 }));
       results.sampleN = r.tokS;
-      emit('sample_tok_s', r.tokS, 'tok/s', { workers: WORKERS, batch: SB, prompt: PROMPT, new: NEW, kv_cache: true, run_ms: ms2(r.ms) });
+      emit('sample_tok_s', r.tokS, 'tok/s', { workers: WORKERS, batch: SB, prompt: PROMPT, new: NEW, kv_cache: true, run_ms: ms2(r.ms), cpu_cores_used: r.cores });
     }
     const heaps = await dp.heapBytes();
     emit('peak_heap_mb', Math.max(...heaps) / 2 ** 20, 'MiB', { workers: WORKERS, per_replica_mb: heaps.map((h) => Math.round(h / 2 ** 20)) });
