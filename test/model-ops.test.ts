@@ -204,3 +204,15 @@ describe('custom-gradient ops match autodiff of stock ops', () => {
     disposeTransformer(model);
   });
 });
+
+describe('patched GatherV2 (axis 0, any rank)', () => {
+  it('equals a JS reference and rejects out-of-range ids', () => {
+    const x = tf.tensor(Float32Array.from({ length: 5 * 3 * 4 }, (_, i) => i), [5, 3, 4]);
+    const got = tf.gather(x, tf.tensor1d([4, 0, 4, 2], 'int32')).arraySync() as number[][][];
+    const all = x.arraySync() as number[][][];
+    expect(got).toEqual([all[4], all[0], all[4], all[2]]);
+    expect(() => tf.gather(x, tf.tensor1d([5], 'int32'))).toThrow(/not in \[0, 4\]/);
+    // another axis still works (stock kernel)
+    expect((tf.gather(x, tf.tensor1d([1], 'int32'), 1).arraySync() as number[][][])[2][0]).toEqual(all[2][1]);
+  });
+});
