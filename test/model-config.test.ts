@@ -10,7 +10,7 @@ import {
   SPEC_MODEL,
 } from '../src/model/config';
 import * as tf from '@tensorflow/tfjs';
-import { lossOnBatch, splitLossBatch } from '../src/model/score';
+import { heapShards, lossOnBatch } from '../src/model/score';
 import { checkTrainHeap, computeGrads } from '../src/model/step';
 import { createTransformer, disposeTransformer } from '../src/model/transformer';
 
@@ -85,9 +85,11 @@ describe('wasm heap guard', () => {
     const before = tf.memory().numTensors;
     expect(() => computeGrads(m, lossOnBatch, batch)).toThrow(/training batch 16×1024 needs ~\d+ MiB of wasm heap \(budget 3072 MiB, cap 4096 MiB\): split it into micro-batches of ≤ \d+ rows/);
     expect(tf.memory().numTensors).toBe(before);
-    const plan = planTrainMicroBatches(cfg, B, T);
-    const shards = splitLossBatch(batch, Math.ceil(B / plan.micro));
+    const shards = heapShards(cfg, batch);
+    expect(shards.length).toBeGreaterThan(1);
+    expect(shards.reduce((a, s) => a + s.batch.batch, 0)).toBe(B);
     for (const s of shards) expect(() => checkTrainHeap(m, s.batch)).not.toThrow();
+    expect(heapShards(SPEC_MODEL, { ...batch, ids: new Int32Array(4 * 256), batch: 4, len: 256, lossMask: new Float32Array(4 * 256).fill(1) }, 2)).toHaveLength(2);
     disposeTransformer(m);
   });
 

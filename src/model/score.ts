@@ -3,6 +3,7 @@
 // tokens < t (so column 0, which has no context, is 0).
 import * as tf from '@tensorflow/tfjs';
 import type { SeqBatch } from './batch.js';
+import { planTrainMicroBatches, type ModelConfig } from './config.js';
 import { forward, type ForwardOptions, type Transformer } from './transformer.js';
 
 export interface ScoreOptions extends ForwardOptions {
@@ -127,4 +128,13 @@ export function splitLossBatch(b: LossBatch, parts: number): { batch: LossBatch;
     if (weight > 0) out.push({ batch, weight });
   }
   return out;
+}
+
+/**
+ * Shards of a LossBatch sized to the wasm heap budget (planTrainMicroBatches), weighted by loss tokens: pass them
+ * to trainStep / DataParallel.trainStep for gradient accumulation. At least `minShards` (e.g. the worker count).
+ */
+export function heapShards(cfg: ModelConfig, b: LossBatch, minShards = 1, budget?: number): { batch: LossBatch; weight: number }[] {
+  const plan = planTrainMicroBatches(cfg, b.batch, b.len, budget);
+  return splitLossBatch(b, Math.min(b.batch, Math.max(minShards, plan.steps)));
 }
