@@ -1,10 +1,11 @@
 // Peak wasm heap of one training step (or one sampling run) for a given config, in a fresh process (the heap never
 // shrinks, so one measurement per process). Prints one JSON line; used to calibrate config.ts's estimates.
-//   npx tsx bench/model-heap.ts --d=128 --layers=4 --heads=4 --ctx=256 --batch=16 --len=256 [--sample --new=128]
+//   npx tsx bench/model-heap.ts --d=128 --layers=4 --heads=4 --ctx=256 --batch=16 --len=256 [--sample --new=128 | --forward]
 import { initBackend } from '../src/model/backend.js';
-import { estimateSampleHeapBytes, estimateTrainHeapBytes, modelConfig } from '../src/model/config.js';
+import { estimateForwardHeapBytes, estimateSampleHeapBytes, estimateTrainHeapBytes, modelConfig } from '../src/model/config.js';
 import { sample } from '../src/model/sampler.js';
-import { lossOnBatch } from '../src/model/score.js';
+import * as tf from '@tensorflow/tfjs';
+import { lossOnBatch, scoreSequences } from '../src/model/score.js';
 import { createAdamW, trainStep } from '../src/model/step.js';
 import { createTransformer } from '../src/model/transformer.js';
 import { wasmHeapBytes } from '../src/model/wasm-kernels.js';
@@ -18,7 +19,11 @@ const B = n('batch', 16);
 const T = n('len', cfg.ctx);
 const m = createTransformer(cfg, { seed: 0 });
 const rng = new Rng(1);
-if (a.has('sample')) {
+if (a.has('forward')) {
+  const ids = Int32Array.from({ length: B * T }, () => rng.int(0, cfg.vocab - 1));
+  tf.tidy(() => { scoreSequences(m, { ids, batch: B, len: T }, { entropy: true }).logp.dataSync(); });
+  console.log(JSON.stringify({ name: 'peak_heap_mb', phase: 'forward', value: Math.round(wasmHeapBytes() / 2 ** 20), unit: 'MiB', estimate_mb: Math.round(estimateForwardHeapBytes(cfg, B, T) / 2 ** 20), cfg, batch: B, len: T }));
+} else if (a.has('sample')) {
   const NEW = n('new', 128);
   const prompts = Array.from({ length: B }, () => Array.from({ length: T }, () => rng.int(0, cfg.vocab - 1)));
   sample(m, prompts, { maxNew: NEW, seed: 1 });

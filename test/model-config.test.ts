@@ -10,7 +10,7 @@ import {
   SPEC_MODEL,
 } from '../src/model/config';
 import * as tf from '@tensorflow/tfjs';
-import { heapShards, lossOnBatch } from '../src/model/score';
+import { heapShards, lossOnBatch, scoreSequences } from '../src/model/score';
 import { checkTrainHeap, computeGrads } from '../src/model/step';
 import { createTransformer, disposeTransformer } from '../src/model/transformer';
 
@@ -90,6 +90,20 @@ describe('wasm heap guard', () => {
     expect(shards.reduce((a, s) => a + s.batch.batch, 0)).toBe(B);
     for (const s of shards) expect(() => checkTrainHeap(m, s.batch)).not.toThrow();
     expect(heapShards(SPEC_MODEL, { ...batch, ids: new Int32Array(4 * 256), batch: 4, len: 256, lossMask: new Float32Array(4 * 256).fill(1) }, 2)).toHaveLength(2);
+    disposeTransformer(m);
+  });
+
+  it('a forward pass on an oversize batch is refused too, naming a chunk size that fits', async () => {
+    await initBackend();
+    if (backendInfo()?.name !== 'wasm') return;
+    const cfg = modelConfig({ vocab: 64, ctx: 1024, d: 256, layers: 6, heads: 8 });
+    const m = createTransformer(cfg, { seed: 1 });
+    const B = 64;
+    const before = tf.memory().numTensors;
+    expect(() => scoreSequences(m, { ids: new Int32Array(B * 1024), batch: B, len: 1024 })).toThrow(
+      /forward batch 64×1024 needs ~\d+ MiB of wasm heap \(budget 3072 MiB, cap 4096 MiB\): run it in chunks of ≤ \d+ rows/,
+    );
+    expect(tf.memory().numTensors).toBe(before);
     disposeTransformer(m);
   });
 

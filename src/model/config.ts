@@ -108,6 +108,26 @@ export function estimateSampleHeapBytes(c: ModelConfig, batch: number, prompt: n
   return 64 * 1024 ** 2 + 4 * floats;
 }
 
+/**
+ * Forward-only (scoring) peak. Measured (bench/model-heap.ts --forward): spec 16×256: 248 MiB (estimate 377),
+ * 64×256: 924 (1423), d256/L6 16×256: 618 (1095).
+ */
+export function estimateForwardHeapBytes(c: ModelConfig, batch: number, len: number): number {
+  return estimateTrainHeapBytes(c, batch, len) * 0.3;
+}
+
+let heapBudget = DEFAULT_HEAP_BUDGET;
+
+/** Per-process wasm heap budget for one micro-batch or sampling chunk (bytes, ≤ the 4 GiB cap). */
+export function setHeapBudget(bytes: number): void {
+  if (!(bytes > 0 && bytes <= WASM_HEAP_CAP)) throw new Error(`heap budget must be in (0, ${WASM_HEAP_CAP}] bytes (got ${bytes})`);
+  heapBudget = bytes;
+}
+
+export function getHeapBudget(): number {
+  return heapBudget;
+}
+
 export interface MicroBatchPlan {
   /** Sequences per micro-batch (the last one may be smaller). */
   micro: number;
@@ -120,7 +140,7 @@ export interface MicroBatchPlan {
  * Split a training batch into micro-batches whose estimated heap fits the budget; refuse (one clear line) when
  * even a single sequence would not fit.
  */
-export function planTrainMicroBatches(c: ModelConfig, batch: number, len: number, budget = DEFAULT_HEAP_BUDGET): MicroBatchPlan {
+export function planTrainMicroBatches(c: ModelConfig, batch: number, len: number, budget = getHeapBudget()): MicroBatchPlan {
   if (!Number.isInteger(batch) || batch < 1) throw new Error(`batch must be a positive integer (got ${batch})`);
   if (!Number.isInteger(len) || len < 1 || len > c.ctx) throw new Error(`sequence length must be in [1, ${c.ctx}] (got ${len})`);
   if (budget > WASM_HEAP_CAP) throw new Error(`heap budget ${budget} exceeds the 4 GiB wasm cap (${WASM_HEAP_CAP})`);
@@ -137,7 +157,7 @@ export function planTrainMicroBatches(c: ModelConfig, batch: number, len: number
 }
 
 /** Rows per sampling chunk that fit the budget; refuses when one row does not fit. */
-export function planSampleChunks(c: ModelConfig, batch: number, prompt: number, total: number, budget = DEFAULT_HEAP_BUDGET): MicroBatchPlan {
+export function planSampleChunks(c: ModelConfig, batch: number, prompt: number, total: number, budget = getHeapBudget()): MicroBatchPlan {
   const one = estimateSampleHeapBytes(c, 1, prompt, total);
   if (one > budget) {
     throw new Error(`sampling needs ~${mib(one)} MiB for one row of ${total} tokens, budget ${mib(budget)} MiB (cap 4096 MiB)`);

@@ -4,7 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { hashString, Rng } from '../rng.js';
 import { leftPad, MASK_NEG, type SeqBatch } from './batch.js';
-import { planSampleChunks, DEFAULT_HEAP_BUDGET } from './config.js';
+import { planSampleChunks } from './config.js';
 import { activation, dense, fastOps, layerNorm, matmul2d } from './ops.js';
 import { embed, head, hidden, type LayerKV, type Transformer } from './transformer.js';
 import { decodeAttention } from './wasm-kernels.js';
@@ -292,7 +292,7 @@ export function sample(model: Transformer, prompts: readonly (readonly number[])
   const result: SampleResult = { tokens: [], logprobs: [], finish: [] };
   if (prompts.length === 0) return result;
   const maxPrompt = Math.max(...prompts.map((p) => p.length));
-  const plan = planSampleChunks(model.cfg, prompts.length, maxPrompt, maxPrompt + opts.maxNew, opts.heapBudget ?? DEFAULT_HEAP_BUDGET);
+  const plan = planSampleChunks(model.cfg, prompts.length, maxPrompt, maxPrompt + opts.maxNew, opts.heapBudget);
   for (let start = 0; start < prompts.length; start += plan.micro) {
     const chunk = prompts.slice(start, start + plan.micro);
     const r = sampleChunk(model, chunk, { ...opts, rowOffset: (opts.rowOffset ?? 0) + start });

@@ -2,7 +2,7 @@
 // micro-batches (or data-parallel shards), and the AdamW update written back into the variables.
 import * as tf from '@tensorflow/tfjs';
 import { isWasm } from './backend.js';
-import { DEFAULT_HEAP_BUDGET, estimateTrainHeapBytes, planTrainMicroBatches, WASM_HEAP_CAP } from './config.js';
+import { estimateTrainHeapBytes, getHeapBudget, planTrainMicroBatches } from './config.js';
 import { AdamW, type AdamWConfig, type StepReport } from './optim.js';
 import { getWeights, setWeights, type Transformer } from './transformer.js';
 
@@ -24,14 +24,6 @@ export interface Grads {
   weight: number;
 }
 
-let heapBudget = DEFAULT_HEAP_BUDGET;
-
-/** Per-process wasm heap budget for one training micro-batch (bytes, ≤ the 4 GiB cap). */
-export function setHeapBudget(bytes: number): void {
-  if (!(bytes > 0 && bytes <= WASM_HEAP_CAP)) throw new Error(`heap budget must be in (0, ${WASM_HEAP_CAP}] bytes (got ${bytes})`);
-  heapBudget = bytes;
-}
-
 /**
  * Refuse a batch whose training step would overflow the wasm heap (an overflow aborts the process with no
  * catchable error). Batches that carry their shape (batch, len) are checked against estimateTrainHeapBytes.
@@ -41,6 +33,7 @@ export function checkTrainHeap(model: Transformer, batch: unknown): void {
   const b = batch as { batch?: unknown; len?: unknown };
   if (typeof b?.batch !== 'number' || typeof b?.len !== 'number') return;
   const need = estimateTrainHeapBytes(model.cfg, b.batch, b.len);
+  const heapBudget = getHeapBudget();
   if (need <= heapBudget) return;
   const plan = planTrainMicroBatches(model.cfg, b.batch, b.len, heapBudget);
   throw new Error(

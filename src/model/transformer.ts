@@ -3,7 +3,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng.js';
 import { attentionMask, checkBatch, positionsOf, type SeqBatch } from './batch.js';
-import { modelConfig, type ModelConfig } from './config.js';
+import { isWasm } from './backend.js';
+import { estimateForwardHeapBytes, getHeapBudget, modelConfig, type ModelConfig } from './config.js';
 import { activation, attention, dense, embedRows, layerNorm, matmul2d } from './ops.js';
 
 export interface ParamSpec {
@@ -128,6 +129,20 @@ export interface LayerKV {
   v: tf.Tensor4D;
 }
 
+/** Refuse a forward pass that would overflow the wasm heap (an overflow aborts the process uncatchably). */
+function checkForwardHeap(cfg: ModelConfig, b: SeqBatch): void {
+  if (!isWasm()) return;
+  const need = estimateForwardHeapBytes(cfg, b.batch, b.len);
+  const budget = getHeapBudget();
+  if (need <= budget) return;
+  let rows = b.batch;
+  while (rows > 1 && estimateForwardHeapBytes(cfg, rows, b.len) > budget) rows = Math.ceil(rows / 2);
+  throw new Error(
+    `forward batch ${b.batch}×${b.len} needs ~${Math.round(need / 2 ** 20)} MiB of wasm heap (budget ${Math.round(budget / 2 ** 20)} MiB, cap 4096 MiB): ` +
+      `run it in chunks of ≤ ${rows} rows`,
+  );
+}
+
 /** Token + position embeddings of a batch → [B·T, D]. */
 export function embed(model: Transformer, ids: Int32Array, pos: Int32Array): tf.Tensor2D {
   const te = embedRows(model.byName.wte as tf.Tensor2D, tf.tensor1d(ids, 'int32'));
@@ -186,6 +201,7 @@ export function head(model: Transformer, h: tf.Tensor2D): tf.Tensor2D {
 export function hidden(model: Transformer, b: SeqBatch, opts: ForwardOptions = {}, kvOut?: LayerKV[]): tf.Tensor2D {
   const { cfg } = model;
   checkBatch(b, cfg.vocab, cfg.ctx);
+  checkForwardHeap(cfg, b);
   const train = !!opts.train && cfg.dropout > 0;
   const seed = opts.dropoutSeed ?? 0;
   const m = attentionMask(b);
