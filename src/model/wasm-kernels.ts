@@ -129,8 +129,7 @@ function patchTranspose(): void {
         } else if (eq(perm, [0, 2, 1, 3])) run = (s, d) => k.permute_0213(s, d, sh[0], sh[1], sh[2], sh[3]);
         else if (eq(perm, [0, 2, 3, 1])) {
           // [A, T, H, dh] → [A, H, dh, T]: for each (a, h) the T×dh slab (row stride H·dh) transposed
-          const [A, T, H, dh] = sh;
-          void A;
+          const [, T, H, dh] = sh;
           run = (s, d) => k.transpose_2d(s, d, sh[0], H, T, dh, H * dh, T * H * dh, dh, H * dh * T, dh * T);
         }
       }
@@ -247,9 +246,7 @@ function causalScoresKernel({ inputs, attrs, backend }: any): tf.TensorInfo[] {
   const outs = Array.from({ length: nb }, (_, i) => backend.makeOutput([BH, R, (i + 1) * R], 'float32'));
   const sc = heapScratch(4 * K * T);
   const ao = offsetOf(backend, a);
-  const bo = 0;
   const oo = outs.map((o) => offsetOf(backend, o));
-  void bo;
   for (let bh = 0; bh < BH; bh++) {
     for (let i = 0; i < nb; i++) {
       const n = (i + 1) * R;
