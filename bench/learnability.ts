@@ -34,6 +34,8 @@ export interface StudyConfig {
   init: string;
   model: { d: number; layers: number; heads: number; ctx: number };
   lr: number;
+  /** 'all' tokens (the paper) or the 'response' only. */
+  lossOn: 'all' | 'response';
   batchSize: number;
   seed: number;
   workers: number;
@@ -52,6 +54,7 @@ const DEFAULTS: Omit<StudyConfig, 'name'> = {
   init: 'scratch',
   model: { d: 128, layers: 4, heads: 4, ctx: 512 },
   lr: 2e-3,
+  lossOn: 'all',
   batchSize: 32,
   seed: 1,
   workers: 2,
@@ -65,6 +68,8 @@ export const STUDY: StudyConfig[] = [
   { ...DEFAULTS, name: 'compact-exact-op5-10-base', arith: 'exact', init: `${BASE}/base-exact-compact` },
   { ...DEFAULTS, name: 'compact-mod23-op15-20-base', ops: [15, 20], oodOps: 25, init: `${BASE}/base-mod23-compact`, epochs: 2 },
   { ...DEFAULTS, name: 'compact-mod23-op5-10-base-bridge', init: `${BASE}/base-mod23-compact`, variant: 'bridge' },
+  { ...DEFAULTS, name: 'compact-mod23-op3-6-scratch-response', ops: [3, 6], oodOps: 8, lossOn: 'response', epochs: 4 },
+  { ...DEFAULTS, name: 'compact-mod23-op3-6-base-response', ops: [3, 6], oodOps: 8, lossOn: 'response', epochs: 4, init: `${BASE}/base-mod23-compact` },
 ];
 
 export interface StudyResult {
@@ -103,6 +108,7 @@ export async function runStudyConfig(c: StudyConfig, work: string): Promise<Stud
     batchSize: c.batchSize,
     schedule: { kind: 'cosine', lr: c.lr, warmupSteps: 20, minRatio: 0.1 },
     seed: c.seed,
+    lossOn: c.lossOn,
     workers: c.workers,
     model: { ...c.model, mlpRatio: 4, activation: 'gelu' },
     checkpointEvery: 100,
@@ -139,13 +145,13 @@ export function renderTable(results: readonly StudyResult[]): string {
     'test problems each: ID = the top op of the SFT range, OOD = the higher op given. Times are wall clock on the 2-core',
     'machine, SFT with the data-parallel option (2 workers).',
     '',
-    '| configuration | surface | arith | SFT ops | OOD op | init | variant | params | n × epochs | SFT time | final loss | ID acc | OOD acc |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| configuration | surface | arith | SFT ops | OOD op | init | variant | loss on | params | n × epochs | SFT time | final loss | ID acc | OOD acc |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     const c = r.config;
     lines.push(
-      `| ${c.name} | ${c.surface} | ${c.arith} | ${c.ops[0]}–${c.ops[1]} | ${c.oodOps} | ${c.init === 'scratch' ? 'scratch' : path.basename(c.init)} | ${c.variant} | ${(r.params / 1e6).toFixed(2)} M | ${c.n} × ${c.epochs} | ${(r.sftSeconds / 60).toFixed(1)} min | ${r.finalLoss.toFixed(3)} | ${pct(r.idAccuracy)} | ${pct(r.oodAccuracy)} |`,
+      `| ${c.name} | ${c.surface} | ${c.arith} | ${c.ops[0]}–${c.ops[1]} | ${c.oodOps} | ${c.init === 'scratch' ? 'scratch' : path.basename(c.init)} | ${c.variant} | ${c.lossOn ?? 'all'} | ${(r.params / 1e6).toFixed(2)} M | ${c.n} × ${c.epochs} | ${(r.sftSeconds / 60).toFixed(1)} min | ${r.finalLoss.toFixed(3)} | ${pct(r.idAccuracy)} | ${pct(r.oodAccuracy)} |`,
     );
   }
   return lines.join('\n') + '\n';
