@@ -1,4 +1,5 @@
-// Progress of long work: a cli-progress bar with ETA on a terminal, one plain line every ~10 % elsewhere (CI logs).
+// Progress of long work: a cli-progress bar with ETA on a terminal, one plain line every ~10 % elsewhere (logs);
+// `enabled: false` (the CLI's --no-progress, tests) is silent.
 import cliProgress from 'cli-progress';
 
 export class Progress {
@@ -6,13 +7,15 @@ export class Progress {
   private lastPrinted = -1;
   private readonly t0 = Date.now();
 
+  private readonly quiet: boolean;
+
   constructor(
     private readonly label: string,
     private readonly total: number,
-    enabled: boolean = Boolean(process.stderr.isTTY),
-    private readonly quiet = false,
+    enabled?: boolean,
   ) {
-    if (enabled) {
+    this.quiet = enabled === false;
+    if (!this.quiet && process.stderr.isTTY) {
       this.bar = new cliProgress.SingleBar(
         { format: `${label} [{bar}] {value}/{total} | ETA {eta_formatted} | {info}`, stream: process.stderr, hideCursor: true },
         cliProgress.Presets.shades_classic,
