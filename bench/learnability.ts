@@ -70,6 +70,8 @@ export const STUDY: StudyConfig[] = [
   { ...DEFAULTS, name: 'compact-mod23-op5-10-base-bridge', init: `${BASE}/base-mod23-compact`, variant: 'bridge' },
   { ...DEFAULTS, name: 'compact-mod23-op3-6-scratch-response', ops: [3, 6], oodOps: 8, lossOn: 'response', epochs: 4 },
   { ...DEFAULTS, name: 'compact-mod23-op3-6-base-response', ops: [3, 6], oodOps: 8, lossOn: 'response', epochs: 4, init: `${BASE}/base-mod23-compact` },
+  // more optimizer steps: the copy/induction behaviour appears only after a few hundred updates (see the tiny SFT test)
+  { ...DEFAULTS, name: 'compact-mod23-op3-6-base-response-8ep-b16', ops: [3, 6], oodOps: 8, lossOn: 'response', epochs: 8, batchSize: 16, lr: 3e-3, init: `${BASE}/base-mod23-compact` },
 ];
 
 export interface StudyResult {
