@@ -151,7 +151,7 @@ export function renderTable(results: readonly StudyResult[]): string {
     'test problems each: ID = the top op of the SFT range, OOD = the higher op given. Times are wall clock on the 2-core',
     'machine, SFT with the data-parallel option (2 workers). The first arms ran while other jobs (model benchmarks, base-model',
     'pretraining) shared the two cores, so their times overstate a quiet machine; "load" is the 1-minute load average at the end',
-    '(recorded from the fifth arm on). Chance level in mod-23 is about 4.3 %.',
+    '(– where not recorded). Chance level in mod-23 is about 4.3 %.',
     '',
     '| configuration | surface | arith | SFT ops | OOD op | init | variant | loss on | params | n × epochs | SFT time | load | final loss | ID acc | OOD acc |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
