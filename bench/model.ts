@@ -1,7 +1,9 @@
 // Model throughput on the spec model (vocab 128, ctx 256, d 128, 4 layers, 4 heads, tied head), next to the PyTorch
 // peer measured in the same run. Prints one JSON line per measurement: {"name", "value", "unit", ...context}.
 //   npm run bench:model -- --json [--steps=5] [--warmup=2] [--sample-runs=2] [--workers=2] [--no-peer] [--no-parallel]
-//                                 [--activation=gelu|relu] [--only=train|sample]
+//                                 [--activation=gelu|relu] [--only=train|sample] [--wait-idle=SECONDS]
+// --wait-idle: before each measurement, wait (up to SECONDS) until /proc/stat shows the machine's cores idle (other
+// jobs share this machine); every line reports idle_cores_before, the idle cores seen just before it started.
 // Targets (issue 4): two-core train ≥ 2,750 tok/s and sample ≥ 4,000 tok/s; stretch = the peer's numbers.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -34,6 +36,7 @@ const STEPS = num('steps', 5);
 const WARMUP = num('warmup', 2);
 const SAMPLE_RUNS = num('sample-runs', 2);
 const WORKERS = num('workers', 2);
+const WAIT_IDLE = num('wait-idle', 0);
 const only = flags.get('only');
 if (only && only !== 'train' && only !== 'sample') throw new Error(`--only must be train or sample (got ${only})`);
 const act = flags.get('activation') ?? 'gelu';
@@ -48,11 +51,12 @@ const SB = 64;
 const PROMPT = 16;
 const NEW = 128;
 
+let idleBefore = NaN;
 const info = await initBackend();
 const ctx = { backend: info.name, activation: act };
 
 function emit(name: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ name, value: Math.round(value * 10) / 10, unit, ...ctx, ...extra, load1: Math.round(os.loadavg()[0] * 100) / 100 }));
+  console.log(JSON.stringify({ name, value: Math.round(value * 10) / 10, unit, ...ctx, ...extra, load1: Math.round(os.loadavg()[0] * 100) / 100, idle_cores_before: idleBefore }));
 }
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -65,6 +69,32 @@ const prompts = Array.from({ length: SB }, () => Array.from({ length: PROMPT }, 
 
 const model = createTransformer(cfg, { seed: 0 });
 const opt = createAdamW(model, { lr: 3e-4 });
+
+/** Idle cores over the next `ms` milliseconds, from /proc/stat (Linux); NaN elsewhere. */
+async function idleCores(ms = 1000): Promise<number> {
+  const read = () => {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+    return { idle: f[3] + f[4], total: f.reduce((a, b) => a + b, 0) };
+  };
+  try {
+    const a = read();
+    await new Promise((r) => setTimeout(r, ms));
+    const b = read();
+    return Math.round(((b.idle - a.idle) / (b.total - a.total)) * os.cpus().length * 100) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Wait (up to WAIT_IDLE seconds) for the machine to be idle; remember what was seen for the next line. */
+async function quiet(): Promise<void> {
+  const want = os.cpus().length * 0.9;
+  const until = Date.now() + WAIT_IDLE * 1000;
+  do {
+    idleBefore = await idleCores(1000);
+    if (!(idleBefore < want)) return;
+  } while (Date.now() < until);
+}
 
 /** Process CPU time in ms (all threads: the main thread and the data-parallel workers). */
 function cpuMs(): number {
@@ -81,6 +111,7 @@ interface Timing {
 
 async function timeRuns(runs: number, tokens: number, warmup: number, run: () => Promise<unknown> | unknown): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await run();
+  await quiet();
   const ms: number[] = [];
   const c0 = cpuMs();
   for (let i = 0; i < runs; i++) {
@@ -187,6 +218,7 @@ if (!flags.has('no-peer')) {
   else {
     try {
       execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
+      await quiet();
       line = execFileSync('/usr/bin/python3', [script, '1'], { encoding: 'utf8', timeout: 600_000 }).trim();
     } catch (err) {
       why = `python3 torch unavailable (${String((err as Error).message).split('\n')[0]}); install: apt-get install -y --no-install-recommends python3-torch libopenblas0-pthread`;
@@ -198,7 +230,7 @@ if (!flags.has('no-peer')) {
     const get = (k: string) => Number(new RegExp(`${k}=(\\d+)`).exec(line)?.[1] ?? NaN);
     const pt = get('train_tok_s');
     const ps = get('sample_tok_s');
-    const peerCtx = { backend: 'pytorch-cpu', peer: line };
+    const peerCtx = { backend: 'pytorch-cpu', peer: line, idle_cores_before: idleBefore };
     console.log(JSON.stringify({ name: 'peer_train_tok_s', value: pt, unit: 'tok/s', threads: 1, ...peerCtx, load1: os.loadavg()[0] }));
     console.log(JSON.stringify({ name: 'peer_sample_tok_s', value: ps, unit: 'tok/s', threads: 1, ...peerCtx, load1: os.loadavg()[0] }));
     const ratio = (name: string, ours: number | undefined, peer: number, workers: number) => {
