@@ -73,6 +73,7 @@ export const STUDY: StudyConfig[] = [
   { ...DEFAULTS, name: 'compact-mod23-op3-6-base-response', ops: [3, 6], oodOps: 8, lossOn: 'response', epochs: 4, init: `${BASE}/base-mod23-compact` },
   // more optimizer steps: the copy/induction behaviour appears only after a few hundred updates (see the tiny SFT test)
   { ...DEFAULTS, name: 'compact-mod23-op3-6-base-response-8ep-b16', ops: [3, 6], oodOps: 8, lossOn: 'response', epochs: 8, batchSize: 16, lr: 3e-3, init: `${BASE}/base-mod23-compact` },
+  { ...DEFAULTS, name: 'compact-mod23-op2-4-base-response-6ep-lr3e-3', ops: [2, 4], oodOps: 6, lossOn: 'response', epochs: 6, lr: 3e-3, init: `${BASE}/base-mod23-compact` },
 ];
 
 export interface StudyResult {
