@@ -1,0 +1,41 @@
+// Vega-lite → SVG → PNG without a browser or canvas (toolchain doc §9): the figures of reports and notebooks.
+
+/**
+ * vega and vega-lite are ESM-only with top-level await, so they load through import(). Where this file runs compiled to
+ * CommonJS (tslab notebooks), TypeScript turns import() into require(), which refuses them: fall back to an import()
+ * hidden in a Function there (vitest, by contrast, has no dynamic-import hook for Function-made code).
+ */
+async function importESM(m: string): Promise<any> {
+  try {
+    return await import(m);
+  } catch (err) {
+    const hidden = new Function('m', 'return import(m)') as (m: string) => Promise<any>;
+    try {
+      return await hidden(m);
+    } catch {
+      throw err;
+    }
+  }
+}
+
+/** Render a vega-lite spec to an SVG string (headless vega View, renderer 'none'). */
+export async function vegaLiteToSVG(spec: object): Promise<string> {
+  const [vega, vl] = await Promise.all([importESM('vega'), importESM('vega-lite')]);
+  const view = new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** Rasterise an SVG to PNG bytes with resvg (a prebuilt binary shipped through npm). */
+export async function svgToPNG(svg: string, scale = 2): Promise<Uint8Array> {
+  const { Resvg } = await importESM('@resvg/resvg-js');
+  const r = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    background: 'white',
+    font: { loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans' },
+  });
+  return r.render().asPng();
+}
