@@ -248,7 +248,7 @@ function blockMasks(mask: tf.Tensor4D, R: number): tf.Tensor4D[] {
  * XNNPACK's per-call packing eats much of the saving). Same maths as the full path (those tiles get probability 0).
  */
 function attentionCausalBlocks(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor4D, heads: number, R: number): tf.Tensor3D {
-  const [bh, t, dh] = q.shape;
+  const [bh, , dh] = q.shape;
   const b = bh / heads;
   const scale = 1 / Math.sqrt(dh);
   const masks = blockMasks(mask, R);

@@ -305,7 +305,6 @@ export function sample(model: Transformer, prompts: readonly (readonly number[])
 
 function sampleChunk(model: Transformer, prompts: readonly (readonly number[])[], opts: SampleOptions): SampleResult {
   const V = model.cfg.vocab;
-  const n = prompts.length;
   const temp = opts.temperature ?? 1;
   const stop = new Set(opts.stop ?? []);
   const offset = opts.rowOffset ?? 0;
