@@ -1,0 +1,335 @@
+// Vega-lite v5 specs of the paper's artifacts (Table 1 bars, Figure 1 left/middle/right, Figure 4) as plain JSON
+// objects built from the tidy rows: rendered to SVG/PNG by charts.ts, shown raw in JupyterLab. Every spec has a
+// title and axis titles; an optional series with no rows gives a "no data" chart instead of an error.
+import {
+  ALPHA_BIN_ORDER,
+  FIG4_METHODS,
+  INFORMATIVE_BINS,
+  methodLabel,
+  orderMethods,
+  parseSweepMethod,
+  seedValues,
+  type ResultRow,
+} from './rows';
+import {
+  alphaRecords,
+  fig4Records,
+  influenceRecords,
+  rewardCurveRecords,
+  table1Records,
+  type AccuracyCell,
+  type BinRecord,
+  type CurvePoint,
+} from './tables';
+import { summarize, pairedDifferences, type Summary } from './stats';
+
+/** A vega-lite spec as plain JSON. */
+export type VegaLiteSpec = Record<string, unknown>;
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
+
+/** One figure of the report: a stable id (file names, HTML anchors), title, caption and its spec. */
+export interface FigureDef {
+  id: string;
+  title: string;
+  caption: string;
+  spec: VegaLiteSpec;
+  /** false when the spec is the "no data" placeholder */
+  hasData: boolean;
+}
+
+/** The report's figure ids, in report order. Stable: file names figures/<id>.{vl.json,svg,png} and HTML ids fig-<id>. */
+export const FIGURE_IDS = ['table1-accuracy', 'fig1-reward', 'fig1-val-accuracy', 'fig1-alpha', 'fig1-influence', 'fig4-ablation', 'fig4-p-sweep'] as const;
+export type FigureId = (typeof FIGURE_IDS)[number];
+
+/** Flat record of one bar/point with its CI, the shape every chart below plots. */
+interface Point {
+  [k: string]: string | number | null;
+}
+
+const ci = (s: Summary) => ({ mean: s.mean, lo: s.lo, hi: s.hi, n: s.n });
+
+/** A titled placeholder chart with the same axis titles and the text "no data" (and why, in the subtitle). */
+export function noDataSpec(title: string, xTitle: string, yTitle: string, why = 'no rows for this series'): VegaLiteSpec {
+  return {
+    $schema: SCHEMA,
+    title: { text: title, subtitle: `no data: ${why}` },
+    width: 360,
+    height: 200,
+    data: { values: [{ x: 0, y: 0, text: 'no data' }] },
+    mark: { type: 'text', fontSize: 18, color: '#888' },
+    encoding: {
+      x: { field: 'x', type: 'quantitative', title: xTitle, scale: { domain: [-1, 1] }, axis: { labels: false, ticks: false, grid: false } },
+      y: { field: 'y', type: 'quantitative', title: yTitle, scale: { domain: [-1, 1] }, axis: { labels: false, ticks: false, grid: false } },
+      text: { field: 'text' },
+    },
+  };
+}
+
+/** One colour per method across all figures (ordered labels as the scale domain). */
+function colorScale(labels: string[]) {
+  return { domain: labels, scheme: 'tableau10' };
+}
+
+/** Grouped bars with CI rules: x = group field, xOffset/colour = series field, optional column facet. */
+function groupedBars(o: {
+  title: string;
+  values: Point[];
+  x: { field: string; title: string; sort: string[] };
+  series: { field: string; title: string; sort: string[] };
+  yTitle: string;
+  facet?: { field: string; title: string; sort: string[] };
+  background?: VegaLiteSpec[];
+}): VegaLiteSpec {
+  // x = series (one bar per group) needs no offset; otherwise the series sit side by side inside each x band
+  const offset = o.series.field !== o.x.field;
+  const enc = {
+    x: { field: o.x.field, type: 'nominal', title: o.x.title, sort: o.x.sort, axis: { labelAngle: -30 } },
+    ...(offset ? { xOffset: { field: o.series.field, type: 'nominal', sort: o.series.sort } } : {}),
+  };
+  const layer = [
+    ...(o.background ?? []),
+    {
+      mark: 'bar',
+      encoding: {
+        ...enc,
+        y: { field: 'mean', type: 'quantitative', title: o.yTitle },
+        color: { field: o.series.field, type: 'nominal', title: o.series.title, scale: colorScale(o.series.sort) },
+        tooltip: [
+          { field: o.x.field, type: 'nominal' },
+          { field: o.series.field, type: 'nominal' },
+          { field: 'mean', type: 'quantitative', format: '.4~g' },
+          { field: 'lo', type: 'quantitative', format: '.4~g', title: 'CI low' },
+          { field: 'hi', type: 'quantitative', format: '.4~g', title: 'CI high' },
+          { field: 'n', type: 'quantitative', title: 'seeds' },
+        ],
+      },
+    },
+    { mark: { type: 'rule', color: 'black' }, encoding: { ...enc, y: { field: 'lo', type: 'quantitative', title: o.yTitle }, y2: { field: 'hi' } } },
+  ];
+  // a fixed width, not {step}: a step conflicts with the xOffset sub-band and with background layers' x scale
+  const width = Math.max(220, o.x.sort.length * (offset ? 16 * Math.max(1, o.series.sort.length) + 8 : 44));
+  const inner = { width, height: 220, layer };
+  if (!o.facet) return { $schema: SCHEMA, title: o.title, data: { values: o.values }, ...inner };
+  return {
+    $schema: SCHEMA,
+    title: o.title,
+    data: { values: o.values },
+    facet: { column: { field: o.facet.field, type: 'nominal', title: o.facet.title, sort: o.facet.sort } },
+    spec: inner,
+    resolve: { scale: { y: 'shared' } },
+  };
+}
+
+const SPLITS = [
+  ['id', 'ID (op = train max)'],
+  ['ood', 'OOD (op > train max)'],
+] as const;
+
+/**
+ * Table 1 as grouped bars: SFT vs RFT greedy accuracy per SFT method, ID and OOD facets, 95 % CI rules.
+ * Required series: throws naming a missing Table-1 cell.
+ */
+export function table1Spec(rows: readonly ResultRow[], methods?: readonly string[]): VegaLiteSpec {
+  const recs = table1Records(rows, methods);
+  const values: Point[] = [];
+  for (const r of recs) {
+    for (const [split, splitLabel] of SPLITS) {
+      const cell: AccuracyCell = r[split];
+      values.push({ method: r.label, split: splitLabel, stage: 'SFT', ...ci(cell.sft) });
+      values.push({ method: r.label, split: splitLabel, stage: 'RFT (after GRPO)', ...ci(cell.rft) });
+    }
+  }
+  return groupedBars({
+    title: 'Table 1: greedy test accuracy before and after GRPO',
+    values,
+    x: { field: 'method', title: 'SFT data', sort: recs.map((r) => r.label) },
+    series: { field: 'stage', title: 'model', sort: ['SFT', 'RFT (after GRPO)'] },
+    yTitle: 'greedy accuracy (%)',
+    facet: { field: 'split', title: 'test split', sort: SPLITS.map((s) => s[1]) },
+  });
+}
+
+function curveSpec(title: string, yTitle: string, pts: CurvePoint[], why: string): VegaLiteSpec {
+  if (pts.length === 0) return noDataSpec(title, 'RL step', yTitle, why);
+  const labels = orderMethods(pts.map((p) => p.method)).map(methodLabel);
+  const values = pts.map((p) => ({ method: p.label, step: p.step, ...ci(p.value) }));
+  const x = { field: 'step', type: 'quantitative', title: 'RL step' };
+  const color = { field: 'method', type: 'nominal', title: 'SFT data', scale: colorScale(labels) };
+  return {
+    $schema: SCHEMA,
+    title,
+    width: 420,
+    height: 240,
+    data: { values },
+    layer: [
+      { mark: { type: 'area', opacity: 0.2 }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: yTitle }, y2: { field: 'hi' }, color } },
+      {
+        mark: { type: 'line', point: pts.length <= 200 },
+        encoding: {
+          x,
+          y: { field: 'mean', type: 'quantitative', title: yTitle },
+          color,
+          tooltip: [{ field: 'method' }, { field: 'step' }, { field: 'mean', format: '.3f' }, { field: 'n', title: 'seeds' }],
+        },
+      },
+    ],
+  };
+}
+
+/** Figure 1 left: GRPO training reward (batch mean) per RL step, one line per SFT method, band = 95 % CI over seeds. */
+export function rewardCurveSpec(rows: readonly ResultRow[]): VegaLiteSpec {
+  return curveSpec(
+    'Figure 1 (left): GRPO training reward per step',
+    'mean rollout reward (training batch)',
+    rewardCurveRecords(rows, 'reward'),
+    'experiment=fig1 stage=grpo split=rl-train metric=reward_mean',
+  );
+}
+
+/** Figure 1 left, companion: greedy RL-validation accuracy (%) during GRPO, per SFT method, band = 95 % CI. */
+export function valAccuracySpec(rows: readonly ResultRow[]): VegaLiteSpec {
+  return curveSpec(
+    'RL-validation greedy accuracy during GRPO',
+    'greedy accuracy on RL-val (%)',
+    rewardCurveRecords(rows, 'val'),
+    'experiment=fig1 stage=grpo split=rl-val metric=accuracy',
+  );
+}
+
+function binBars(title: string, yTitle: string, recs: BinRecord[], why: string, markInformative: boolean): VegaLiteSpec {
+  if (recs.length === 0) return noDataSpec(title, 'rollout accuracy α of the SFT model (bin)', yTitle, why);
+  const labels = orderMethods(recs.map((r) => r.method)).map(methodLabel);
+  const values = recs.map((r) => ({ method: r.label, bin: r.bin, ...ci(r.value) }));
+  // shade the bins with 0 < α < 1: only these queries give GRPO a non-zero advantage (bridge-method.md §5.3)
+  const background: VegaLiteSpec[] = markInformative
+    ? [
+        {
+          data: { values: INFORMATIVE_BINS.map((bin) => ({ bin, region: 'informative 0 < α < 1' })) },
+          mark: { type: 'rect', color: '#f2e6b3', opacity: 0.6 },
+          encoding: {
+            x: { field: 'bin', type: 'nominal', sort: [...ALPHA_BIN_ORDER] },
+            y: { value: 0 },
+            y2: { value: { expr: 'height' } },
+          },
+        },
+        {
+          data: { values: [{ bin: INFORMATIVE_BINS[Math.floor(INFORMATIVE_BINS.length / 2)], label: 'informative region 0 < α < 1' }] },
+          mark: { type: 'text', dy: -6, baseline: 'bottom', color: '#8a6d00' },
+          encoding: { x: { field: 'bin', type: 'nominal', sort: [...ALPHA_BIN_ORDER] }, y: { value: 0 }, text: { field: 'label' } },
+        },
+      ]
+    : [];
+  return groupedBars({
+    title,
+    values,
+    x: { field: 'bin', title: 'rollout accuracy α of the SFT model (bin)', sort: [...ALPHA_BIN_ORDER] },
+    series: { field: 'method', title: 'SFT data', sort: labels },
+    yTitle,
+    background,
+  });
+}
+
+/** Figure 1 middle: share of probe queries per α bin under each SFT model (ALPHA_BINS order, informative bins shaded). */
+export function alphaSpec(rows: readonly ResultRow[]): VegaLiteSpec {
+  return binBars(
+    'Figure 1 (middle): rollout-accuracy histogram of the SFT models',
+    'share of probe queries (%)',
+    alphaRecords(rows),
+    'experiment=fig1 stage=probe metric=alpha_share',
+    true,
+  );
+}
+
+/** Figure 1 right: mean per-step influence (η = 1) of the probe queries in each α bin, per SFT method, 95 % CI. */
+export function influenceSpec(rows: readonly ResultRow[]): VegaLiteSpec {
+  return binBars(
+    'Figure 1 (right): per-step influence by rollout-accuracy bin',
+    'mean per-step influence (η = 1)',
+    influenceRecords(rows),
+    'experiment=fig1 stage=probe metric=influence',
+    false,
+  );
+}
+
+/**
+ * Figure 4: RL gain (RFT − SFT, pp, paired per seed) per behaviour set, ID and OOD facets, 95 % CI rules. The
+ * behaviour sets in `methods` are required; sweep arms are left to pSweepSpec.
+ */
+export function fig4Spec(rows: readonly ResultRow[], methods: readonly string[] = FIG4_METHODS): VegaLiteSpec {
+  const recs = fig4Records(rows, methods).filter((r) => parseSweepMethod(r.method) === null);
+  const values: Point[] = [];
+  for (const r of recs) for (const [split, splitLabel] of SPLITS) values.push({ method: r.label, split: splitLabel, ...ci(r[split].delta) });
+  const labels = recs.map((r) => r.label);
+  return groupedBars({
+    title: 'Figure 4: behaviour ablation, RL gain per behaviour set',
+    values,
+    x: { field: 'method', title: 'behaviours injected in the SFT data', sort: labels },
+    series: { field: 'method', title: 'behaviours', sort: labels },
+    yTitle: 'RL gain Δ = RFT − SFT (pp)',
+    facet: { field: 'split', title: 'test split', sort: SPLITS.map((s) => s[1]) },
+  });
+}
+
+/**
+ * Optional Figure-5-style sweep: RL gain against the swept knob for methods named like `bridge[reflect=0.2]`
+ * (experiment fig4), ID and OOD lines with 95 % CI rules; "no data" without such rows.
+ */
+export function pSweepSpec(rows: readonly ResultRow[]): VegaLiteSpec {
+  const title = 'Injection-probability sweep: RL gain against p';
+  const arms = orderMethods(rows.filter((r) => r.experiment === 'fig4' && parseSweepMethod(r.method)).map((r) => r.method));
+  const key = arms.length ? (parseSweepMethod(arms[0]) as { key: string }).key : 'p';
+  const xTitle = `injection probability p (${key})`;
+  if (arms.length === 0) return noDataSpec(title, xTitle, 'RL gain Δ = RFT − SFT (pp)', 'no fig4 rows with a method like bridge[reflect=0.2]');
+  const values: Point[] = [];
+  for (const method of arms) {
+    const p = (parseSweepMethod(method) as { value: number }).value;
+    for (const [split, splitLabel] of SPLITS) {
+      const f = { experiment: 'fig4', method, split, metric: 'accuracy' } as const;
+      const sft = seedValues(rows, { ...f, stage: 'sft' });
+      const rft = seedValues(rows, { ...f, stage: 'rft' });
+      if (!sft.length || !rft.length) continue; // a sweep arm is optional; an incomplete one is left out of the line
+      const d = pairedDifferences(sft, rft, `fig4 ${method} ${split}: RFT − SFT`).map((v) => 100 * v.value);
+      values.push({ p, split: splitLabel, ...ci(summarize(d)) });
+    }
+  }
+  if (values.length === 0) return noDataSpec(title, xTitle, 'RL gain Δ = RFT − SFT (pp)', 'sweep arms lack SFT or RFT accuracy');
+  const x = { field: 'p', type: 'quantitative', title: xTitle };
+  const color = { field: 'split', type: 'nominal', title: 'test split', sort: SPLITS.map((s) => s[1]) };
+  return {
+    $schema: SCHEMA,
+    title,
+    width: 360,
+    height: 220,
+    data: { values },
+    layer: [
+      { mark: { type: 'line', point: true }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: 'RL gain Δ = RFT − SFT (pp)' }, color } },
+      { mark: 'rule', encoding: { x, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' }, color } },
+    ],
+  };
+}
+
+/** Methods the report requires per experiment (defaults: the paper's; a run's meta.experiments overrides). */
+export interface ReportMethods {
+  table1?: readonly string[];
+  fig4?: readonly string[];
+}
+
+/** Every figure of the report, in FIGURE_IDS order. Throws (naming the series) when a required Table-1/Fig-4 cell is missing. */
+export function allFigures(rows: readonly ResultRow[], methods: ReportMethods = {}): FigureDef[] {
+  const defs: [FigureId, string, VegaLiteSpec][] = [
+    ['table1-accuracy', 'Greedy accuracy (%) of the SFT and RFT models on the ID and OOD test sets; bars = mean over seeds, rules = 95 % CI (Student t).', table1Spec(rows, methods.table1)],
+    ['fig1-reward', 'Mean 0/1 rollout reward of each GRPO training batch; line = mean over seeds, band = 95 % CI.', rewardCurveSpec(rows)],
+    ['fig1-val-accuracy', 'Greedy accuracy on the RL-validation set during GRPO; line = mean over seeds, band = 95 % CI.', valAccuracySpec(rows)],
+    ['fig1-alpha', 'Share of probe queries per rollout-accuracy bin under each SFT model; shaded: the informative bins 0 < α < 1.', alphaSpec(rows)],
+    ['fig1-influence', 'Mean approximate per-step influence (η = 1) of the probe queries per α bin; bins {0} and {1} are 0 by construction.', influenceSpec(rows)],
+    ['fig4-ablation', 'RL gain (RFT − SFT, paired per seed) per behaviour set; rules = 95 % CI.', fig4Spec(rows, methods.fig4)],
+    ['fig4-p-sweep', 'RL gain against the injection probability of the sweep arms (optional).', pSweepSpec(rows)],
+  ];
+  return defs.map(([id, caption, spec]) => {
+    const t = spec.title as string | { text: string; subtitle?: string };
+    const title = typeof t === 'string' ? t : t.text;
+    const hasData = !(typeof t === 'object' && typeof t.subtitle === 'string' && t.subtitle.startsWith('no data'));
+    return { id, title, caption, spec, hasData };
+  });
+}

@@ -1,0 +1,329 @@
+// The report's tables as plain objects: per-method summaries over seeds (records, numbers) and display tables
+// (strings "mean ± CI"). report.html, summary.md and the danfo frames (frames.ts) are all built from these.
+import { PAPER_TABLE1 } from './paper';
+import {
+  ALPHA_BIN_ORDER,
+  FIG4_METHODS,
+  TABLE1_METHODS,
+  describeFilter,
+  methodLabel,
+  methodsOf,
+  orderMethods,
+  requireSeedValues,
+  seedValues,
+  type ResultRow,
+  type RowFilter,
+} from './rows';
+import { formatNumber, formatSummary, formatSummarySig, pairedDifferences, summarize, type SeedValue, type Summary } from './stats';
+
+/** A table ready for display: column names and rows of cells (strings, numbers, or null for "—"). */
+export interface DisplayTable {
+  columns: string[];
+  rows: (string | number | null)[][];
+}
+
+/** SFT and RFT accuracy (%) and the RL gain Δ = RFT − SFT (percentage points, paired per seed) on one test split. */
+export interface AccuracyCell {
+  sft: Summary;
+  rft: Summary;
+  delta: Summary;
+}
+
+/** One Table-1 method: ID and OOD cells, SFT tokens seen and SFT seconds (means over seeds), seed count. */
+export interface Table1Record {
+  method: string;
+  label: string;
+  seeds: number[];
+  id: AccuracyCell;
+  ood: AccuracyCell;
+  tokens: Summary;
+  seconds: Summary | null;
+}
+
+/** Accuracy rows hold fractions in [0, 1]; the report shows percent. Anything else is a producer bug. */
+function percent(vs: SeedValue[], f: RowFilter): SeedValue[] {
+  for (const v of vs) {
+    if (!(v.value >= 0 && v.value <= 1)) {
+      throw new Error(`accuracy must be a fraction in [0, 1], got ${v.value} for seed ${v.seed} at ${describeFilter(f)}`);
+    }
+  }
+  return vs.map((v) => ({ seed: v.seed, value: 100 * v.value }));
+}
+
+/** SFT/RFT accuracy and paired gain for one (experiment, method, split); throws naming a missing cell. */
+export function accuracyCell(rows: readonly ResultRow[], experiment: ResultRow['experiment'], method: string, split: 'id' | 'ood'): AccuracyCell {
+  const fs: RowFilter = { experiment, method, stage: 'sft', split, metric: 'accuracy' };
+  const fr: RowFilter = { experiment, method, stage: 'rft', split, metric: 'accuracy' };
+  const sft = percent(requireSeedValues(rows, fs), fs);
+  const rft = percent(requireSeedValues(rows, fr), fr);
+  const delta = pairedDifferences(sft, rft, `${experiment} ${method} ${split}: RFT − SFT`);
+  return { sft: summarize(sft.map((v) => v.value)), rft: summarize(rft.map((v) => v.value)), delta: summarize(delta.map((v) => v.value)) };
+}
+
+/**
+ * Table 1 per method (default: Vanilla, PP-Aug, RC-Aug, BRIDGE): SFT, RFT and Δ (RFT − SFT per seed, then averaged)
+ * on ID and OOD as mean ± 95 % CI, SFT tokens seen and seconds. A missing cell throws an error naming it.
+ */
+export function table1Records(rows: readonly ResultRow[], methods: readonly string[] = TABLE1_METHODS): Table1Record[] {
+  return methods.map((method) => {
+    const id = accuracyCell(rows, 'table1', method, 'id');
+    const ood = accuracyCell(rows, 'table1', method, 'ood');
+    const tokens = requireSeedValues(rows, { experiment: 'table1', method, stage: 'sft', split: 'sft', metric: 'tokens' });
+    const seconds = seedValues(rows, { experiment: 'table1', method, stage: 'sft', split: 'sft', metric: 'seconds' });
+    const seeds = seedValues(rows, { experiment: 'table1', method, stage: 'sft', split: 'id', metric: 'accuracy' }).map((v) => v.seed);
+    return {
+      method,
+      label: methodLabel(method),
+      seeds,
+      id,
+      ood,
+      tokens: summarize(tokens.map((v) => v.value)),
+      seconds: seconds.length ? summarize(seconds.map((v) => v.value)) : null,
+    };
+  });
+}
+
+const signed = (s: string) => (s.startsWith('-') ? s : `+${s}`);
+/** "+12.3 ± 4.5" for gains (the sign matters when reading a Δ column). */
+export function formatGain(s: Summary, digits = 1): string {
+  return signed(formatSummary(s, digits));
+}
+const paperCell = (x: number | null, gain = false) => (x === null ? null : gain ? signed(x.toFixed(1)) : x.toFixed(1));
+
+/** Table 1 for display: our rows ("ours (n seeds)"), then the paper's rows (its three models) unless `paper` is false. */
+export function table1Table(rows: readonly ResultRow[], opts: { methods?: readonly string[]; paper?: boolean } = {}): DisplayTable {
+  const recs = table1Records(rows, opts.methods);
+  const columns = ['source', 'method', 'ID SFT %', 'ID RFT %', 'ID Δ pp', 'OOD SFT %', 'OOD RFT %', 'OOD Δ pp', 'SFT tokens', 'SFT seconds', 'seeds'];
+  const out: DisplayTable['rows'] = recs.map((r) => [
+    'ours',
+    r.label,
+    formatSummary(r.id.sft),
+    formatSummary(r.id.rft),
+    formatGain(r.id.delta),
+    formatSummary(r.ood.sft),
+    formatSummary(r.ood.rft),
+    formatGain(r.ood.delta),
+    Math.round(r.tokens.mean),
+    r.seconds ? Math.round(r.seconds.mean) : null,
+    r.id.delta.n,
+  ]);
+  if (opts.paper !== false) {
+    for (const p of PAPER_TABLE1) {
+      out.push([
+        `paper: ${p.model}`,
+        methodLabel(p.method),
+        paperCell(p.idSft),
+        paperCell(p.idRft),
+        paperCell(p.idDelta, true),
+        paperCell(p.oodSft),
+        paperCell(p.oodRft),
+        paperCell(p.oodDelta, true),
+        null,
+        null,
+        null,
+      ]);
+    }
+  }
+  return { columns, rows: out };
+}
+
+/** One Figure-4 behaviour set: SFT, RFT accuracy (%) and RL gain (pp) on ID and OOD. */
+export interface Fig4Record {
+  method: string;
+  label: string;
+  id: AccuracyCell;
+  ood: AccuracyCell;
+}
+
+/**
+ * Figure 4 per behaviour set. `methods` (default: vanilla, reflection, analysis, subgoal, exploitation, BRIDGE) are
+ * required and throw when missing; other methods in the fig4 rows with all four cells (e.g. p-sweep arms) follow.
+ */
+export function fig4Records(rows: readonly ResultRow[], methods: readonly string[] = FIG4_METHODS): Fig4Record[] {
+  // extra (optional) arms are listed only when all four accuracy cells exist; required ones throw when missing
+  const complete = (method: string) =>
+    (['sft', 'rft'] as const).every((stage) =>
+      (['id', 'ood'] as const).every((split) => seedValues(rows, { experiment: 'fig4', method, stage, split, metric: 'accuracy' }).length > 0),
+    );
+  const extra = methodsOf(rows, 'fig4').filter((m) => !methods.includes(m) && complete(m));
+  const all = orderMethods([...methods, ...extra], methods);
+  return all.map((method) => ({
+    method,
+    label: methodLabel(method),
+    id: accuracyCell(rows, 'fig4', method, 'id'),
+    ood: accuracyCell(rows, 'fig4', method, 'ood'),
+  }));
+}
+
+/** Figure 4 for display: RFT accuracy and RL gain (mean ± CI), ID and OOD, per behaviour set. */
+export function fig4Table(rows: readonly ResultRow[], opts: { methods?: readonly string[] } = {}): DisplayTable {
+  const recs = fig4Records(rows, opts.methods);
+  return {
+    columns: ['behaviours', 'ID SFT %', 'ID RFT %', 'ID gain pp', 'OOD SFT %', 'OOD RFT %', 'OOD gain pp', 'seeds'],
+    rows: recs.map((r) => [
+      r.label,
+      formatSummary(r.id.sft),
+      formatSummary(r.id.rft),
+      formatGain(r.id.delta),
+      formatSummary(r.ood.sft),
+      formatSummary(r.ood.rft),
+      formatGain(r.ood.delta),
+      r.id.delta.n,
+    ]),
+  };
+}
+
+/** A per-(method, α bin) summary over seeds. */
+export interface BinRecord {
+  method: string;
+  label: string;
+  bin: string;
+  value: Summary;
+}
+
+/** Per-method scalar over seeds (informative share, mean influence). */
+export interface MethodRecord {
+  method: string;
+  label: string;
+  value: Summary;
+}
+
+function byBin(rows: readonly ResultRow[], metric: string, scale: number): BinRecord[] {
+  const sel = rows.filter((r) => r.experiment === 'fig1' && r.stage === 'probe' && r.metric === metric && r.bin !== null);
+  const out: BinRecord[] = [];
+  for (const method of orderMethods(sel.map((r) => r.method))) {
+    for (const bin of ALPHA_BIN_ORDER) {
+      const vs = seedValues(sel, { method, bin: bin as ResultRow['bin'] });
+      if (vs.length) out.push({ method, label: methodLabel(method), bin, value: summarize(vs.map((v) => scale * v.value)) });
+    }
+  }
+  return out;
+}
+
+function perMethod(rows: readonly ResultRow[], metric: string, scale: number): MethodRecord[] {
+  const sel = rows.filter((r) => r.experiment === 'fig1' && r.stage === 'probe' && r.metric === metric && r.bin === null);
+  return orderMethods(sel.map((r) => r.method)).map((method) => ({
+    method,
+    label: methodLabel(method),
+    value: summarize(seedValues(sel, { method }).map((v) => scale * v.value)),
+  }));
+}
+
+/** Figure 1 middle: share of probe queries (%) per α bin of the SFT model, per method, mean ± CI over seeds. */
+export function alphaRecords(rows: readonly ResultRow[]): BinRecord[] {
+  return byBin(rows, 'alpha_share', 100);
+}
+
+/** Share of probe queries (%) with 0 < α < 1 under the SFT model, per method, mean ± CI over seeds. */
+export function informativeRecords(rows: readonly ResultRow[]): MethodRecord[] {
+  return perMethod(rows, 'informative_share', 100);
+}
+
+/** Figure 1 right: per-step influence I_q (η = 1) averaged per α bin, per method, mean ± CI over seeds. */
+export function influenceRecords(rows: readonly ResultRow[]): BinRecord[] {
+  return byBin(rows, 'influence', 1);
+}
+
+/** Mean per-step influence over all probe queries, per method, mean ± CI over seeds. */
+export function influenceMeanRecords(rows: readonly ResultRow[]): MethodRecord[] {
+  return perMethod(rows, 'influence_mean', 1);
+}
+
+function binTable(bins: BinRecord[], totals: MethodRecord[], totalName: string, fmt: (s: Summary) => string): DisplayTable {
+  const methods = orderMethods([...bins.map((b) => b.method), ...totals.map((t) => t.method)]);
+  return {
+    columns: ['method', ...ALPHA_BIN_ORDER.map((b) => `α ${b}`), totalName, 'seeds'],
+    rows: methods.map((m) => {
+      const tot = totals.find((t) => t.method === m);
+      const mine = bins.filter((b) => b.method === m);
+      return [
+        methodLabel(m),
+        ...ALPHA_BIN_ORDER.map((bin) => {
+          const r = mine.find((b) => b.bin === bin);
+          return r ? fmt(r.value) : null;
+        }),
+        tot ? fmt(tot.value) : null,
+        Math.max(tot?.value.n ?? 0, ...mine.map((b) => b.value.n)),
+      ];
+    }),
+  };
+}
+
+/** Figure 1 middle for display: % of queries per α bin and the informative share, per method. */
+export function alphaTable(rows: readonly ResultRow[]): DisplayTable {
+  return binTable(alphaRecords(rows), informativeRecords(rows), 'informative (0<α<1) %', (s) => formatSummary(s, 1));
+}
+
+/** Figure 1 right for display: mean influence per α bin and over all queries, per method. */
+export function influenceTable(rows: readonly ResultRow[]): DisplayTable {
+  return binTable(influenceRecords(rows), influenceMeanRecords(rows), 'mean over queries', (s) => formatSummarySig(s, 3));
+}
+
+/** One point of a GRPO curve: mean ± CI over seeds at one step. */
+export interface CurvePoint {
+  method: string;
+  label: string;
+  step: number;
+  value: Summary;
+}
+
+/**
+ * Figure 1 left: GRPO curves per method and step, mean ± CI over seeds. `series` 'reward' = training batch mean
+ * reward (0–1, rl-train); 'val' = greedy accuracy on RL-val (%).
+ */
+export function rewardCurveRecords(rows: readonly ResultRow[], series: 'reward' | 'val' = 'reward'): CurvePoint[] {
+  const f = series === 'reward' ? { split: 'rl-train', metric: 'reward_mean', scale: 1 } : { split: 'rl-val', metric: 'accuracy', scale: 100 };
+  const sel = rows.filter((r) => r.experiment === 'fig1' && r.stage === 'grpo' && r.split === f.split && r.metric === f.metric && r.step !== null);
+  const out: CurvePoint[] = [];
+  for (const method of orderMethods(sel.map((r) => r.method))) {
+    const mine = sel.filter((r) => r.method === method);
+    for (const step of [...new Set(mine.map((r) => r.step as number))].sort((a, b) => a - b)) {
+      const vs = seedValues(mine, { step });
+      out.push({ method, label: methodLabel(method), step, value: summarize(vs.map((v) => f.scale * v.value)) });
+    }
+  }
+  return out;
+}
+
+/** Figure 1 left for display: the first and last step's value per method (the whole curve is in the chart). */
+export function rewardCurveTable(rows: readonly ResultRow[], series: 'reward' | 'val' = 'reward'): DisplayTable {
+  const pts = rewardCurveRecords(rows, series);
+  const digits = series === 'reward' ? 3 : 1;
+  return {
+    columns: ['method', 'first step', 'first value', 'last step', 'last value', 'seeds'],
+    rows: orderMethods(pts.map((p) => p.method)).map((m) => {
+      const mine = pts.filter((p) => p.method === m);
+      const a = mine[0];
+      const b = mine[mine.length - 1];
+      return [methodLabel(m), a.step, formatSummary(a.value, digits), b.step, formatSummary(b.value, digits), b.value.n];
+    }),
+  };
+}
+
+/** Escape text for HTML. */
+export function escapeHTML(v: unknown): string {
+  return String(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** One display cell as text: null → "—", integers with thousands separators, other numbers to 3 decimals. */
+export function formatCell(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return '—';
+  if (typeof v === 'number') return Number.isInteger(v) ? v.toLocaleString('en-US') : formatNumber(v, 3);
+  return v;
+}
+
+/** A display table as an HTML <table> (null cells as "—"); `id` makes it addressable from tests and links. */
+export function tableToHTML(t: DisplayTable, id?: string): string {
+  const cell = formatCell;
+  const head = '<tr>' + t.columns.map((c) => `<th>${escapeHTML(c)}</th>`).join('') + '</tr>';
+  const body = t.rows.map((r) => '<tr>' + r.map((v) => `<td>${escapeHTML(cell(v))}</td>`).join('') + '</tr>').join('\n');
+  return `<table class="dataframe"${id ? ` id="${escapeHTML(id)}"` : ''}>\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>`;
+}
+
+/** A display table as a GitHub-flavoured Markdown table (null cells as "—", pipes escaped). */
+export function tableToMarkdown(t: DisplayTable): string {
+  const cell = (v: string | number | null) => formatCell(v).replace(/\|/g, '\\|');
+  const lines = ['| ' + t.columns.map(cell).join(' | ') + ' |', '|' + t.columns.map(() => '---').join('|') + '|'];
+  for (const r of t.rows) lines.push('| ' + r.map(cell).join(' | ') + ' |');
+  return lines.join('\n');
+}

@@ -1,0 +1,337 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ResultRow, ResultsMeta } from '../src/experiments/results';
+import {
+  FIGURE_IDS,
+  allFigures,
+  ci95HalfWidth,
+  combineVerdicts,
+  compareGreater,
+  evaluateClaims,
+  fig4Records,
+  formatComparison,
+  formatSummary,
+  frameToHTML,
+  mean,
+  missingSeries,
+  pairedDifferences,
+  requiredMethods,
+  rowsFrame,
+  sampleSd,
+  studentTQuantile,
+  summarize,
+  table1Frame,
+  table1Records,
+  table1Table,
+  vegaLiteToSVG,
+  writeReport,
+  type VegaLiteSpec,
+} from '../src/report/index';
+import { syntheticRows } from './report-fixture';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'report-test-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+/** Rows of one (experiment, method, stage, split, metric) cell replaced by explicit per-seed values. */
+function setCell(rows: ResultRow[], f: Partial<ResultRow>, values: number[]): ResultRow[] {
+  const keep = rows.filter((r) => !Object.entries(f).every(([k, v]) => r[k as keyof ResultRow] === v));
+  const base = { step: null, bin: null, ...f } as ResultRow;
+  return [...keep, ...values.map((value, seed) => ({ ...base, seed, value }))];
+}
+
+describe('stats: hand-computed values', () => {
+  it('mean, sample sd and the Student-t 95 % CI', () => {
+    expect(mean([1, 2, 3, 6])).toBe(3);
+    expect(sampleSd([1, 2, 3])).toBeCloseTo(1, 12);
+    expect(sampleSd([2, 4, 4, 4, 5, 5, 7, 9])).toBeCloseTo(Math.sqrt(32 / 7), 12);
+    // t_{0.975} from tables: df 1 12.7062, df 2 4.3027, df 4 2.7764, df 9 2.2622, df 29 2.0452, df → ∞ 1.9600
+    for (const [df, t] of [[1, 12.7062], [2, 4.3027], [4, 2.7764], [9, 2.2622], [29, 2.0452], [1e6, 1.96]]) {
+      expect(studentTQuantile(0.975, df)).toBeCloseTo(t, 3);
+    }
+    expect(studentTQuantile(0.025, 4)).toBeCloseTo(-2.7764, 3);
+    // [1,2,3]: sd 1, n 3 → 4.302653 / √3 = 2.484138
+    expect(ci95HalfWidth([1, 2, 3])).toBeCloseTo(2.484138, 5);
+    // [10, 12]: sd √2, n 2 → 12.7062 · √2 / √2 = 12.7062
+    expect(ci95HalfWidth([10, 12])).toBeCloseTo(12.7062, 3);
+    const s = summarize([1, 2, 3]);
+    expect(s).toMatchObject({ n: 3, mean: 2, sd: 1 });
+    expect(s.lo).toBeCloseTo(2 - 2.484138, 5);
+    expect(s.hi).toBeCloseTo(2 + 2.484138, 5);
+    expect(formatSummary(s)).toBe('2.0 ± 2.5');
+  });
+
+  it('n = 1 has no CI and says so; empty lists are errors', () => {
+    const s = summarize([0.42]);
+    expect(s).toEqual({ n: 1, mean: 0.42, sd: null, ci: null, lo: null, hi: null });
+    expect(formatSummary(s, 1, 100)).toBe('42.0 (n=1)');
+    expect(() => mean([])).toThrow(/empty/);
+  });
+
+  it('paired differences per seed, refusing unpaired seeds', () => {
+    const d = pairedDifferences(
+      [{ seed: 2, value: 5 }, { seed: 0, value: 1 }],
+      [{ seed: 0, value: 4 }, { seed: 2, value: 6 }],
+    );
+    expect(d).toEqual([{ seed: 0, value: 3 }, { seed: 2, value: 1 }]);
+    expect(() => pairedDifferences([{ seed: 0, value: 1 }], [{ seed: 1, value: 1 }], 'gain')).toThrow(/gain: seeds must match.*\[0\].*\[1\]/);
+    expect(() => pairedDifferences([{ seed: 0, value: 1 }, { seed: 0, value: 2 }], [{ seed: 0, value: 1 }])).toThrow(/seed 0 appears twice/);
+  });
+
+  it('verdicts from CI overlap', () => {
+    const hi = summarize([10, 11, 12]);
+    const lo = summarize([1, 2, 3]);
+    const mid = summarize([2, 6, 10]);
+    expect(compareGreater(hi, lo).verdict).toBe('supported');
+    expect(compareGreater(lo, hi).verdict).toBe('not supported');
+    expect(compareGreater(mid, lo).verdict).toBe('inconclusive');
+    expect(compareGreater(summarize([50]), lo)).toEqual({ verdict: 'inconclusive', reason: 'n=1: no confidence interval' });
+    expect(combineVerdicts(['supported', 'inconclusive'])).toBe('inconclusive');
+    expect(combineVerdicts(['supported', 'not supported', 'inconclusive'])).toBe('not supported');
+    expect(combineVerdicts(['supported', 'supported'])).toBe('supported');
+  });
+});
+
+describe('tables', () => {
+  it('Table 1 Δ is RFT − SFT per seed, then averaged (paired: a constant gain has zero spread)', () => {
+    let rows = syntheticRows();
+    const f = { experiment: 'table1', method: 'vanilla', split: 'id', metric: 'accuracy' } as const;
+    rows = setCell(rows, { ...f, stage: 'sft' }, [0.1, 0.5, 0.3]);
+    rows = setCell(rows, { ...f, stage: 'rft' }, [0.2, 0.6, 0.4]);
+    const van = table1Records(rows).find((r) => r.method === 'vanilla')!;
+    expect(van.id.sft.mean).toBeCloseTo(30, 10);
+    expect(van.id.rft.mean).toBeCloseTo(40, 10);
+    expect(van.id.delta.mean).toBeCloseTo(10, 10);
+    // unpaired, the spread of SFT alone is 20 pp; paired, every seed gains exactly 10 pp
+    expect(van.id.sft.sd).toBeCloseTo(20, 10);
+    expect(van.id.delta.sd).toBeCloseTo(0, 10);
+    expect(van.seeds).toEqual([0, 1, 2]);
+    expect(van.tokens.mean).toBe(100_000);
+    const t = table1Table(rows);
+    expect(t.columns).toContain('ID Δ pp');
+    expect(t.rows.filter((r) => r[0] === 'ours').map((r) => r[1])).toEqual(['Vanilla', 'PP-Aug', 'RC-Aug', 'BRIDGE']);
+    expect(t.rows.some((r) => r[0] === 'paper: Qwen2.5-1.5B' && r[1] === 'BRIDGE' && r[4] === '+46.6' && r[7] === '+48.8')).toBe(true);
+  });
+
+  it('a missing Table-1 cell, an unpaired seed or a percent-scaled accuracy is an error naming it', () => {
+    const rows = syntheticRows();
+    const noCell = rows.filter((r) => !(r.experiment === 'table1' && r.method === 'pp-aug' && r.stage === 'rft' && r.split === 'ood'));
+    expect(() => table1Records(noCell)).toThrow(/missing required series.*method=pp-aug stage=rft split=ood metric=accuracy/);
+    const unpaired = rows.filter((r) => !(r.experiment === 'table1' && r.method === 'bridge' && r.stage === 'rft' && r.split === 'id' && r.seed === 2));
+    expect(() => table1Records(unpaired)).toThrow(/table1 bridge id: RFT − SFT: seeds must match/);
+    const pct = rows.map((r) => (r.experiment === 'table1' && r.metric === 'accuracy' && r.method === 'rc-aug' ? { ...r, value: 40 } : r));
+    expect(() => table1Records(pct)).toThrow(/fraction in \[0, 1\].*method=rc-aug/);
+  });
+
+  it('Figure 4 lists the behaviour sets, then complete sweep arms', () => {
+    const recs = fig4Records(syntheticRows({ sweep: true }));
+    expect(recs.map((r) => r.method)).toEqual([
+      'vanilla', 'explore', 'analysis', 'subgoal', 'exploit', 'bridge',
+      'bridge[reflect=0]', 'bridge[reflect=0.1]', 'bridge[reflect=0.2]', 'bridge[reflect=0.3]',
+    ]);
+  });
+
+  it('danfo frames (plain rows in, DataFrame out, HTML table)', () => {
+    const rows = syntheticRows();
+    const df = table1Frame(rows);
+    expect(df.columns[0]).toBe('source');
+    expect(df.shape).toEqual([4 + 6, 11]);
+    const html = frameToHTML(df);
+    expect(html).toContain('<th>ID Δ pp</th>');
+    expect(html).toContain('<td>BRIDGE</td>');
+    expect(html).toContain('<td>—</td>'); // the paper's unknown cells
+    expect(rowsFrame(rows).shape).toEqual([rows.length, 9]);
+  });
+});
+
+describe('claims', () => {
+  const verdicts = (rows: ResultRow[]) => Object.fromEntries(evaluateClaims(rows).map((c) => [c.id, c.verdict]));
+
+  it('clearly higher BRIDGE → supported', () => {
+    const v = verdicts(syntheticRows({ gains: { bridge: 0.25 }, noise: 0.005 }));
+    expect(v).toEqual({ a: 'supported', b: 'supported', c: 'supported', d: 'supported' });
+  });
+
+  it('clearly lower BRIDGE → not supported', () => {
+    const rows = syntheticRows({
+      gains: { bridge: 0.0, vanilla: 0.2, explore: 0.2, analysis: 0.2, subgoal: 0.2 },
+      informative: { bridge: 0.1, vanilla: 0.5 },
+      influence: { bridge: 1e-4, vanilla: 1e-3 },
+      noise: 0.005,
+    });
+    expect(verdicts(rows)).toEqual({ a: 'not supported', b: 'not supported', c: 'not supported', d: 'not supported' });
+  });
+
+  it('equal effects with noise (overlapping CIs) → inconclusive, with the numbers', () => {
+    const same = { bridge: 0.05, vanilla: 0.05, explore: 0.05, analysis: 0.05, subgoal: 0.05 };
+    const rows = syntheticRows({ gains: same, noise: 0.03, informative: { bridge: 0.3 }, influence: { bridge: 1e-3 } });
+    const claims = evaluateClaims(rows);
+    for (const c of claims) expect(c.verdict, `claim ${c.id}`).toBe('inconclusive');
+    const a = claims[0].comparisons[0];
+    expect(a.reason).toBe('95 % CIs overlap');
+    expect(a.a.value!.n).toBe(3);
+    expect(formatComparison(a)).toMatch(/^RL gain ID: BRIDGE \+\d+\.\d ± \d+\.\d pp \(n=3\) vs Vanilla /);
+  });
+
+  it('one seed → inconclusive (n=1); missing rows → inconclusive (no data), never a throw', () => {
+    const one = evaluateClaims(syntheticRows({ seeds: [0], gains: { bridge: 0.3 } }));
+    for (const c of one) {
+      expect(c.verdict).toBe('inconclusive');
+      expect(c.comparisons.every((x) => x.reason.startsWith('n=1'))).toBe(true);
+    }
+    expect(formatComparison(one[0].comparisons[0])).toMatch(/^RL gain ID: BRIDGE \+\d+\.\d pp \(n=1\) vs Vanilla [-+]\d+\.\d pp \(n=1\), difference of means [-+]\d+\.\d pp → inconclusive \(n=1/);
+    const none = evaluateClaims(syntheticRows().filter((r) => r.experiment !== 'fig4'));
+    expect(none[3].verdict).toBe('inconclusive');
+    expect(none[3].comparisons[0].reason).toMatch(/^no data/);
+  });
+});
+
+/** Every title string inside a spec's encodings and facets (the axis and legend titles a reader sees). */
+function encodingTitles(spec: unknown, out: string[] = []): string[] {
+  if (Array.isArray(spec)) for (const x of spec) encodingTitles(x, out);
+  else if (spec && typeof spec === 'object') {
+    for (const [k, v] of Object.entries(spec)) {
+      if ((k === 'encoding' || k === 'facet') && v && typeof v === 'object') {
+        for (const ch of Object.values(v)) if (ch && typeof (ch as { title?: unknown }).title === 'string') out.push((ch as { title: string }).title);
+      }
+      encodingTitles(v, out);
+    }
+  }
+  return out;
+}
+
+const svgText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+describe('specs', () => {
+  it('every figure renders to SVG with its title and axis titles; optional series without rows say "no data"', async () => {
+    const full = allFigures(syntheticRows({ sweep: true }));
+    expect(full.map((f) => f.id)).toEqual([...FIGURE_IDS]);
+    expect(full.every((f) => f.hasData)).toBe(true);
+    const sparse = allFigures(syntheticRows().filter((r) => !(r.metric === 'influence' || r.split === 'rl-val')));
+    expect(sparse.filter((f) => !f.hasData).map((f) => f.id)).toEqual(['fig1-val-accuracy', 'fig1-influence', 'fig4-p-sweep']);
+    for (const f of [...full, ...sparse.filter((x) => !x.hasData)]) {
+      const svg = await vegaLiteToSVG(f.spec);
+      expect(svg, f.id).toContain(svgText(f.title));
+      const titles = encodingTitles(f.spec as VegaLiteSpec);
+      expect(titles.length, f.id).toBeGreaterThanOrEqual(2);
+      for (const t of titles) expect(svg, `${f.id}: ${t}`).toContain(svgText(t));
+      if (!f.hasData) expect(svg).toContain('no data');
+    }
+  });
+
+  it('the α histogram keeps ALPHA_BINS order and shades the informative bins', () => {
+    const spec = allFigures(syntheticRows()).find((f) => f.id === 'fig1-alpha')!.spec;
+    const json = JSON.stringify(spec);
+    expect(json).toContain(JSON.stringify(['0', '(0,0.2]', '(0.2,0.4]', '(0.4,0.6]', '(0.6,0.8]', '(0.8,1)', '1']));
+    expect(json).toContain('informative region 0 < α < 1');
+  });
+});
+
+describe('writeReport', () => {
+  it('writes every figure (vl.json, svg, png), a self-contained report.html and summary.md with all four claims', async () => {
+    const out = path.join(tmp, 'report');
+    const meta = {
+      command: 'bridge reproduce --preset tiny --out x',
+      preset: 'tiny',
+      revision: { commit: 'deadbeefcafe', dirty: false },
+      stages: [{ id: 'sft-bridge-s0-0123456789ab', hash: '0123456789abcdef0123', status: 'done' }],
+      config: { seeds: [0, 1, 2] },
+    };
+    const { files } = await writeReport(out, syntheticRows({ sweep: true }), meta);
+    for (const id of FIGURE_IDS) {
+      for (const ext of ['vl.json', 'svg', 'png']) expect(files).toContain(path.join(out, 'figures', `${id}.${ext}`));
+      expect(fs.readFileSync(path.join(out, 'figures', `${id}.svg`), 'utf8').startsWith('<svg')).toBe(true);
+      expect(Array.from(fs.readFileSync(path.join(out, 'figures', `${id}.png`)).subarray(0, 4))).toEqual([0x89, 0x50, 0x4e, 0x47]);
+    }
+    expect(fs.readdirSync(path.join(out, 'figures')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    const html = fs.readFileSync(path.join(out, 'report.html'), 'utf8');
+    for (const id of FIGURE_IDS) {
+      expect(html).toContain(`<figure id="fig-${id}"`);
+      expect(html).toContain(`figures/${id}.svg`);
+    }
+    expect((html.match(/<svg/g) ?? []).length).toBe(FIGURE_IDS.length);
+    expect(html).not.toMatch(/<script|<link /); // self-contained: no scripts, no external stylesheets
+    expect(html).toContain('deadbeefcafe');
+    expect(html).toContain('0123456789ab');
+    expect(html).toContain('id="table-table1"');
+    const md = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
+    for (const id of ['a', 'b', 'c', 'd']) expect(md).toMatch(new RegExp(`### \\(${id}\\) .*: \\*\\*(supported|not supported|inconclusive)\\*\\*`));
+    expect(md).toContain('+46.6'); // the paper's numbers next to ours
+    expect(md).toContain('`bridge reproduce --preset tiny --out x`');
+  });
+
+  it('a missing required series fails with one error naming it; missing optional ones are listed', async () => {
+    const rows = syntheticRows().filter((r) => !(r.experiment === 'fig1' && r.method === 'bridge' && r.metric === 'influence_mean'));
+    await expect(writeReport(path.join(tmp, 'bad'), rows, {})).rejects.toThrow(
+      /missing required series \(1\): experiment=fig1 method=bridge stage=probe metric=influence_mean bin=null/,
+    );
+    expect(fs.existsSync(path.join(tmp, 'bad', 'report.html'))).toBe(false);
+    // failed stages are the usual cause: the error names them first
+    await expect(writeReport(path.join(tmp, 'bad'), rows, { failures: ['probe-bridge-s1-abc'] })).rejects.toThrow(
+      /report: 1 stage\(s\) failed \(probe-bridge-s1-abc\); missing required series/,
+    );
+    // a typed meta.json (ResultsMeta, an interface without index signature) is accepted as it is
+    const typed: Parameters<typeof writeReport>[2] = {} as ResultsMeta;
+    expect(typed).toEqual({});
+    const ok = syntheticRows().filter((r) => r.split !== 'rl-val');
+    expect(missingSeries(ok, requiredMethods(ok)).optional).toContain('experiment=fig1 method=vanilla stage=grpo split=rl-val metric=accuracy');
+    await expect(writeReport(path.join(tmp, 'bad'), [{ ...ok[0], stage: 'nope' } as unknown as ResultRow], {})).rejects.toThrow(/rows\[0\]\.stage/);
+  });
+
+  it("meta.experiments sets the required methods (a run with fewer arms than the paper's)", async () => {
+    const rows = syntheticRows().filter((r) => ['vanilla', 'bridge'].includes(r.method));
+    const meta = { experiments: { table1: { methods: ['vanilla', 'bridge'] }, fig1: { methods: ['vanilla', 'bridge'] }, fig4: { methods: ['vanilla', 'bridge'] } } };
+    const { files } = await writeReport(path.join(tmp, 'small'), rows, meta);
+    expect(files.some((f) => f.endsWith('summary.md'))).toBe(true);
+    const md = fs.readFileSync(path.join(tmp, 'small', 'summary.md'), 'utf8');
+    expect(md).toMatch(/### \(d\) .*: \*\*inconclusive\*\*/); // no single-behaviour arms → no data
+    expect(md).not.toContain('| ours | PP-Aug');
+  });
+});
+
+describe('CommonJS (tslab) compilation', () => {
+  it('src/report type-checks with TS 5.0.4, Node10 resolution, non-strict, and runs as CommonJS', () => {
+    const repo = path.resolve(__dirname, '..');
+    const req = createRequire(path.join(repo, 'package.json'));
+    const ts = req('@tslab/typescript-for-tslab');
+    // inside node_modules so the compiled files resolve danfojs, vega and zod like the notebooks do
+    const outDir = path.join(repo, 'node_modules', '.cache', `report-cjs-${process.pid}`);
+    try {
+      const prog = ts.createProgram([path.join(repo, 'src/report/index.ts')], {
+        module: ts.ModuleKind.CommonJS,
+        moduleResolution: ts.ModuleResolutionKind.Node10,
+        target: ts.ScriptTarget.ES2022,
+        lib: ['lib.es2022.d.ts'],
+        esModuleInterop: true,
+        resolveJsonModule: true,
+        skipLibCheck: true,
+        declaration: true,
+        rootDir: repo,
+        outDir,
+      });
+      const diags = ts
+        .getPreEmitDiagnostics(prog)
+        .filter((d: { file?: { fileName: string } }) => d.file?.fileName.includes('/src/report/'))
+        .map((d: { messageText: unknown; file?: { fileName: string } }) => `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+      expect(diags).toEqual([]);
+      expect(prog.emit().emitSkipped).toBe(false);
+      const rowsFile = path.join(tmp, 'rows.json');
+      fs.writeFileSync(rowsFile, JSON.stringify(syntheticRows()));
+      const script = `
+        const r = require(${JSON.stringify(path.join(outDir, 'src/report/index.js'))});
+        const rows = JSON.parse(require('fs').readFileSync(${JSON.stringify(rowsFile)}, 'utf8'));
+        r.writeReport(${JSON.stringify(path.join(tmp, 'cjs'))}, rows, {}).then((o) => {
+          const df = r.table1Frame(rows);
+          console.log(JSON.stringify({ files: o.files.length, shape: df.shape }));
+        }, (e) => { console.error(e); process.exit(1); });`;
+      const res = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 120_000 });
+      expect(res.status, res.stderr.slice(-2000)).toBe(0);
+      expect(JSON.parse(res.stdout.trim().split('\n').pop()!)).toEqual({ files: FIGURE_IDS.length * 3 + 2, shape: [10, 11] });
+    } finally {
+      fs.rmSync(outDir, { recursive: true, force: true });
+    }
+  });
+});
