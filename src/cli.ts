@@ -267,6 +267,41 @@ export function buildProgram(): Command {
     });
   registerTrainCommands(program, (msg) => new UsageError(msg));
   registerProbeCommands(program, (msg) => new UsageError(msg));
+  program
+    .command('reproduce')
+    .description('Table 1, Figure 1 and Figure 4 end to end: resumable stages in parallel workers → OUT/results + the report')
+    .requiredOption('--preset <name>', 'tiny | quick | full | paper (see src/experiments/presets.ts)')
+    .requiredOption('--out <DIR>', 'output directory (stages/, results/, the report)')
+    .option('--jobs <N>', 'stages run at once, one worker process each (default: number of cores)')
+    .option('--force', 'start over: delete DIR first (also needed to reuse a DIR of another preset)')
+    .option('--estimate', 'print the plan and its estimated cost, run nothing')
+    .option('--no-progress', 'no progress display (the estimate and the summary still print)')
+    .action(async (f: { preset: string; out: string; jobs?: string; force?: boolean; estimate?: boolean; progress: boolean }) => {
+      const jobs = f.jobs === undefined ? undefined : parseIntFlag('--jobs', f.jobs, 1, 64);
+      const { getPreset } = await import('./experiments/presets.js');
+      try {
+        getPreset(f.preset);
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      const { runExperiments } = await import('./experiments/runner.js');
+      const command = ['bridge reproduce --preset', f.preset, '--out', f.out, ...(f.jobs ? ['--jobs', f.jobs] : []), ...(f.force ? ['--force'] : [])].join(' ');
+      const res = await runExperiments({ preset: f.preset, out: f.out, jobs, force: f.force, progress: f.progress, command, estimateOnly: f.estimate });
+      if (f.estimate) return;
+      // the report shows whatever finished; stage failures are still the first thing the exit status reports
+      let reportError: Error | null = null;
+      try {
+        const { writeReport } = await import('./report/index.js');
+        await writeReport(f.out, res.rows, res.meta);
+      } catch (err) {
+        reportError = err as Error;
+      }
+      if (res.failures.length) {
+        const also = reportError ? `; the report failed too: ${reportError.message.split('\n')[0]}` : '';
+        throw new Error(`${res.failures.length} stage(s) failed: ${res.failures.map((x) => x.id).join(', ')} (each has an error.log in ${path.join(f.out, 'stages')})${also}`);
+      }
+      if (reportError) throw reportError;
+    });
   return program;
 }
 

@@ -1,6 +1,9 @@
 // Tidy result rows of `bridge reproduce` (issue 8): the schema (the contract with report and notebooks) and the
 // collection of finished stages into rows.csv / rows.json / meta.json. No heavy imports: notebooks load this cheaply.
+import fs from 'node:fs';
+import path from 'node:path';
 import { z } from 'zod';
+import { writeFileAtomic, writeJsonAtomic } from '../fsutil';
 
 /** Must equal ALPHA_BINS in src/train/grpo.ts (a test checks it); copied so this module does not load tfjs. */
 export const ROW_ALPHA_BINS = ['0', '(0,0.2]', '(0.2,0.4]', '(0.4,0.6]', '(0.6,0.8]', '(0.8,1)', '1'] as const;
@@ -79,6 +82,108 @@ export interface ResultsMeta {
   startedAt: string;
   finishedAt: string;
   wallSeconds: number;
-  cost: { estimatedSeconds: number; measuredSeconds: number };
+  /**
+   * estimatedSeconds / measuredSeconds: this invocation's wall time, predicted (for the stages it had to run) and
+   * measured. byKind: one-core seconds per stage kind over all stages of the plan, predicted and as recorded.
+   */
+  cost: { jobs: number; estimatedSeconds: number; measuredSeconds: number; byKind: Record<string, { estimated: number; measured: number }> };
   failures: string[];
+}
+
+// ---- collecting finished stages into rows ------------------------------------------------------------------------
+
+/** The parts of the plan and of done.json that rows are made from (types only: this module stays light). */
+export interface RowSource {
+  experiments: { name: ResultRow['experiment']; methods: { name: string }[] }[];
+  seeds: number[];
+  /** `${method}|${seed}|${kind}` → stage id. */
+  lookup: Map<string, string>;
+  /** stage id → its done.json `result`, for finished stages only. */
+  results: Map<string, unknown>;
+}
+
+interface EvalRes { id: { accuracy: number }; ood: { accuracy: number } }
+interface SftRes { tokensSeen: number; trainSeconds: number }
+interface GrpoRes { curve: { step: number; reward: number; valAccuracy: number | null }[]; valBefore: number | null; trainSeconds: number }
+interface ProbeRes { queries: number; histogram: Record<string, number>; informative: number; influence: { byBin: { bin: string; queries: number; meanInfluence: number }[]; mean: number } }
+
+/** Tidy rows from the finished stages, in a fixed order (experiment, method, seed, metric): equal inputs ⇒ equal files. */
+export function collectRows(src: RowSource): ResultRow[] {
+  const rows: ResultRow[] = [];
+  for (const e of src.experiments) {
+    for (const m of e.methods) {
+      for (const seed of src.seeds) {
+        const res = <T>(kind: string): T | undefined => {
+          const id = src.lookup.get(`${m.name}|${seed}|${kind}`);
+          return id === undefined ? undefined : (src.results.get(id) as T | undefined);
+        };
+        const push = (stage: ResultRow['stage'], split: ResultRow['split'], metric: string, value: number, step: number | null = null, bin: string | null = null) =>
+          rows.push({ experiment: e.name, method: m.name, seed, stage, split, metric, step, bin, value });
+        const accuracy = () => {
+          const s = res<EvalRes>('eval-sft');
+          if (s) (push('sft', 'id', 'accuracy', s.id.accuracy), push('sft', 'ood', 'accuracy', s.ood.accuracy));
+          const r = res<EvalRes>('eval-rft');
+          if (r) (push('rft', 'id', 'accuracy', r.id.accuracy), push('rft', 'ood', 'accuracy', r.ood.accuracy));
+        };
+        if (e.name === 'table1') {
+          accuracy();
+          const sft = res<SftRes>('sft');
+          if (sft) (push('sft', 'sft', 'tokens', sft.tokensSeen), push('sft', 'sft', 'seconds', sft.trainSeconds));
+          const g = res<GrpoRes>('grpo');
+          if (g) push('rft', 'rl-train', 'seconds', g.trainSeconds);
+        } else if (e.name === 'fig4') {
+          accuracy();
+        } else {
+          const g = res<GrpoRes>('grpo');
+          if (g) {
+            // step = updates the policy had: the batch of step s was sampled after s updates, validation after s + 1
+            for (const c of g.curve) push('grpo', 'rl-train', 'reward_mean', c.reward, c.step);
+            if (g.valBefore !== null) push('grpo', 'rl-val', 'accuracy', g.valBefore, 0);
+            for (const c of g.curve) if (c.valAccuracy !== null) push('grpo', 'rl-val', 'accuracy', c.valAccuracy, c.step + 1);
+          }
+          const p = res<ProbeRes>('probe');
+          if (p) {
+            for (const bin of ROW_ALPHA_BINS) push('probe', 'rl-train', 'alpha_share', (p.histogram[bin] ?? 0) / Math.max(1, p.queries), null, bin);
+            push('probe', 'rl-train', 'informative_share', p.informative);
+            for (const bin of ROW_ALPHA_BINS) {
+              const b = p.influence.byBin.find((x) => x.bin === bin);
+              if (b && b.queries > 0) push('probe', 'rl-train', 'influence', b.meanInfluence, null, bin);
+            }
+            push('probe', 'rl-train', 'influence_mean', p.influence.mean);
+          }
+        }
+      }
+    }
+  }
+  return validateRows(rows);
+}
+
+const CSV_COLUMNS = ['experiment', 'method', 'seed', 'stage', 'split', 'metric', 'step', 'bin', 'value'] as const;
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** rows.csv: a header and one line per row; null step/bin are empty cells. */
+export function rowsToCsv(rows: readonly ResultRow[]): string {
+  return [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
+}
+
+/** Write OUT/results/{rows.csv,rows.json,meta.json}, each atomically. */
+export function writeResults(outDir: string, rows: readonly ResultRow[], meta: ResultsMeta): void {
+  const dir = path.join(outDir, 'results');
+  writeFileAtomic(path.join(dir, 'rows.csv'), rowsToCsv(rows));
+  // one row per line: diffs of committed results stay readable
+  writeFileAtomic(path.join(dir, 'rows.json'), '[\n' + rows.map((r) => '  ' + JSON.stringify(r)).join(',\n') + '\n]\n');
+  writeJsonAtomic(path.join(dir, 'meta.json'), meta);
+}
+
+/** Read OUT/results back (for the report, notebooks and tests), validating the rows. */
+export function readResults(outDir: string): { rows: ResultRow[]; meta: ResultsMeta } {
+  const dir = path.join(outDir, 'results');
+  const rows = validateRows(JSON.parse(fs.readFileSync(path.join(dir, 'rows.json'), 'utf8')));
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as ResultsMeta;
+  return { rows, meta };
 }

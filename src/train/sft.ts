@@ -37,6 +37,8 @@ export interface SftOptions {
   force?: boolean;
   /** Show a progress bar (default: when stderr is a TTY). */
   progress?: boolean;
+  /** Called after each optimizer step (e.g. a parent process's combined progress display). */
+  onStep?: (step: number, totalSteps: number, loss: number) => void;
 }
 
 export interface SftResult {
@@ -161,6 +163,7 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
         tokPerSec: tokens / Math.max(1e-3, (Date.now() - ts) / 1000),
       } satisfies MetricRow);
       bar.update(step + 1, { loss: rep.loss.toFixed(4) });
+      o.onStep?.(step + 1, totalSteps, rep.loss);
       if ((step + 1) % cfg.checkpointEvery === 0 && step + 1 < totalSteps) save(f.ckpt);
     }
     save(f.ckpt);

@@ -1,0 +1,150 @@
+// A simple per-stage cost model for `bridge reproduce`: token counts from the task sizes, seconds per token from the
+// model size (calibrated on this project's 2-core machine, wasm backend), and a list-scheduling simulation of the
+// DAG on the worker pool for the wall time. It is an estimate to print before a run, not a promise; meta.json keeps
+// it next to the measured times so the constants can be recalibrated.
+import { paramCount } from '../model/config';
+import type { Plan, StageSpec } from './definitions';
+import type { Preset } from './presets';
+
+/** Calibration constants (seconds). Adjust from meta.json's estimated vs measured cost. */
+export const COST = {
+  /** Starting a worker process (tsx + tfjs-wasm). */
+  workerStart: 3,
+  /** Stage overhead: loading data and checkpoints, the stage's own imports. */
+  stageStart: 0.5,
+  /** Training, per padded token: a + b·params (forward + backward + AdamW). */
+  trainTokA: 2e-5,
+  trainTokB: 5.5e-10,
+  /** Per optimizer step (AdamW over the weights, batching). */
+  trainStep: 0.02,
+  /** Sampling, per decode step of a batch: c + rows·(a + b·params). */
+  decodeStep: 3e-3,
+  decodeRowA: 1e-5,
+  decodeRowB: 2.3e-10,
+  /** Generating problems, per problem (incl. the de-duplication retries). */
+  genProblem: 2e-4,
+};
+
+const VOCAB_GUESS = 400;
+
+/** Typical token counts of the task: prompt, and answer at `ops` operations (compact mod23 measured; english ≈ 3×). */
+function taskTokens(t: Preset['task'], ops: number): { prompt: number; answer: number } {
+  const scale = t.surface === 'english' ? 3 : 1;
+  return { prompt: 95 * scale, answer: (15 + 18 * ops) * scale };
+}
+
+function meanOps([lo, hi]: readonly [number, number]): number {
+  return lo + (hi - lo) / 3; // the generator takes the min of two uniform draws
+}
+
+export interface CostEstimate {
+  /** Seconds per stage id (one core). */
+  perStage: Map<string, number>;
+  /** Core-seconds per stage kind. */
+  byKind: Record<string, number>;
+  /** Simulated wall time on `jobs` workers. */
+  wallSeconds: number;
+  jobs: number;
+}
+
+export function estimateStage(s: StageSpec, preset: Preset, plan: Plan): number {
+  const t = preset.task;
+  const P = paramCount({ ...preset.sft.model, vocab: VOCAB_GUESS, dropout: 0 } as never);
+  const trainTok = COST.trainTokA + COST.trainTokB * P;
+  const decode = (rows: number, steps: number, batch: number) => {
+    let sec = 0;
+    for (let left = rows; left > 0; left -= batch) sec += steps * (COST.decodeStep + Math.min(batch, left) * (COST.decodeRowA + COST.decodeRowB * P));
+    return sec;
+  };
+  const sftTok = taskTokens(t, meanOps(t.sftOps));
+  // an answer runs to the stop token once learned; an untrained model runs to maxNew
+  const genLen = (ops: number, maxNew: number) => Math.min(maxNew, 1.3 * taskTokens(t, ops).answer);
+  switch (s.kind) {
+    case 'splits':
+      return COST.stageStart + COST.genProblem * (t.nSft + t.nRlTrain + t.nRlVal + 2 * t.nTest);
+    case 'data':
+      return COST.stageStart + 5 * COST.genProblem * t.nSft;
+    case 'sft': {
+      const v = (plan.byId.get(s.deps.data)?.config.variant ?? { kind: 'behaviour', k: 1, knobs: {} }) as { kind: string; k: number; knobs: { reflect?: number; analysis?: number; subgoal?: boolean } };
+      const rowsPerProblem = v.kind === 'behaviour' ? 1 : v.k;
+      const answerFactor = v.knobs.reflect || v.knobs.analysis || v.knobs.subgoal ? 1.1 : 1;
+      const rows = t.nSft * rowsPerProblem;
+      const steps = Math.min(preset.sft.maxSteps ?? Infinity, preset.sft.epochs * Math.ceil(rows / preset.sft.batchSize));
+      const tokens = steps * preset.sft.batchSize * 1.3 * (sftTok.prompt + answerFactor * sftTok.answer);
+      return COST.stageStart + tokens * trainTok + steps * COST.trainStep;
+    }
+    case 'eval-sft':
+    case 'eval-rft': {
+      const e = preset.eval;
+      return COST.stageStart + decode(t.nTest, genLen(t.idOp, e.maxNew), e.batchSize) + decode(t.nTest, genLen(t.oodOp, e.maxNew), e.batchSize);
+    }
+    case 'grpo': {
+      const g = preset.grpo;
+      const rows = g.promptsPerStep * g.groupSize;
+      const len = genLen(meanOps(t.sftOps), g.maxNew);
+      const sample = decode(rows, len, rows);
+      // reference scoring (forward only) + policy forward/backward on the sampled sequences
+      const train = 1.5 * rows * (sftTok.prompt + len) * trainTok;
+      const vals = g.evalEvery > 0 ? Math.floor(g.steps / g.evalEvery) + 2 : 0;
+      const valRows = g.valN ?? t.nRlVal;
+      const [vlo, vhi] = t.rlValOps ?? t.sftOps;
+      return COST.stageStart + g.steps * (sample + train + COST.trainStep) + vals * decode(valRows, genLen(meanOps([vlo, vhi]), g.maxNew), 64);
+    }
+    case 'probe': {
+      const p = preset.probe;
+      const len = genLen(meanOps(t.sftOps), p.alpha.maxNew);
+      const sample = decode(p.alpha.n * p.alpha.samples, len, 256) + decode(p.influence.targetN * p.influence.targetSamples, len, 256);
+      // per-sequence gradients: the targets, and half the probe queries (the informative ones) × their rollouts
+      const seqs = p.influence.targetN * p.influence.targetSamples + 0.5 * p.influence.n * p.alpha.samples;
+      return COST.stageStart + sample + seqs * (sftTok.prompt + len) * trainTok * 1.5;
+    }
+  }
+}
+
+/** Estimate every stage and the wall time of the DAG on `jobs` workers (greedy list scheduling in plan order). */
+export function estimateCost(plan: Plan, preset: Preset, jobs: number, skip: ReadonlySet<string> = new Set()): CostEstimate {
+  const perStage = new Map<string, number>();
+  const byKind: Record<string, number> = {};
+  for (const s of plan.stages) {
+    const sec = skip.has(s.id) ? 0 : estimateStage(s, preset, plan);
+    perStage.set(s.id, sec);
+    byKind[s.kind] = (byKind[s.kind] ?? 0) + sec;
+  }
+  const finish = new Map<string, number>();
+  const free = Array.from({ length: Math.max(1, jobs) }, () => (skip.size === plan.stages.length ? 0 : COST.workerStart));
+  const pending = [...plan.stages];
+  while (pending.length) {
+    // the first stage (plan order) whose inputs are finished soonest
+    let best = 0;
+    let bestReady = Infinity;
+    pending.forEach((s, i) => {
+      const ready = Math.max(0, ...Object.values(s.deps).map((d) => finish.get(d) ?? Infinity));
+      if (ready < bestReady) {
+        bestReady = ready;
+        best = i;
+      }
+    });
+    const s = pending.splice(best, 1)[0];
+    free.sort((a, b) => a - b);
+    const start = Math.max(free[0], bestReady);
+    free[0] = start + perStage.get(s.id)!;
+    finish.set(s.id, free[0]);
+  }
+  return { perStage, byKind, wallSeconds: Math.max(0, ...finish.values()), jobs };
+}
+
+const mins = (s: number) => (s >= 600 ? `${(s / 60).toFixed(0)} min` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
+
+/** One paragraph for the terminal: what will run and what it should cost. */
+export function formatEstimate(preset: Preset, plan: Plan, est: CostEstimate, reused: number): string {
+  const kinds = Object.entries(est.byKind)
+    .filter(([, v]) => v > 0)
+    .map(([k, v]) => `${k} ${mins(v)}`)
+    .join(', ');
+  const methods = new Set(plan.stages.filter((s) => s.kind === 'sft').map((s) => s.method)).size;
+  return (
+    `preset ${preset.name}: ${plan.stages.length} stages (${methods} SFT data sets × ${preset.seeds.length} seed${preset.seeds.length > 1 ? 's' : ''})` +
+    `${reused ? `, ${reused} already finished` : ''}; estimated ${mins(est.wallSeconds)} wall on ${est.jobs} job${est.jobs > 1 ? 's' : ''}` +
+    ` (one-core time: ${kinds || 'nothing to run'})`
+  );
+}

@@ -1,0 +1,46 @@
+// A stage worker: a child process of `bridge reproduce` that runs the stages it is sent over IPC, one at a time, and
+// reports progress, results and errors back. One process serves many stages because starting tsx + tfjs-wasm costs
+// seconds, a large share of a small stage; a crash loses only the stage it was running (the runner starts a new one).
+import path from 'node:path';
+import { writeJsonAtomic } from '../fsutil';
+import { runStage, type StageJob } from './stages';
+
+export type ToWorker = { type: 'run'; job: StageJob };
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'progress'; id: string; value: number; total: number; info?: string }
+  | { type: 'done'; id: string; seconds: number }
+  | { type: 'error'; id: string; message: string; stack?: string };
+
+const send = (m: FromWorker) => process.send?.(m);
+
+/** Test hook: BRIDGE_REPRODUCE_FAIL=<regexp> makes every stage whose id matches throw (the runner's failure path). */
+const failPattern = process.env.BRIDGE_REPRODUCE_FAIL ? new RegExp(process.env.BRIDGE_REPRODUCE_FAIL) : null;
+
+async function handle(job: StageJob): Promise<void> {
+  const t0 = Date.now();
+  try {
+    if (failPattern?.test(job.id)) throw new Error(`injected failure (BRIDGE_REPRODUCE_FAIL=${failPattern.source})`);
+    process.stderr.write(`[stage ${job.id}] start\n`);
+    const result = await runStage(job, (value, total, info) => send({ type: 'progress', id: job.id, value, total, info }));
+    const seconds = (Date.now() - t0) / 1000;
+    // done.json last: its presence is what marks the stage finished
+    writeJsonAtomic(path.join(job.dir, 'done.json'), { id: job.id, kind: job.kind, method: job.method, seed: job.seed, seconds, finishedAt: new Date().toISOString(), result });
+    send({ type: 'done', id: job.id, seconds });
+  } catch (err) {
+    const e = err as Error;
+    send({ type: 'error', id: job.id, message: String(e?.message ?? err).split('\n')[0], stack: e?.stack });
+  }
+}
+
+if (!process.send) {
+  process.stderr.write('src/experiments/worker.ts is started by `bridge reproduce` (it needs an IPC channel)\n');
+  process.exit(2);
+}
+// the parent is gone (killed): stop instead of computing results nobody collects
+process.on('disconnect', () => process.exit(1));
+let queue = Promise.resolve();
+process.on('message', (m: ToWorker) => {
+  if (m?.type === 'run') queue = queue.then(() => handle(m.job));
+});
+send({ type: 'ready' });

@@ -1,0 +1,286 @@
+// `bridge reproduce` (issue 8): the tiny preset end to end (schema, every table cell and figure series, reuse,
+// kill -9 + resume = the uninterrupted results), plus the plan's hashing and dedupe and the failure path.
+import { beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bridgeKilledWhen } from './cli-helpers';
+import { ALPHA_BINS } from '../src/train/grpo';
+import { buildPlan, stageHash, stableStringify, TABLE1_METHODS, FIG4_METHODS, sweepMethod } from '../src/experiments/definitions';
+import { getPreset, presetConfig, PRESETS } from '../src/experiments/presets';
+import { readResults, ROW_ALPHA_BINS, validateRows, type ResultRow } from '../src/experiments/results';
+import { runExperiments, type StageExecutor } from '../src/experiments/runner';
+import type { StageJob } from '../src/experiments/stages';
+
+const root = path.resolve(__dirname, '..');
+const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+const cli = path.join(root, 'src', 'cli.ts');
+const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), `bridge-exp-${p}-`));
+
+function reproduce(out: string, env: Record<string, string> = {}, extra: string[] = []) {
+  return spawnSync(process.execPath, [tsx, cli, 'reproduce', '--preset', 'tiny', '--out', out, '--jobs', '2', '--no-progress', ...extra], {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+  });
+}
+
+const stagesOf = (out: string) => fs.readdirSync(path.join(out, 'stages')).sort();
+const doneMtimes = (out: string) =>
+  Object.fromEntries(
+    stagesOf(out)
+      .filter((d) => fs.existsSync(path.join(out, 'stages', d, 'done.json')))
+      .map((d) => [d, fs.statSync(path.join(out, 'stages', d, 'done.json')).mtimeMs]),
+  );
+/** Wall-clock metrics differ between runs by nature; everything else must match exactly. */
+const withoutTimes = (rows: ResultRow[]) => rows.map((r) => (r.metric === 'seconds' ? { ...r, value: 0 } : r));
+const find = (rows: ResultRow[], q: Partial<ResultRow>) => rows.filter((r) => Object.entries(q).every(([k, v]) => (r as unknown as Record<string, unknown>)[k] === v));
+
+describe('bridge reproduce --preset tiny', () => {
+  const A = tmp('a'); // uninterrupted
+  const B = tmp('b'); // killed with SIGKILL, then resumed
+  let rows: ResultRow[] = [];
+  let finishedAtKill: Record<string, number> = {};
+  let stagesAtKill = 0;
+  let resumed: ReturnType<typeof reproduce>;
+  let reuse: ReturnType<typeof reproduce>;
+  let rowsBeforeReuse = '';
+  let mtimesBeforeReuse: Record<string, number> = {};
+  const preset = getPreset('tiny');
+
+  beforeAll(async () => {
+    // kill -9 as soon as an SFT run has written its first checkpoint: mid-training, with other stages finished
+    await bridgeKilledWhen(['reproduce', '--preset', 'tiny', '--out', B, '--jobs', '2', '--no-progress'], () =>
+      fs.readdirSync(path.join(B, 'stages')).some((d) => d.startsWith('sft-') && fs.existsSync(path.join(B, 'stages', d, 'run', 'ckpt', 'manifest.json'))),
+    );
+    finishedAtKill = doneMtimes(B);
+    stagesAtKill = Object.keys(finishedAtKill).length;
+    resumed = reproduce(B);
+
+    const first = reproduce(A);
+    expect(first.status, first.stderr.slice(-2000)).toBe(0);
+    rows = readResults(A).rows;
+    rowsBeforeReuse = fs.readFileSync(path.join(A, 'results', 'rows.json'), 'utf8');
+    mtimesBeforeReuse = doneMtimes(A);
+    reuse = reproduce(A);
+  }, 600_000);
+
+  it('prints its estimated cost, writes rows that validate, and the CSV matches the JSON', () => {
+    expect(reuse.stderr).toMatch(/preset tiny: \d+ stages .* estimated/);
+    expect(() => validateRows(rows)).not.toThrow();
+    const csv = fs.readFileSync(path.join(A, 'results', 'rows.csv'), 'utf8').trim().split('\n');
+    expect(csv[0]).toBe('experiment,method,seed,stage,split,metric,step,bin,value');
+    expect(csv.length - 1).toBe(rows.length);
+    expect(csv.some((l) => l.includes('"(0,0.2]"'))).toBe(true); // bins with commas are quoted
+  });
+
+  it('has every Table 1 cell: 4 methods × SFT/RFT × ID/OOD accuracy, SFT tokens, SFT and RFT seconds', () => {
+    for (const method of TABLE1_METHODS) {
+      for (const stage of ['sft', 'rft'] as const) {
+        for (const split of ['id', 'ood'] as const) {
+          const r = find(rows, { experiment: 'table1', method, seed: 1, stage, split, metric: 'accuracy' });
+          expect(r, `${method} ${stage} ${split}`).toHaveLength(1);
+          expect(r[0].value).toBeGreaterThanOrEqual(0);
+          expect(r[0].value).toBeLessThanOrEqual(1);
+        }
+        expect(find(rows, { experiment: 'table1', method, stage, metric: 'seconds' }), `${method} ${stage} seconds`).toHaveLength(1);
+      }
+      const tokens = find(rows, { experiment: 'table1', method, stage: 'sft', split: 'sft', metric: 'tokens' });
+      expect(tokens).toHaveLength(1);
+      expect(tokens[0].value).toBeGreaterThan(0);
+    }
+    // the augmentations train on 4 rows per problem: about 4× the tokens of vanilla
+    const tok = (m: string) => find(rows, { experiment: 'table1', method: m, metric: 'tokens' })[0].value;
+    expect(tok('pp-aug') / tok('vanilla')).toBeGreaterThan(3);
+  });
+
+  it('has every Figure 1 series: reward curves, validation curves, α shares summing to 1, influence by bin', () => {
+    for (const method of TABLE1_METHODS) {
+      const reward = find(rows, { experiment: 'fig1', method, stage: 'grpo', split: 'rl-train', metric: 'reward_mean' });
+      expect(reward.map((r) => r.step)).toEqual(Array.from({ length: preset.grpo.steps }, (_, i) => i));
+      const val = find(rows, { experiment: 'fig1', method, stage: 'grpo', split: 'rl-val', metric: 'accuracy' });
+      expect(val.map((r) => r.step)).toEqual(Array.from({ length: preset.grpo.steps + 1 }, (_, i) => i)); // evalEvery 1, plus before
+      const shares = find(rows, { experiment: 'fig1', method, stage: 'probe', metric: 'alpha_share' });
+      expect(shares.map((r) => r.bin)).toEqual([...ALPHA_BINS]);
+      expect(shares.reduce((a, r) => a + r.value, 0)).toBeCloseTo(1, 9);
+      expect(find(rows, { experiment: 'fig1', method, metric: 'informative_share', bin: null })).toHaveLength(1);
+      const inf = find(rows, { experiment: 'fig1', method, stage: 'probe', metric: 'influence' });
+      expect(inf.length).toBeGreaterThan(0);
+      // bins come from the α histogram, and only non-empty ones have an influence row
+      for (const r of inf) expect(shares.find((s) => s.bin === r.bin)!.value).toBeGreaterThan(0);
+      expect(find(rows, { experiment: 'fig1', method, metric: 'influence_mean', bin: null })).toHaveLength(1);
+    }
+  });
+
+  it('has every Figure 4 cell: 6 methods × SFT/RFT × ID/OOD', () => {
+    expect(preset.sweep).toBeNull();
+    for (const method of FIG4_METHODS) {
+      for (const stage of ['sft', 'rft'] as const) {
+        for (const split of ['id', 'ood'] as const) expect(find(rows, { experiment: 'fig4', method, stage, split, metric: 'accuracy' }), `${method} ${stage} ${split}`).toHaveLength(1);
+      }
+    }
+    const methods = new Set(find(rows, { experiment: 'fig4' }).map((r) => r.method));
+    expect([...methods].sort()).toEqual([...FIG4_METHODS].sort());
+  });
+
+  it('finishes every stage with a done.json, records hashes and the code revision, and writes the report', () => {
+    const { meta } = readResults(A);
+    const plan = buildPlan(preset, A);
+    expect(stagesOf(A)).toEqual(plan.stages.map((s) => s.id).sort());
+    for (const s of plan.stages) expect(fs.existsSync(path.join(s.dir, 'done.json')), s.id).toBe(true);
+    expect(meta.stages.map((s) => s.hash)).toEqual(plan.stages.map((s) => s.hash));
+    expect(meta.failures).toEqual([]);
+    expect(meta.revision.commit).toMatch(/^[0-9a-f]{40}$/);
+    expect(meta.preset).toBe('tiny');
+    expect(fs.existsSync(path.join(A, 'report.html'))).toBe(true);
+  });
+
+  it('reuses everything on a second invocation: nothing reruns, the rows are byte-identical', () => {
+    expect(reuse.status, reuse.stderr.slice(-2000)).toBe(0);
+    expect(reuse.stderr).toMatch(/: 0 stages run, \d+ reused, 0 failed/);
+    expect(fs.readFileSync(path.join(A, 'results', 'rows.json'), 'utf8')).toBe(rowsBeforeReuse);
+    expect(doneMtimes(A)).toEqual(mtimesBeforeReuse);
+    expect(readResults(A).meta.stages.every((s) => s.status === 'reused')).toBe(true);
+  });
+
+  it('after kill -9 it resumes: finished stages untouched, results equal to the uninterrupted run', () => {
+    const total = buildPlan(preset, B).stages.length;
+    expect(stagesAtKill).toBeGreaterThan(0); // the kill came after some stages …
+    expect(stagesAtKill).toBeLessThan(total); // … and before the end
+    expect(resumed.status, resumed.stderr.slice(-2000)).toBe(0);
+    expect(resumed.stderr).toContain(`${stagesAtKill} reused`);
+    const after = doneMtimes(B);
+    for (const [id, mtime] of Object.entries(finishedAtKill)) expect(after[id], id).toBe(mtime);
+    // the killed SFT run resumed from its checkpoint rather than starting over
+    const { rows: rowsB } = readResults(B);
+    expect(withoutTimes(rowsB)).toEqual(withoutTimes(rows));
+    expect(stagesOf(B)).toEqual(stagesOf(A));
+  });
+});
+
+describe('the experiment plan', () => {
+  const tiny = getPreset('tiny');
+
+  it('hashes the full config: key order does not matter, any change does', () => {
+    expect(stableStringify({ b: 1, a: { d: [1, 2], c: null } })).toBe(stableStringify({ a: { c: null, d: [1, 2] }, b: 1 }));
+    const h = stageHash('sft', { lr: 1, epochs: 2 }, { data: 'x' });
+    expect(stageHash('sft', { epochs: 2, lr: 1 }, { data: 'x' })).toBe(h);
+    expect(stageHash('sft', { epochs: 3, lr: 1 }, { data: 'x' })).not.toBe(h);
+    expect(stageHash('sft', { epochs: 2, lr: 1 }, { data: 'y' })).not.toBe(h);
+    expect(stageHash('grpo', { epochs: 2, lr: 1 }, { data: 'x' })).not.toBe(h);
+  });
+
+  it('a change upstream gives new stages downstream only', () => {
+    const a = buildPlan(tiny, '/x');
+    const b = buildPlan(presetConfig({ ...PRESETS.tiny, sft: { ...PRESETS.tiny.sft, epochs: 2 } }), '/x');
+    const ids = (p: typeof a, kind: string) => p.stages.filter((s) => s.kind === kind).map((s) => s.id);
+    for (const kind of ['splits', 'data']) expect(ids(b, kind)).toEqual(ids(a, kind));
+    for (const kind of ['sft', 'eval-sft', 'grpo', 'eval-rft', 'probe']) for (const id of ids(b, kind)) expect(ids(a, kind)).not.toContain(id);
+    const c = buildPlan(presetConfig({ ...PRESETS.tiny, task: { ...PRESETS.tiny.task, nTest: 7 } }), '/x');
+    for (const s of c.stages) expect(a.byId.has(s.id), s.id).toBe(false);
+    // the output directory is not part of a stage's identity
+    expect(buildPlan(tiny, '/elsewhere').stages.map((s) => s.hash)).toEqual(a.stages.map((s) => s.hash));
+  });
+
+  it('dedupes stages shared by experiments and methods with identical data', () => {
+    const p = buildPlan(tiny, '/x');
+    expect(new Set(p.stages.map((s) => s.hash)).size).toBe(p.stages.length);
+    // 8 SFT sets (table1 ∪ fig4); probes for the 4 table1 methods; one shared splits stage
+    const count = (k: string) => p.stages.filter((s) => s.kind === k).length;
+    expect([count('splits'), count('data'), count('sft'), count('eval-sft'), count('grpo'), count('eval-rft'), count('probe')]).toEqual([1, 8, 8, 8, 8, 8, 4]);
+    // the sweep: bridge[reflect=0.1] is bridge, bridge[reflect=0] is exploit (same knobs), 0.2 and 0.3 are new
+    const full = buildPlan(getPreset('full'), '/x');
+    const id = (m: string, k: string) => full.lookup.get(`${m}|1|${k}`);
+    expect(id(sweepMethod(0.1), 'grpo')).toBe(id('bridge', 'grpo'));
+    expect(id(sweepMethod(0), 'eval-rft')).toBe(id('exploit', 'eval-rft'));
+    expect(id(sweepMethod(0.2), 'sft')).not.toBe(id('bridge', 'sft'));
+    expect(full.stages.filter((s) => s.kind === 'sft')).toHaveLength(10 * 3);
+  });
+
+  it('validates presets with one line naming the field', () => {
+    expect(() => presetConfig({ ...PRESETS.quick, grpo: { ...PRESETS.quick.grpo, groupSize: 1 } })).toThrow(/^preset quick: grpo\.groupSize: group size must be ≥ 2$/);
+    expect(() => presetConfig({ ...PRESETS.quick, task: { ...PRESETS.quick.task, idOp: 3 } })).toThrow(/preset quick: task\.idOp: idOp must equal the top of sftOps/);
+    expect(() => presetConfig({ ...PRESETS.quick, sft: { ...PRESETS.quick.sft, workers: 2 } })).toThrow(/sft\.workers: workers must be 1/);
+    expect(() => presetConfig({ ...PRESETS.quick, probe: { ...PRESETS.quick.probe, alpha: { n: 10_000, samples: 8, maxNew: 8 } } })).toThrow(/probe\.alpha\.n: must be ≤ task\.nRlTrain/);
+    expect(() => getPreset('huge')).toThrow('--preset must be one of tiny, quick, full, paper, got "huge"');
+    for (const name of ['tiny', 'quick', 'full', 'paper']) expect(getPreset(name).name).toBe(name);
+  });
+});
+
+/** Executes stages in-process with made-up results (of the right shape), failing the stages `fail` matches. */
+function fakeExecutor(fail: RegExp, ran: string[]): StageExecutor {
+  const results: Record<string, unknown> = {
+    splits: { counts: {} },
+    data: { problems: 1, rows: 1, variant: 'x' },
+    sft: { steps: 1, tokensSeen: 100, finalLoss: 1, weightsHash: 'w', trainSeconds: 1 },
+    'eval-sft': { id: { accuracy: 0.25 }, ood: { accuracy: 0.5 } },
+    'eval-rft': { id: { accuracy: 0.5 }, ood: { accuracy: 0.75 } },
+    grpo: { steps: 1, weightsHash: 'w', curve: [{ step: 0, reward: 0.5, informative: 0.5, valAccuracy: 0.5 }], valBefore: 0.25, trainSeconds: 2 },
+    probe: { queries: 2, samples: 4, histogram: { '0': 1, '(0.4,0.6]': 1 }, informative: 0.5, meanAlpha: 0.25, influence: { queries: 2, targets: 1, norm: 'mean', byBin: [{ bin: '0', queries: 1, meanInfluence: 0, meanCoInfluence: 0 }, { bin: '(0.4,0.6]', queries: 1, meanInfluence: 2, meanCoInfluence: 4 }], mean: 1 } },
+  };
+  return {
+    async run(job: StageJob) {
+      ran.push(job.id);
+      if (fail.test(job.id)) throw new Error('boom');
+      for (const dir of Object.values(job.inputs)) expect(fs.existsSync(path.join(dir, 'done.json'))).toBe(true); // inputs finished first
+      fs.mkdirSync(job.dir, { recursive: true });
+      fs.writeFileSync(path.join(job.dir, 'done.json'), JSON.stringify({ seconds: 0.1, result: results[job.kind] }));
+    },
+    async close() {},
+  };
+}
+
+describe('the runner', () => {
+  it('a failing stage: its dependents are skipped, everything else finishes, the failure is listed', async () => {
+    const out = tmp('fail');
+    const ran: string[] = [];
+    const res = await runExperiments({ preset: 'tiny', out, jobs: 2, progress: false, log: () => {}, executor: fakeExecutor(/^data-pp-aug-/, ran) });
+    expect(res.failures.map((f) => f.id)).toEqual([expect.stringMatching(/^data-pp-aug-s1-/)]);
+    expect(fs.readFileSync(path.join(out, 'stages', res.failures[0].id, 'error.log'), 'utf8')).toContain('boom');
+    const st = new Map(res.meta.stages.map((s) => [s.id, s.status]));
+    for (const s of res.plan.stages) {
+      const expected = s.kind === 'data' && s.method === 'pp-aug' ? 'failed' : s.method === 'pp-aug' ? 'skipped' : 'done';
+      expect(st.get(s.id), s.id).toBe(expected);
+    }
+    expect(ran.some((id) => id.startsWith('sft-pp-aug'))).toBe(false);
+    expect(res.meta.failures).toHaveLength(1);
+    // the rows of every other method are there; pp-aug has none
+    expect(find(res.rows, { method: 'pp-aug' })).toEqual([]);
+    expect(find(res.rows, { experiment: 'table1', method: 'rc-aug', stage: 'rft', split: 'ood' })[0].value).toBe(0.75);
+    expect(find(res.rows, { experiment: 'fig1', method: 'bridge', metric: 'influence' }).map((r) => r.bin)).toEqual(['0', '(0.4,0.6]']);
+    // a rerun retries only the failed stage and its dependents
+    const again: string[] = [];
+    const res2 = await runExperiments({ preset: 'tiny', out, jobs: 2, progress: false, log: () => {}, executor: fakeExecutor(/^$/, again) });
+    expect(res2.failures).toEqual([]);
+    expect(again.every((id) => id.includes('pp-aug'))).toBe(true);
+    expect(again).toHaveLength(6); // data, sft, eval-sft, grpo, eval-rft, probe
+  });
+
+  it('refuses an OUT of another preset (or a foreign directory) unless --force', async () => {
+    const out = tmp('other');
+    fs.writeFileSync(path.join(out, 'reproduce.json'), JSON.stringify({ preset: 'quick' }));
+    const go = (force: boolean) => runExperiments({ preset: 'tiny', out, force, progress: false, log: () => {}, executor: fakeExecutor(/^$/, []) });
+    await expect(go(false)).rejects.toThrow(/holds a run of preset quick, not tiny \(pass --force/);
+    const foreign = tmp('foreign');
+    fs.writeFileSync(path.join(foreign, 'notes.txt'), 'mine');
+    await expect(runExperiments({ preset: 'tiny', out: foreign, progress: false, log: () => {}, executor: fakeExecutor(/^$/, []) })).rejects.toThrow(/not a `bridge reproduce` directory/);
+    const res = await go(true);
+    expect(res.failures).toEqual([]);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'reproduce.json'), 'utf8')).preset).toBe('tiny');
+  });
+
+  it('the CLI exits non-zero and names a stage that threw in its worker, with the log tail saved', () => {
+    const out = tmp('clifail');
+    const r = reproduce(out, { BRIDGE_REPRODUCE_FAIL: '^splits-' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/error: 1 stage\(s\) failed: splits-shared-s0-[0-9a-f]{12}/);
+    const id = fs.readdirSync(path.join(out, 'stages')).find((d) => d.startsWith('splits-'))!;
+    expect(fs.readFileSync(path.join(out, 'stages', id, 'error.log'), 'utf8')).toContain('injected failure');
+    const { meta } = readResults(out);
+    expect(meta.stages.filter((s) => s.status === 'skipped')).toHaveLength(meta.stages.length - 1);
+  });
+
+  it('keeps the α bins of the row schema equal to the trainer’s', () => {
+    expect([...ROW_ALPHA_BINS]).toEqual([...ALPHA_BINS]);
+  });
+});
