@@ -49,9 +49,10 @@ describe('bridge reproduce --preset tiny', () => {
   const preset = getPreset('tiny');
 
   beforeAll(async () => {
-    // kill -9 as soon as an SFT run has written its first checkpoint: mid-training, with other stages finished
+    // kill -9 as soon as a GRPO run has written its first checkpoint (after step 1 of 2): mid-RL, with earlier stages
+    // finished and, on the other worker, usually an SFT run between checkpoints
     await bridgeKilledWhen(['reproduce', '--preset', 'tiny', '--out', B, '--jobs', '2', '--no-progress'], () =>
-      fs.readdirSync(path.join(B, 'stages')).some((d) => d.startsWith('sft-') && fs.existsSync(path.join(B, 'stages', d, 'run', 'ckpt', 'manifest.json'))),
+      fs.readdirSync(path.join(B, 'stages')).some((d) => d.startsWith('grpo-') && fs.existsSync(path.join(B, 'stages', d, 'run', 'ckpt', 'manifest.json'))),
     );
     finishedAtKill = doneMtimes(B);
     stagesAtKill = Object.keys(finishedAtKill).length;
@@ -151,10 +152,16 @@ describe('bridge reproduce --preset tiny', () => {
     expect(resumed.stderr).toContain(`${stagesAtKill} reused`);
     const after = doneMtimes(B);
     for (const [id, mtime] of Object.entries(finishedAtKill)) expect(after[id], id).toBe(mtime);
-    // the killed SFT run resumed from its checkpoint rather than starting over
     const { rows: rowsB } = readResults(B);
     expect(withoutTimes(rowsB)).toEqual(withoutTimes(rows));
     expect(stagesOf(B)).toEqual(stagesOf(A));
+    // the resumed trainers reached exactly the weights of the uninterrupted ones
+    const hashes = (out: string) =>
+      stagesOf(out)
+        .filter((d) => /^(sft|grpo)-/.test(d))
+        .map((d) => (JSON.parse(fs.readFileSync(path.join(out, 'stages', d, 'done.json'), 'utf8')) as { result: { weightsHash: string } }).result.weightsHash);
+    expect(hashes(B)).toEqual(hashes(A));
+    expect(hashes(A)).toHaveLength(16); // 8 SFT + 8 GRPO runs
   });
 });
 

@@ -13,7 +13,7 @@ export const COST = {
   /** Stage overhead: loading data and checkpoints, the stage's own imports. */
   stageStart: 0.5,
   /** Training, per padded token: a + b·params (forward + backward + AdamW). */
-  trainTokA: 2e-5,
+  trainTokA: 6e-5,
   trainTokB: 5.5e-10,
   /** Per optimizer step (AdamW over the weights, batching). */
   trainStep: 0.02,

@@ -107,6 +107,44 @@ interface SftRes { tokensSeen: number; trainSeconds: number }
 interface GrpoRes { curve: { step: number; reward: number; valAccuracy: number | null }[]; valBefore: number | null; trainSeconds: number }
 interface ProbeRes { queries: number; histogram: Record<string, number>; informative: number; influence: { byBin: { bin: string; queries: number; meanInfluence: number }[]; mean: number } }
 
+type Push = (stage: ResultRow['stage'], split: ResultRow['split'], metric: string, value: number, step?: number | null, bin?: string | null) => void;
+
+/** The rows of one (experiment, method, seed) from its finished stages' results (`res(kind)`; undefined = not finished). */
+function rowsOf(experiment: ResultRow['experiment'], res: <T>(kind: string) => T | undefined, push: Push): void {
+  const accuracy = () => {
+    const s = res<EvalRes>('eval-sft');
+    if (s) (push('sft', 'id', 'accuracy', s.id.accuracy), push('sft', 'ood', 'accuracy', s.ood.accuracy));
+    const r = res<EvalRes>('eval-rft');
+    if (r) (push('rft', 'id', 'accuracy', r.id.accuracy), push('rft', 'ood', 'accuracy', r.ood.accuracy));
+  };
+  if (experiment === 'table1') {
+    accuracy();
+    const sft = res<SftRes>('sft');
+    if (sft) (push('sft', 'sft', 'tokens', sft.tokensSeen), push('sft', 'sft', 'seconds', sft.trainSeconds));
+    const g = res<GrpoRes>('grpo');
+    if (g) push('rft', 'rl-train', 'seconds', g.trainSeconds);
+    return;
+  }
+  if (experiment === 'fig4') return accuracy();
+  const g = res<GrpoRes>('grpo');
+  if (g) {
+    // step = updates the policy had: the batch of step s was sampled after s updates, validation after s + 1
+    for (const c of g.curve) push('grpo', 'rl-train', 'reward_mean', c.reward, c.step);
+    if (g.valBefore !== null) push('grpo', 'rl-val', 'accuracy', g.valBefore, 0);
+    for (const c of g.curve) if (c.valAccuracy !== null) push('grpo', 'rl-val', 'accuracy', c.valAccuracy, c.step + 1);
+  }
+  const p = res<ProbeRes>('probe');
+  if (p) {
+    for (const bin of ROW_ALPHA_BINS) push('probe', 'rl-train', 'alpha_share', (p.histogram[bin] ?? 0) / Math.max(1, p.queries), null, bin);
+    push('probe', 'rl-train', 'informative_share', p.informative);
+    for (const bin of ROW_ALPHA_BINS) {
+      const b = p.influence.byBin.find((x) => x.bin === bin);
+      if (b && b.queries > 0) push('probe', 'rl-train', 'influence', b.meanInfluence, null, bin);
+    }
+    push('probe', 'rl-train', 'influence_mean', p.influence.mean);
+  }
+}
+
 /** Tidy rows from the finished stages, in a fixed order (experiment, method, seed, metric): equal inputs ⇒ equal files. */
 export function collectRows(src: RowSource): ResultRow[] {
   const rows: ResultRow[] = [];
@@ -117,40 +155,12 @@ export function collectRows(src: RowSource): ResultRow[] {
           const id = src.lookup.get(`${m.name}|${seed}|${kind}`);
           return id === undefined ? undefined : (src.results.get(id) as T | undefined);
         };
-        const push = (stage: ResultRow['stage'], split: ResultRow['split'], metric: string, value: number, step: number | null = null, bin: string | null = null) =>
+        const push: Push = (stage, split, metric, value, step = null, bin = null) =>
           rows.push({ experiment: e.name, method: m.name, seed, stage, split, metric, step, bin, value });
-        const accuracy = () => {
-          const s = res<EvalRes>('eval-sft');
-          if (s) (push('sft', 'id', 'accuracy', s.id.accuracy), push('sft', 'ood', 'accuracy', s.ood.accuracy));
-          const r = res<EvalRes>('eval-rft');
-          if (r) (push('rft', 'id', 'accuracy', r.id.accuracy), push('rft', 'ood', 'accuracy', r.ood.accuracy));
-        };
-        if (e.name === 'table1') {
-          accuracy();
-          const sft = res<SftRes>('sft');
-          if (sft) (push('sft', 'sft', 'tokens', sft.tokensSeen), push('sft', 'sft', 'seconds', sft.trainSeconds));
-          const g = res<GrpoRes>('grpo');
-          if (g) push('rft', 'rl-train', 'seconds', g.trainSeconds);
-        } else if (e.name === 'fig4') {
-          accuracy();
-        } else {
-          const g = res<GrpoRes>('grpo');
-          if (g) {
-            // step = updates the policy had: the batch of step s was sampled after s updates, validation after s + 1
-            for (const c of g.curve) push('grpo', 'rl-train', 'reward_mean', c.reward, c.step);
-            if (g.valBefore !== null) push('grpo', 'rl-val', 'accuracy', g.valBefore, 0);
-            for (const c of g.curve) if (c.valAccuracy !== null) push('grpo', 'rl-val', 'accuracy', c.valAccuracy, c.step + 1);
-          }
-          const p = res<ProbeRes>('probe');
-          if (p) {
-            for (const bin of ROW_ALPHA_BINS) push('probe', 'rl-train', 'alpha_share', (p.histogram[bin] ?? 0) / Math.max(1, p.queries), null, bin);
-            push('probe', 'rl-train', 'informative_share', p.informative);
-            for (const bin of ROW_ALPHA_BINS) {
-              const b = p.influence.byBin.find((x) => x.bin === bin);
-              if (b && b.queries > 0) push('probe', 'rl-train', 'influence', b.meanInfluence, null, bin);
-            }
-            push('probe', 'rl-train', 'influence_mean', p.influence.mean);
-          }
+        try {
+          rowsOf(e.name, res, push);
+        } catch (err) {
+          throw new Error(`results of ${e.name} ${m.name} seed ${seed}: ${(err as Error).message} (a malformed done.json? delete that stage directory to rerun it)`);
         }
       }
     }

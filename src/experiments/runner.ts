@@ -324,12 +324,7 @@ export async function runExperiments(o: RunOptions): Promise<RunOutcome> {
   const results = new Map<string, unknown>();
   const errors = new Map<string, string>();
   const finishedBefore = new Set<string>();
-  if (!o.force || o.estimateOnly) {
-    for (const s of plan.stages) {
-      const d = readDone(s);
-      if (d) finishedBefore.add(s.id);
-    }
-  }
+  if (!o.force) for (const s of plan.stages) if (readDone(s)) finishedBefore.add(s.id);
   const est = estimateCost(plan, preset, jobs, finishedBefore);
   const estFull = finishedBefore.size ? estimateCost(plan, preset, jobs) : est;
   log(formatEstimate(preset, plan, est, finishedBefore.size));
