@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bridgeKilledWhen } from './cli-helpers';
 import { ALPHA_BINS } from '../src/train/grpo';
-import { buildPlan, stageHash, stableStringify, TABLE1_METHODS, FIG4_METHODS, sweepMethod } from '../src/experiments/definitions';
+import { buildPlan, modelEnv, stageHash, stableStringify, TABLE1_METHODS, FIG4_METHODS, sweepMethod } from '../src/experiments/definitions';
 import { getPreset, presetConfig, PRESETS } from '../src/experiments/presets';
 import { readResults, ROW_ALPHA_BINS, validateRows, type ResultRow } from '../src/experiments/results';
 import { runExperiments, type StageExecutor } from '../src/experiments/runner';
@@ -187,6 +187,16 @@ describe('the experiment plan', () => {
     for (const s of c.stages) expect(a.byId.has(s.id), s.id).toBe(false);
     // the output directory is not part of a stage's identity
     expect(buildPlan(tiny, '/elsewhere').stages.map((s) => s.hash)).toEqual(a.stages.map((s) => s.hash));
+    // BRIDGE_* switches that change the model's numbers are
+    expect(modelEnv({ BRIDGE_POS_INIT: 'sinusoidal', BRIDGE_REPRODUCE_FAIL: 'x', HOME: '/h' })).toEqual({ BRIDGE_POS_INIT: 'sinusoidal' });
+    process.env.BRIDGE_POS_INIT = 'sinusoidal';
+    try {
+      const d = buildPlan(tiny, '/x');
+      expect(ids(d, 'data')).toEqual(ids(a, 'data'));
+      for (const id of ids(d, 'sft')) expect(ids(a, 'sft')).not.toContain(id);
+    } finally {
+      delete process.env.BRIDGE_POS_INIT;
+    }
   });
 
   it('dedupes stages shared by experiments and methods with identical data', () => {

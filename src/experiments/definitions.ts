@@ -102,6 +102,15 @@ export function initIdentity(init: string): { init: string; contentHash: string 
   return { init: path.resolve(dir), contentHash: (JSON.parse(fs.readFileSync(mf, 'utf8')) as { contentHash: string }).contentHash };
 }
 
+/**
+ * BRIDGE_* environment switches that change what a model computes (backend, initialisation experiments): part of every
+ * model stage's identity, so a run under other switches never reuses these stages. Unset switches change no hash.
+ */
+export function modelEnv(env: NodeJS.ProcessEnv = process.env): Record<string, string> | undefined {
+  const keys = Object.keys(env).filter((k) => k.startsWith('BRIDGE_') && k !== 'BRIDGE_REPRODUCE_FAIL' && env[k] !== undefined && env[k] !== '').sort();
+  return keys.length ? Object.fromEntries(keys.map((k) => [k, env[k]!])) : undefined;
+}
+
 const READS_NEED: Record<StageKind, StageKind[]> = {
   splits: [],
   data: [],
@@ -133,6 +142,7 @@ export function buildPlan(preset: Preset, outDir: string): Plan {
   const t = preset.task;
   const splits = add('splits', 'shared', t.dataSeed, { task: t }, {});
   const init = initIdentity(preset.init);
+  const env = modelEnv(); // undefined keys are left out of the hash (stableStringify)
   const experiments = experimentDefs(preset);
   // which stage kinds each (method) needs, in the order the experiments list them
   const need = new Map<string, { def: MethodDef; kinds: Set<StageKind> }>();
@@ -154,16 +164,16 @@ export function buildPlan(preset: Preset, outDir: string): Plan {
       const v = def.variant;
       // the variant's content (not its label) defines the data, so equal knobs share one data stage
       const data = add('data', def.name, seed, { variant: { kind: v.kind, knobs: v.knobs, k: v.k }, seed }, { splits });
-      const sft = add('sft', def.name, seed, { sft: { ...preset.sft, seed }, init }, { data });
-      const evalCfg = { eval: preset.eval };
+      const sft = add('sft', def.name, seed, { sft: { ...preset.sft, seed }, init, env }, { data });
+      const evalCfg = { eval: preset.eval, env };
       const put = (k: StageKind, s: StageSpec) => lookup.set(`${def.name}|${seed}|${k}`, s.id);
       put('splits', splits);
       put('data', data);
       put('sft', sft);
       if (kinds.has('eval-sft')) put('eval-sft', add('eval-sft', def.name, seed, evalCfg, { splits, model: sft }));
-      if (kinds.has('probe')) put('probe', add('probe', def.name, seed, { probe: preset.probe, seed, eta: preset.grpo.lr }, { splits, model: sft }));
+      if (kinds.has('probe')) put('probe', add('probe', def.name, seed, { probe: preset.probe, seed, eta: preset.grpo.lr, env }, { splits, model: sft }));
       if (kinds.has('grpo') || kinds.has('eval-rft')) {
-        const grpo = add('grpo', def.name, seed, { grpo: { ...preset.grpo, seed } }, { splits, model: sft });
+        const grpo = add('grpo', def.name, seed, { grpo: { ...preset.grpo, seed }, env }, { splits, model: sft });
         put('grpo', grpo);
         if (kinds.has('eval-rft')) put('eval-rft', add('eval-rft', def.name, seed, evalCfg, { splits, model: grpo }));
       }

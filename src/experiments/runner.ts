@@ -46,6 +46,8 @@ class WorkerProcess {
   private lines: string[] = [];
   private seen = 0;
   private partial = '';
+  /** Tensor bytes left alive by the last stage (see MAX_LIVE_BYTES). */
+  liveBytes = 0;
   private current: { id: string; mark: number; resolve: () => void; reject: (e: Error) => void; onProgress: (v: number, t: number, i?: string) => void } | null = null;
 
   constructor() {
@@ -62,6 +64,7 @@ class WorkerProcess {
         if (m.type === 'progress') c.onProgress(m.value, m.total, m.info);
         else if (m.type === 'done') {
           this.current = null;
+          this.liveBytes = m.liveBytes;
           c.resolve();
         } else if (m.type === 'error') {
           this.current = null;
@@ -109,7 +112,9 @@ class WorkerProcess {
   }
 }
 
-/** One worker process per concurrent stage, reused across stages; a worker whose stage failed is replaced. */
+const MAX_LIVE_BYTES = 64 * 1024 * 1024;
+
+/** One worker process per concurrent stage, reused across stages; a worker whose stage failed (or leaked) is replaced. */
 export class WorkerPool implements StageExecutor {
   private idle: WorkerProcess[] = [];
   private all = new Set<WorkerProcess>();
@@ -128,7 +133,10 @@ export class WorkerPool implements StageExecutor {
     }
     try {
       await w.run(job, onProgress);
-      this.idle.push(w);
+      if (w.liveBytes > MAX_LIVE_BYTES) {
+        w.stop(); // a stage leaked tensors: later stages start in a fresh process rather than inherit the leak
+        this.all.delete(w);
+      } else this.idle.push(w);
     } catch (err) {
       // a failed stage may leave tfjs memory or state behind: the next stage gets a fresh process
       w.stop();

@@ -9,7 +9,7 @@ export type ToWorker = { type: 'run'; job: StageJob };
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'progress'; id: string; value: number; total: number; info?: string }
-  | { type: 'done'; id: string; seconds: number }
+  | { type: 'done'; id: string; seconds: number; liveBytes: number }
   | { type: 'error'; id: string; message: string; stack?: string };
 
 const send = (m: FromWorker) => process.send?.(m);
@@ -26,7 +26,9 @@ async function handle(job: StageJob): Promise<void> {
     const seconds = (Date.now() - t0) / 1000;
     // done.json last: its presence is what marks the stage finished
     writeJsonAtomic(path.join(job.dir, 'done.json'), { id: job.id, kind: job.kind, method: job.method, seed: job.seed, seconds, finishedAt: new Date().toISOString(), result });
-    send({ type: 'done', id: job.id, seconds });
+    // tensor bytes still alive after the stage: the runner replaces a worker that leaks
+    const liveBytes = job.kind === 'splits' || job.kind === 'data' ? 0 : (await import('@tensorflow/tfjs')).memory().numBytes;
+    send({ type: 'done', id: job.id, seconds, liveBytes });
   } catch (err) {
     const e = err as Error;
     send({ type: 'error', id: job.id, message: String(e?.message ?? err).split('\n')[0], stack: e?.stack });
