@@ -16,7 +16,9 @@ export const COST = {
   trainTokA: 6e-5,
   trainTokB: 5.5e-10,
   /** Per optimizer step (AdamW over the weights, batching). */
-  trainStep: 0.02,
+  trainStep: 0.05,
+  /** Per GRPO step beyond sampling and training (grouping, rewards, reference bookkeeping, metrics). */
+  grpoStep: 0.5,
   /** Sampling, per decode step of a batch: c + rows·(a + b·params). */
   decodeStep: 3e-3,
   decodeRowA: 1e-5,
@@ -88,7 +90,7 @@ export function estimateStage(s: StageSpec, preset: Preset, plan: Plan): number 
       const vals = g.evalEvery > 0 ? Math.floor(g.steps / g.evalEvery) + 2 : 0;
       const valRows = g.valN ?? t.nRlVal;
       const [vlo, vhi] = t.rlValOps ?? t.sftOps;
-      return COST.stageStart + g.steps * (sample + train + COST.trainStep) + vals * decode(valRows, genLen(meanOps([vlo, vhi]), g.maxNew), 64);
+      return COST.stageStart + g.steps * (sample + train + COST.trainStep + COST.grpoStep) + vals * decode(valRows, genLen(meanOps([vlo, vhi]), g.maxNew), 64);
     }
     case 'probe': {
       const p = preset.probe;
@@ -145,6 +147,7 @@ export function formatEstimate(preset: Preset, plan: Plan, est: CostEstimate, re
   return (
     `preset ${preset.name}: ${plan.stages.length} stages (${methods} SFT data sets × ${preset.seeds.length} seed${preset.seeds.length > 1 ? 's' : ''})` +
     `${reused ? `, ${reused} already finished` : ''}; estimated ${mins(est.wallSeconds)} wall on ${est.jobs} job${est.jobs > 1 ? 's' : ''}` +
-    ` (one-core time: ${kinds || 'nothing to run'})`
+    ` (one-core time: ${kinds || 'nothing to run'})` +
+    (preset.budgetMinutes !== null && est.wallSeconds > 60 * preset.budgetMinutes ? `; OVER this preset's budget of ${preset.budgetMinutes} min` : '')
   );
 }

@@ -57,6 +57,8 @@ export const PresetSchema = z
   .object({
     name: z.string().min(1),
     description: z.string(),
+    /** The wall-time target on this project's 2-core machine (issue 8); the estimate warns when it is exceeded. */
+    budgetMinutes: z.number().positive().nullable().default(null),
     task: TaskSchema,
     /** Training seeds: one SFT → GRPO → eval chain per (method, seed). */
     seeds: z.array(int(0, 2 ** 31 - 1)).min(1).refine((s) => new Set(s).size === s.length, 'seeds must be distinct'),
@@ -88,6 +90,7 @@ export const PRESETS: Record<PresetName, PresetInput> = {
   // CI: the whole pipeline (three experiments, report) in well under 3 min on 2 cores; the numbers mean nothing
   tiny: {
     name: 'tiny',
+    budgetMinutes: 3,
     description: 'plumbing check: every stage and artifact at minimal sizes (the numbers are noise)',
     task: { surface: 'compact', arith: 'mod23', sftOps: [2, 4], idOp: 4, oodOp: 6, nSft: 40, nRlTrain: 16, nRlVal: 4, nTest: 6 },
     seeds: [1],
@@ -102,6 +105,7 @@ export const PRESETS: Record<PresetName, PresetInput> = {
   // the README's main job: all three artifacts in ≤ 15 min on 2 cores
   quick: {
     name: 'quick',
+    budgetMinutes: 15,
     description: 'one seed, small sets: every table cell and figure series in ≤ 15 min on 2 cores',
     task: { surface: 'compact', arith: 'mod23', sftOps: [2, 4], idOp: 4, oodOp: 6, nSft: 300, nRlTrain: 400, nRlVal: 40, nTest: 100 },
     seeds: [1],
@@ -116,6 +120,7 @@ export const PRESETS: Record<PresetName, PresetInput> = {
   // the small-scale reproduction: ≥ 3 seeds, ≤ 3 h on 2 cores, with the injection-probability sweep
   full: {
     name: 'full',
+    budgetMinutes: 180,
     description: 'three seeds, 2000 SFT problems × 8 epochs, 40 GRPO steps, the injection-probability sweep',
     task: { surface: 'compact', arith: 'mod23', sftOps: [2, 4], idOp: 4, oodOp: 6, nSft: 2000, nRlTrain: 4000, nRlVal: 100, nTest: 300 },
     seeds: [1, 2, 3],
