@@ -79,12 +79,23 @@ export function rewardCurveFrame(rows: readonly ResultRow[], series: 'reward' | 
   return displayFrame(rewardCurveTable(rows, series));
 }
 
-/** A DataFrame as an HTML table (danfo's browser build has no toHTML); at most `maxRows` rows. */
-export function frameToHTML(df: Frame, maxRows = 200): string {
-  const head = '<tr>' + df.columns.map((c) => `<th>${escapeHTML(c)}</th>`).join('') + '</tr>';
+/** How frameToHTML lays a table out. */
+export interface FrameHTMLOptions {
+  /** at most this many rows (default 200), then a "… n more rows" note */
+  maxRows?: number;
+  /** 'left' for prose columns (paper vs ours statements); notebook CSS right-aligns dataframe cells, fine for numbers */
+  align?: 'left' | 'right';
+}
+
+/** A DataFrame as an HTML table (danfo's browser build has no toHTML); a number is `maxRows` (the older signature). */
+export function frameToHTML(df: Frame, opts: number | FrameHTMLOptions = {}): string {
+  const o: FrameHTMLOptions = typeof opts === 'number' ? { maxRows: opts } : opts;
+  const maxRows = o.maxRows ?? 200;
+  const style = o.align === 'left' ? ' style="text-align: left; vertical-align: top"' : '';
+  const head = '<tr>' + df.columns.map((c) => `<th${style}>${escapeHTML(c)}</th>`).join('') + '</tr>';
   const body = (df.values as unknown[][])
     .slice(0, maxRows)
-    .map((r) => '<tr>' + r.map((v) => `<td>${escapeHTML(formatCell(v as string | number | null))}</td>`).join('') + '</tr>')
+    .map((r) => '<tr>' + r.map((v) => `<td${style}>${escapeHTML(formatCell(v as string | number | null))}</td>`).join('') + '</tr>')
     .join('\n');
   const more = df.values.length > maxRows ? `\n<p>… ${df.values.length - maxRows} more rows</p>` : '';
   return `<table class="dataframe">\n<thead>${head}</thead>\n<tbody>\n${body}\n</tbody>\n</table>${more}`;

@@ -22,6 +22,7 @@ export * from './claims';
 export * from './series';
 export * from './summary';
 export * from './html';
+export * from './statements';
 export { svgToPNG, vegaLiteToSVG } from './charts';
 
 /** Render every report figure to SVG (in FIGURE_IDS order); required Table-1/Fig-4 cells missing → error naming them. */

@@ -1,10 +1,14 @@
 // What every tslab notebook needs besides the analysis helpers (issue 9): its parameters (results dir, preset) from the
 // environment that `npm run notebooks` sets, charts shown both as interactive vega-lite and as SVG, and a warning when
 // dist/ (the compiled helpers the notebooks import) is older than src/.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { validateRows } from '../experiments/results';
 import { vegaLiteToSVG } from './charts';
+import { metaRecord, type ReportMeta, type ResultRow } from './rows';
+import { provenance } from './summary';
 
 /** The committed results the notebooks read unless told otherwise. */
 export const DEFAULT_RESULTS = 'data/results/full';
@@ -107,4 +111,61 @@ export function displayBundle(bundle: MimeBundle): void {
 /** Show a vega-lite chart in a tslab notebook: interactive in JupyterLab, SVG in exported HTML (see chartBundle). */
 export async function showChart(spec: Record<string, unknown>): Promise<void> {
   displayBundle(await chartBundle(spec));
+}
+
+/** A run's results as a notebook reads them. */
+export interface LoadedResults {
+  /** the results directory (absolute) */
+  dir: string;
+  /** validated tidy rows from DIR/results/rows.json */
+  rows: ResultRow[];
+  /** DIR/results/meta.json, or {} when the directory has none (rows made by hand) */
+  meta: ReportMeta;
+  /** true when this call ran `bridge reproduce` to make them */
+  produced: boolean;
+}
+
+/**
+ * Load DIR/results/rows.json (validated against the tidy schema) and meta.json, DIR = `params.results`. When rows.json
+ * is missing and `params.preset` is set, run `bridge reproduce --preset P --out DIR` first (the parameter cell's "a
+ * preset to run now"; `npm run notebooks --preset` does the same before executing); without a preset, throw naming the
+ * directory and both ways out.
+ */
+export function loadResults(params: NotebookParams): LoadedResults {
+  const file = path.join(params.results, 'results', 'rows.json');
+  let produced = false;
+  if (!fs.existsSync(file)) {
+    if (!params.preset) {
+      throw new Error(`${file} does not exist: set results to a directory written by \`bridge reproduce --out DIR\`, or set preset (tiny|quick|full) to run it now`);
+    }
+    const args = [path.join(params.root, 'bin', 'bridge.mjs'), 'reproduce', '--preset', params.preset, '--out', params.results, '--no-progress'];
+    const r = spawnSync(process.execPath, args, { cwd: params.root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const tail = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').slice(-12).join('\n');
+    if (r.status !== 0 || !fs.existsSync(file)) throw new Error(`bridge reproduce --preset ${params.preset} --out ${params.results} failed (exit ${r.status}):\n${tail}`);
+    produced = true;
+  }
+  const rows = validateRows(JSON.parse(fs.readFileSync(file, 'utf8')));
+  const metaFile = path.join(params.results, 'results', 'meta.json');
+  const meta = fs.existsSync(metaFile) ? (JSON.parse(fs.readFileSync(metaFile, 'utf8')) as ReportMeta) : {};
+  return { dir: params.results, rows, meta, produced };
+}
+
+/**
+ * Where the numbers come from, as Markdown: the directory, rows and seeds, then the run's provenance (command, preset,
+ * code revision, timing, stage counts, failures) from meta.json.
+ */
+export function resultsMarkdown(r: LoadedResults, root = projectRoot()): string {
+  const rel = path.relative(root, r.dir);
+  const where = rel && !rel.startsWith('..') ? rel : r.dir;
+  const seeds = [...new Set(r.rows.map((x) => x.seed))].sort((a, b) => a - b);
+  const lines = [`- **results**: \`${where}\`${r.produced ? ' (just produced)' : ''}: ${r.rows.length} rows, seeds ${seeds.join(', ') || '—'}`];
+  // the short provenance lines only; report.html and summary.md list the rest (cost model, config hashes)
+  const shownLabels = new Set(['command', 'preset', 'code revision', 'stages', 'failures']);
+  for (const p of provenance(r.meta)) {
+    if (!shownLabels.has(p.label)) continue;
+    lines.push(`- **${p.label}**: ${p.label === 'command' ? '`' + p.value + '`' : p.value}`);
+  }
+  const wall = metaRecord(r.meta).wallSeconds;
+  if (typeof wall === 'number') lines.push(`- **wall time**: ${Math.round(wall)} s`);
+  return lines.join('\n');
 }

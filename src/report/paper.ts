@@ -24,12 +24,15 @@ export const PAPER_TABLE1: readonly PaperTable1Row[] = [
   { model: 'Llama-3.2-1B', method: 'bridge', idSft: 40.4, idRft: 64.6, idDelta: 24.2, oodSft: null, oodRft: null, oodDelta: null, confidence: 'medium-low' },
 ];
 
-/** What the paper says for each of the four claims the summary checks (numbers where the spec has them). */
+/** What the paper says for each of the four claims the summary checks, and for the panels without a claim (reward, sweep). */
 export const PAPER_CLAIMS = {
   gain:
     'Table 1: RL gain Δ = RFT − SFT, ID (op 20): Vanilla +6.0 vs BRIDGE +46.6 (Qwen2.5-1.5B), +19.2 vs +30.4 (Qwen2.5-3B), ' +
     '+1.4 vs +24.2 (Llama-3.2-1B) [medium-low]; OOD (op 25), Qwen2.5-1.5B: +7.4 vs +48.8 [medium]. ' +
     'PP-Aug and RC-Aug: numbers unknown, gains "far larger" for BRIDGE.',
+  reward:
+    'Fig. 3 (left): mean 0/1 training reward against RL step, one curve per SFT initialisation. The spec states no ' +
+    'numbers for this panel; BRIDGE\'s larger RL gain (Table 1) implies its curve rises the most.',
   informative:
     'Fig. 3 (middle): BRIDGE moves mass of the SFT rollout-accuracy histogram into 0 < α < 1, concentrated at ' +
     'mid-to-high α. No numbers are known.',
@@ -41,4 +44,10 @@ export const PAPER_CLAIMS = {
     'exploration hurts the RL gain "significantly", removing exploitation "moderately" [summary, low confidence]. ' +
     'No numbers are known.',
   sweep: 'Fig. 5: p ∈ {0.1, 0.2, 0.3} perform about the same and p = 0 is worse [summary]. No numbers are known.',
+} as const;
+
+/** The two removal findings of the ablation (Fig. 4), as the spec's low-confidence summary words them. */
+export const PAPER_ABLATION_PARTS = {
+  withoutExploration: 'Removing exploration (reflection) hurts the RL gain "significantly" [summary, low confidence]; no numbers are known.',
+  withoutExploitation: 'Removing exploitation (analysis + subgoal) hurts the RL gain "moderately" [summary, low confidence]; no numbers are known.',
 } as const;

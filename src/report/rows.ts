@@ -106,6 +106,11 @@ export function requireSeedValues(rows: readonly ResultRow[], f: RowFilter): See
   return v;
 }
 
+/** The Figure-4 sweep arms present in the rows (methods like `bridge[reflect=0.2]`), ordered by base, knob and value. */
+export function sweepMethods(rows: readonly ResultRow[]): string[] {
+  return orderMethods(rows.filter((r) => r.experiment === 'fig4' && parseSweepMethod(r.method)).map((r) => r.method));
+}
+
 /** The distinct methods present in the rows of one experiment, ordered for display. */
 export function methodsOf(rows: readonly ResultRow[], experiment: ResultRow['experiment']): string[] {
   return orderMethods(rows.filter((r) => r.experiment === experiment).map((r) => r.method));

@@ -9,6 +9,7 @@ import {
   orderMethods,
   parseSweepMethod,
   seedValues,
+  sweepMethods,
   type ResultRow,
 } from './rows';
 import {
@@ -126,12 +127,8 @@ const SPLITS = [
   ['ood', 'OOD (op > train max)'],
 ] as const;
 
-/**
- * Table 1 as grouped bars: SFT vs RFT greedy accuracy per SFT method, ID and OOD facets, 95 % CI rules.
- * Required series: throws naming a missing Table-1 cell.
- */
-export function table1Spec(rows: readonly ResultRow[], methods?: readonly string[]): VegaLiteSpec {
-  const recs = table1Records(rows, methods);
+/** SFT vs RFT accuracy bars per method (x), ID and OOD facets, 95 % CI rules: Table 1's and Figure 4's accuracy charts. */
+function accuracyBars(title: string, xTitle: string, recs: readonly { label: string; id: AccuracyCell; ood: AccuracyCell }[]): VegaLiteSpec {
   const values: Point[] = [];
   for (const r of recs) {
     for (const [split, splitLabel] of SPLITS) {
@@ -141,13 +138,30 @@ export function table1Spec(rows: readonly ResultRow[], methods?: readonly string
     }
   }
   return groupedBars({
-    title: 'Table 1: greedy test accuracy before and after GRPO',
+    title,
     values,
-    x: { field: 'method', title: 'SFT data', sort: recs.map((r) => r.label) },
+    x: { field: 'method', title: xTitle, sort: recs.map((r) => r.label) },
     series: { field: 'stage', title: 'model', sort: ['SFT', 'RFT (after GRPO)'] },
     yTitle: 'greedy accuracy (%)',
     facet: { field: 'split', title: 'test split', sort: SPLITS.map((s) => s[1]) },
   });
+}
+
+/**
+ * Table 1 as grouped bars: SFT vs RFT greedy accuracy per SFT method, ID and OOD facets, 95 % CI rules.
+ * Required series: throws naming a missing Table-1 cell.
+ */
+export function table1Spec(rows: readonly ResultRow[], methods?: readonly string[]): VegaLiteSpec {
+  return accuracyBars('Table 1: greedy test accuracy before and after GRPO', 'SFT data', table1Records(rows, methods));
+}
+
+/**
+ * Figure 4, accuracy view: SFT vs RFT greedy accuracy per behaviour set (ID and OOD facets, 95 % CI rules); the
+ * behaviour sets in `methods` are required (throws naming a missing cell), sweep arms are left to pSweepSpec.
+ */
+export function fig4AccuracySpec(rows: readonly ResultRow[], methods: readonly string[] = FIG4_METHODS): VegaLiteSpec {
+  const recs = fig4Records(rows, methods).filter((r) => parseSweepMethod(r.method) === null);
+  return accuracyBars('Figure 4: behaviour ablation, accuracy before and after GRPO', 'behaviours injected in the SFT data', recs);
 }
 
 function curveSpec(title: string, yTitle: string, pts: CurvePoint[], why: string): VegaLiteSpec {
@@ -277,7 +291,7 @@ export function fig4Spec(rows: readonly ResultRow[], methods: readonly string[] 
  */
 export function pSweepSpec(rows: readonly ResultRow[]): VegaLiteSpec {
   const title = 'Injection-probability sweep: RL gain against p';
-  const arms = orderMethods(rows.filter((r) => r.experiment === 'fig4' && parseSweepMethod(r.method)).map((r) => r.method));
+  const arms = sweepMethods(rows);
   const key = arms.length ? (parseSweepMethod(arms[0]) as { key: string }).key : 'p';
   const xTitle = `injection probability p (${key})`;
   if (arms.length === 0) return noDataSpec(title, xTitle, 'RL gain Δ = RFT − SFT (pp)', 'no fig4 rows with a method like bridge[reflect=0.2]');
