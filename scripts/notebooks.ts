@@ -12,14 +12,19 @@ export const JUPYTER_PATH = path.join(ROOT, '.jupyter', 'share', 'jupyter');
 const DEFAULT_RESULTS = 'data/results/full';
 const PRESETS = ['tiny', 'quick', 'full'];
 
-const USAGE = `usage: npm run notebooks -- [--results DIR] [--preset ${PRESETS.join('|')}] [--out DIR] [--only NAME,…] [--from DIR] [--cell-timeout S] [--no-build]
+const DEFAULT_SCREENSHOTS = 'ci-artifacts/notebooks';
+
+const USAGE = `usage: npm run notebooks -- [--results DIR] [--preset ${PRESETS.join('|')}] [--out DIR] [--only NAME,…] [--from DIR] [--cell-timeout S] [--no-build] [--check [--screenshots DIR]]
   --results DIR      results directory the notebooks read (BRIDGE_RESULTS; default ${DEFAULT_RESULTS})
   --preset NAME      BRIDGE_PRESET; notebooks that need results run \`bridge reproduce --preset NAME --out DIR\` first if DIR has none
   --out DIR          where NAME.ipynb (executed) and NAME.html go (default: RESULTS/notebooks)
   --only NAMES       comma-separated notebook names or prefixes (e.g. 01); default every notebook
   --from DIR         folder of the source notebooks (default notebooks/; the kernel runs there)
   --cell-timeout S   seconds one cell may run (default 600)
-  --no-build         skip rebuilding dist/ (the compiled helpers the notebooks import)`;
+  --no-build         skip rebuilding dist/ (the compiled helpers the notebooks import)
+  --check            then open each HTML export in headless Chromium (npm run check:notebooks): every declared chart
+                     must render with its axis titles; screenshots OUT/NAME.png, copied to --screenshots
+  --screenshots DIR  where --check copies the screenshots (default ${DEFAULT_SCREENSHOTS}, the CI artifacts)`;
 
 class UsageError extends Error {}
 
@@ -34,10 +39,13 @@ export interface NotebooksArgs {
   from: string;
   cellTimeout: number;
   build: boolean;
+  /** run scripts/check-notebooks.ts on the exports afterwards */
+  check: boolean;
+  screenshots: string;
 }
 
 export function parseArgs(argv: readonly string[]): NotebooksArgs {
-  const a: Partial<NotebooksArgs> & { build: boolean } = { build: true };
+  const a: Partial<NotebooksArgs> & { build: boolean; check: boolean } = { build: true, check: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): string => {
@@ -59,6 +67,8 @@ export function parseArgs(argv: readonly string[]): NotebooksArgs {
       if (!Number.isInteger(s) || s < 1 || s > 86_400) throw new UsageError(`--cell-timeout must be an integer in [1, 86400] seconds, got "${raw}"`);
       a.cellTimeout = s;
     } else if (flag === '--no-build') a.build = false;
+    else if (flag === '--check') a.check = true;
+    else if (flag === '--screenshots') a.screenshots = value();
     else if (flag === '--help' || flag === '-h') {
       process.stdout.write(USAGE + '\n');
       process.exit(0);
@@ -73,6 +83,8 @@ export function parseArgs(argv: readonly string[]): NotebooksArgs {
     from: path.resolve(ROOT, a.from ?? 'notebooks'),
     cellTimeout: a.cellTimeout ?? 600,
     build: a.build,
+    check: a.check,
+    screenshots: path.resolve(ROOT, a.screenshots ?? DEFAULT_SCREENSHOTS),
   };
 }
 
@@ -206,6 +218,14 @@ function runNotebook(file: string, a: NotebooksArgs): NotebookRun {
   }
 }
 
+/** The Chromium check of the exports just written (its own process: playwright stays out of this one); its exit code. */
+function checkExports(a: NotebooksArgs, names: readonly string[]): number {
+  const tsx = path.join(ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs');
+  const args = [tsx, path.join(ROOT, 'scripts', 'check-notebooks.ts'), '--dir', a.out, '--screenshots', a.screenshots, '--only', names.join(',')];
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, stdio: 'inherit' });
+  return r.status === 0 ? 0 : 1;
+}
+
 /** `bridge reproduce --preset P --out RESULTS`, when a notebook needs results and RESULTS has none yet. */
 function ensureResults(a: NotebooksArgs): void {
   if (fs.existsSync(path.join(a.results, 'results', 'rows.json'))) return;
@@ -253,6 +273,7 @@ export function main(argv: readonly string[]): number {
       process.stderr.write(`notebooks: ${failed.length} of ${runs.length} failed: ${failed.map((r) => r.name).join(', ')} (logs in ${shown(a.out)}/NAME.log)\n`);
       return 1;
     }
+    if (a.check) return checkExports(a, runs.map((r) => r.name));
     return 0;
   } catch (err) {
     process.stderr.write(`notebooks: ${(err as Error).message}\n`);
