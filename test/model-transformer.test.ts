@@ -6,7 +6,7 @@ import { leftPad, type SeqBatch } from '../src/model/batch';
 import { modelConfig } from '../src/model/config';
 import { decodeStep, disposeState, prefill, sample } from '../src/model/sampler';
 import { lossOnBatch } from '../src/model/score';
-import { createAdamW, trainStep } from '../src/model/step';
+import { computeGrads, createAdamW, trainStep } from '../src/model/step';
 import { createTransformer, disposeTransformer, forward, getWeights, initialWeights } from '../src/model/transformer';
 import { Rng } from '../src/rng';
 
@@ -83,6 +83,54 @@ describe('forward', () => {
   });
 });
 
+describe('RoPE positions', () => {
+  const rc = modelConfig({ vocab: 23, ctx: 24, d: 16, layers: 2, heads: 2, pos: 'rope' });
+  it('has no position parameters and keeps left padding, causality and shift behaviour', () => {
+    const m = createTransformer(rc, { seed: 3 });
+    expect(m.specs.some((s) => s.name === 'wpe')).toBe(false);
+    expect(m.size).toBe(createTransformer(cfg, { seed: 3 }).size - cfg.ctx * cfg.d);
+    // attention scores depend only on offsets: the same tokens shifted right by left padding give the same logits
+    const row = randomRows(9, [7])[0];
+    const a = logitsOf(m, leftPad([row]));
+    const b = logitsOf(m, leftPad([row, [...row, 1, 2, 3]]));
+    let maxd = 0;
+    for (let i = 0; i < a.length; i++) maxd = Math.max(maxd, Math.abs(a[i] - b[3 * rc.vocab + i]));
+    expect(maxd).toBeLessThan(1e-4);
+    disposeTransformer(m);
+  });
+  it('fast and plain ops give the same RoPE gradients (rel. error < 1e-4)', () => {
+    if (backendInfo()?.name !== 'wasm') return;
+    const rows = randomRows(11, [9, 5, 12]);
+    const b = { ...leftPad(rows), lossMask: new Float32Array(3 * 12).fill(1) };
+    const grads = [true, false].map((fast) => {
+      setFastOps(fast);
+      const m = createTransformer(rc, { seed: 5 });
+      const g = computeGrads(m, lossOnBatch, b).grads;
+      disposeTransformer(m);
+      return g;
+    });
+    setFastOps(null);
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < grads[0].length; i++) {
+      num += (grads[0][i] - grads[1][i]) ** 2;
+      den += grads[1][i] ** 2;
+    }
+    expect(den).toBeGreaterThan(0);
+    expect(Math.sqrt(num / den)).toBeLessThan(1e-4);
+  });
+  it('differs from the unrotated model: swapping two earlier tokens changes the last logits', () => {
+    const m = createTransformer(rc, { seed: 3 });
+    const l1 = logitsOf(m, leftPad([[4, 5, 6, 7]]));
+    const l2 = logitsOf(m, leftPad([[5, 4, 6, 7]]));
+    const V = rc.vocab;
+    let maxd = 0;
+    for (let v = 0; v < V; v++) maxd = Math.max(maxd, Math.abs(l1[3 * V + v] - l2[3 * V + v]));
+    expect(maxd).toBeGreaterThan(1e-5); // without positions, attention would be order-blind at the last token
+    disposeTransformer(m);
+  });
+});
+
 describe('dropout', () => {
   it('is seeded in train mode, off in eval mode, and trains', () => {
     const dcfg = modelConfig({ ...cfg, dropout: 0.2 });
@@ -109,6 +157,8 @@ describe('KV cache', () => {
     ['fast ops (SIMD decode kernel, growing capacity)', true, cfg],
     ['fast ops, head size 3 (JS decode kernel)', true, modelConfig({ vocab: 23, ctx: 24, d: 12, layers: 2, heads: 4 })],
     ['plain ops (concatenated caches)', false, cfg],
+    ['fast ops, RoPE positions', true, modelConfig({ vocab: 23, ctx: 24, d: 16, layers: 2, heads: 2, pos: 'rope' })],
+    ['plain ops, RoPE positions', false, modelConfig({ vocab: 23, ctx: 24, d: 16, layers: 2, heads: 2, pos: 'rope' })],
   ])('incremental logits equal full-forward logits (max |Δ| ≤ 1e-4), ragged left-padded prompts: %s', (_, fast, c) => {
     if (fast && backendInfo()?.name !== 'wasm') return;
     setFastOps(fast as boolean);

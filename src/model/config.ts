@@ -12,6 +12,8 @@ export const ModelConfigSchema = z
     mlpRatio: z.number().int().min(1).max(16),
     dropout: z.number().min(0).max(0.9),
     activation: z.enum(['gelu', 'relu']),
+    /** Position encoding: learned absolute embeddings (GPT-2) or rotary q/k (RoPE; no position parameters). */
+    pos: z.enum(['learned', 'rope']),
   })
   .strict()
   .superRefine((c, ctx) => {
@@ -22,7 +24,7 @@ export const ModelConfigSchema = z
 
 export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
-export const MODEL_DEFAULTS = { mlpRatio: 4, dropout: 0, activation: 'gelu' } as const;
+export const MODEL_DEFAULTS = { mlpRatio: 4, dropout: 0, activation: 'gelu', pos: 'learned' } as const;
 
 /** The spec model of issue 4 / the PyTorch peer: vocab 128, ctx 256, d 128, 4 layers, 4 heads, tied head. */
 export const SPEC_MODEL: ModelConfig = {
@@ -34,6 +36,7 @@ export const SPEC_MODEL: ModelConfig = {
   mlpRatio: 4,
   dropout: 0,
   activation: 'gelu',
+  pos: 'learned',
 };
 
 const RANGES: Record<string, string> = {
@@ -45,6 +48,7 @@ const RANGES: Record<string, string> = {
   mlpRatio: 'an integer in [1, 16]',
   dropout: 'a number in [0, 0.9]',
   activation: "'gelu' or 'relu'",
+  pos: "'learned' or 'rope'",
 };
 
 /** Validate a (partial) config, filling defaults; throws one line naming the field and its allowed range. */
@@ -68,10 +72,10 @@ export function configDiff(a: ModelConfig, b: ModelConfig): string[] {
 }
 
 /** Parameters of the tied-embedding model (the output head reuses wte). */
-export function paramCount(c: ModelConfig): number {
+export function paramCount(c: Pick<ModelConfig, 'vocab' | 'ctx' | 'd' | 'layers' | 'mlpRatio'> & { pos?: ModelConfig['pos'] }): number {
   const m = c.mlpRatio * c.d;
   const perLayer = 4 * c.d + 4 * (c.d * c.d + c.d) + (c.d * m + m) + (m * c.d + c.d);
-  return c.vocab * c.d + c.ctx * c.d + c.layers * perLayer + 2 * c.d;
+  return c.vocab * c.d + (c.pos === 'rope' ? 0 : c.ctx * c.d) + c.layers * perLayer + 2 * c.d;
 }
 
 // ---- wasm heap budget -------------------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ import { hashString, Rng } from '../rng.js';
 import { leftPad, MASK_NEG, type SeqBatch } from './batch.js';
 import { planSampleChunks } from './config.js';
 import { activation, dense, fastOps, layerNorm, matmul2d } from './ops.js';
-import { embed, head, hidden, type LayerKV, type Transformer } from './transformer.js';
+import { applyRope, embed, head, hidden, ropeTables, type LayerKV, type Transformer } from './transformer.js';
 import { decodeAttention } from './wasm-kernels.js';
 
 export interface DecodeState {
@@ -132,10 +132,16 @@ function decodeFast(model: Transformer, state: DecodeState, tokens: Int32Array):
   return tf.tidy(() => {
     const mask = tf.tensor2d(maskData, [B, cap]);
     let x = embed(model, tokens, state.nextPos);
+    const rope = cfg.pos === 'rope' ? ropeTables(state.nextPos, cfg.d / cfg.heads) : undefined;
     for (let l = 0; l < cfg.layers; l++) {
       const P = (n: string) => model.byName[`h${l}.${n}`] as tf.Tensor;
       const h = layerNorm(x, P('ln1.g') as tf.Tensor1D, P('ln1.b') as tf.Tensor1D);
-      const qkv = dense(h, fused[l].w, fused[l].b);
+      let qkv = dense(h, fused[l].w, fused[l].b);
+      if (rope) {
+        const d = cfg.d;
+        const [q, k, v] = tf.split(qkv, [d, d, d], 1) as tf.Tensor2D[];
+        qkv = tf.concat([applyRope(q, cfg.heads, rope), applyRope(k, cfg.heads, rope), v], 1) as tf.Tensor2D;
+      }
       const o = decodeAttention(qkv, state.kv[l].k, state.kv[l].v, mask, state.len);
       x = tf.add(x, dense(o, P('attn.wo') as tf.Tensor2D, P('attn.bo') as tf.Tensor1D));
       x = mlp(model, l, x);
@@ -160,12 +166,14 @@ function decodePlain(model: Transformer, state: DecodeState, tokens: Int32Array)
   const res = tf.tidy(() => {
     const mask = tf.tensor3d(maskData, [B, 1, L]);
     let x = embed(model, tokens, state.nextPos);
+    const rope = cfg.pos === 'rope' ? ropeTables(state.nextPos, dh) : undefined;
     const kv: LayerKV[] = [];
     for (let l = 0; l < cfg.layers; l++) {
       const P = (n: string) => model.byName[`h${l}.${n}`] as tf.Tensor;
       const h = layerNorm(x, P('ln1.g') as tf.Tensor1D, P('ln1.b') as tf.Tensor1D);
-      const q = tf.reshape(dense(h, P('attn.wq') as tf.Tensor2D, P('attn.bq') as tf.Tensor1D), [B, H, 1, dh]);
-      const k = tf.reshape(dense(h, P('attn.wk') as tf.Tensor2D, P('attn.bk') as tf.Tensor1D), [B, H, 1, dh]);
+      const rot = (t: tf.Tensor2D) => (rope ? applyRope(t, H, rope) : t);
+      const q = tf.reshape(rot(dense(h, P('attn.wq') as tf.Tensor2D, P('attn.bq') as tf.Tensor1D)), [B, H, 1, dh]);
+      const k = tf.reshape(rot(dense(h, P('attn.wk') as tf.Tensor2D, P('attn.bk') as tf.Tensor1D)), [B, H, 1, dh]);
       const v = tf.reshape(dense(h, P('attn.wv') as tf.Tensor2D, P('attn.bv') as tf.Tensor1D), [B, H, 1, dh]);
       const K = tf.concat([state.kv[l].k, k], 2) as tf.Tensor4D;
       const Vv = tf.concat([state.kv[l].v, v], 2) as tf.Tensor4D;

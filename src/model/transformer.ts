@@ -1,4 +1,4 @@
-// Decoder-only transformer: pre-LayerNorm blocks, learned positions, tied output head, GELU or ReLU MLP.
+// Decoder-only transformer: pre-LayerNorm blocks, learned or rotary positions, tied output head, GELU or ReLU MLP.
 // Weights are drawn from an explicit seed in JS (src/rng.ts), so the same seed gives the same model on any backend.
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../rng.js';
@@ -45,7 +45,7 @@ export function paramSpecs(cfg: ModelConfig): ParamSpec[] {
     offset += size;
   };
   add('wte', [cfg.vocab, d], std);
-  add('wpe', [cfg.ctx, d], std);
+  if (cfg.pos === 'learned') add('wpe', [cfg.ctx, d], std);
   for (let l = 0; l < layers; l++) {
     const p = `h${l}.`;
     add(p + 'ln1.g', [d], 0, 1);
@@ -143,11 +143,43 @@ function checkForwardHeap(cfg: ModelConfig, b: SeqBatch): void {
   );
 }
 
-/** Token + position embeddings of a batch → [B·T, D]. */
+/** Token + position embeddings of a batch → [B·T, D] (token embeddings only with RoPE). */
 export function embed(model: Transformer, ids: Int32Array, pos: Int32Array): tf.Tensor2D {
   const te = embedRows(model.byName.wte as tf.Tensor2D, tf.tensor1d(ids, 'int32'));
+  if (model.cfg.pos === 'rope') return te;
   const pe = embedRows(model.byName.wpe as tf.Tensor2D, tf.tensor1d(pos, 'int32'));
   return tf.add(te, pe);
+}
+
+/** RoPE angle tables for N tokens at positions `pos`: cos and sin, [N, 1, dh/2] (constants, no gradient). */
+export interface RopeTables {
+  cos: tf.Tensor3D;
+  sin: tf.Tensor3D;
+}
+
+export function ropeTables(pos: Int32Array, dh: number): RopeTables {
+  const half = dh / 2;
+  const c = new Float32Array(pos.length * half);
+  const s = new Float32Array(pos.length * half);
+  for (let n = 0; n < pos.length; n++)
+    for (let i = 0; i < half; i++) {
+      const a = pos[n] * Math.pow(10000, -i / half);
+      c[n * half + i] = Math.cos(a);
+      s[n * half + i] = Math.sin(a);
+    }
+  return { cos: tf.tensor3d(c, [pos.length, 1, half]), sin: tf.tensor3d(s, [pos.length, 1, half]) };
+}
+
+/** Rotate q or k, x [N, H·dh] (head-major), by the tables: pairs (i, i + dh/2) turn by angle pos·θ_i. */
+export function applyRope(x: tf.Tensor2D, heads: number, r: RopeTables): tf.Tensor2D {
+  const [N, D] = x.shape;
+  const dh = D / heads;
+  const x3 = tf.reshape(x, [N, heads, dh]);
+  const x1 = tf.slice(x3, [0, 0, 0], [N, heads, dh / 2]);
+  const x2 = tf.slice(x3, [0, 0, dh / 2], [N, heads, dh / 2]);
+  const o1 = tf.sub(tf.mul(x1, r.cos), tf.mul(x2, r.sin));
+  const o2 = tf.add(tf.mul(x1, r.sin), tf.mul(x2, r.cos));
+  return tf.reshape(tf.concat([o1, o2], 2), [N, D]) as tf.Tensor2D;
 }
 
 function dropout(x: tf.Tensor2D, rate: number, seed: number | null): tf.Tensor2D {
@@ -164,14 +196,19 @@ export function block(
   mask: tf.Tensor4D,
   dropSeed: number | null,
   kvOut?: LayerKV[],
+  rope?: RopeTables,
 ): tf.Tensor2D {
   const { cfg } = model;
   const P = (n: string) => model.byName[`h${l}.${n}`] as tf.Tensor;
   const H = cfg.heads;
   const dh = cfg.d / H;
   const h = layerNorm(x, P('ln1.g') as tf.Tensor1D, P('ln1.b') as tf.Tensor1D);
-  const q = dense(h, P('attn.wq') as tf.Tensor2D, P('attn.bq') as tf.Tensor1D);
-  const k = dense(h, P('attn.wk') as tf.Tensor2D, P('attn.bk') as tf.Tensor1D);
+  let q = dense(h, P('attn.wq') as tf.Tensor2D, P('attn.bq') as tf.Tensor1D);
+  let k = dense(h, P('attn.wk') as tf.Tensor2D, P('attn.bk') as tf.Tensor1D);
+  if (rope) {
+    q = applyRope(q, H, rope);
+    k = applyRope(k, H, rope);
+  }
   const v = dense(h, P('attn.wv') as tf.Tensor2D, P('attn.bv') as tf.Tensor1D);
   const heads = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
   const qh = tf.reshape(heads(q), [B * H, T, dh]) as tf.Tensor3D;
@@ -206,9 +243,11 @@ export function hidden(model: Transformer, b: SeqBatch, opts: ForwardOptions = {
   const seed = opts.dropoutSeed ?? 0;
   const m = attentionMask(b);
   const mask = tf.tensor4d(m.data, m.shape);
-  let x = embed(model, b.ids, positionsOf(b));
+  const pos = positionsOf(b);
+  let x = embed(model, b.ids, pos);
+  const rope = cfg.pos === 'rope' ? ropeTables(pos, cfg.d / cfg.heads) : undefined;
   if (train) x = dropout(x, cfg.dropout, seed * 1000 + 999);
-  for (let l = 0; l < cfg.layers; l++) x = block(model, l, x, b.batch, b.len, mask, train ? seed * 1000 + l * 8 : null, kvOut);
+  for (let l = 0; l < cfg.layers; l++) x = block(model, l, x, b.batch, b.len, mask, train ? seed * 1000 + l * 8 : null, kvOut, rope);
   return x;
 }
 

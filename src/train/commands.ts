@@ -38,7 +38,7 @@ export const SFT_PRESETS: Record<'tiny' | 'default', Partial<SftConfig>> = {
     batchSize: 8,
     lossOn: 'response',
     schedule: { kind: 'cosine', lr: 1e-2, warmupSteps: 20, minRatio: 0.1 },
-    model: { ctx: 256, d: 64, layers: 2, heads: 2, mlpRatio: 4, activation: 'gelu' },
+    model: { ctx: 256, d: 64, layers: 2, heads: 2, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
     checkpointEvery: 25,
   },
   default: {
@@ -46,7 +46,7 @@ export const SFT_PRESETS: Record<'tiny' | 'default', Partial<SftConfig>> = {
     batchSize: 32,
     lossOn: 'all',
     schedule: { kind: 'cosine', lr: 2e-3, warmupSteps: 20, minRatio: 0.1 },
-    model: { ctx: 512, d: 128, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu' },
+    model: { ctx: 512, d: 128, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
     checkpointEvery: 50,
     workers: 2,
   },
@@ -81,6 +81,7 @@ interface TrainFlags {
   batchSize?: string;
   lr?: string;
   lossOn?: string;
+  pos?: string;
   seed?: string;
   maxSteps?: string;
   checkpointEvery?: string;
@@ -112,6 +113,10 @@ function trainConfig(usage: Usage, base: Partial<SftConfig>, f: TrainFlags): Sft
     const v = num(usage, flag, f[k], 1, hi);
     if (v !== undefined) model[k] = v;
   }
+  if (f.pos !== undefined) {
+    if (f.pos !== 'learned' && f.pos !== 'rope') throw usage(`--pos must be learned or rope, got "${f.pos}"`);
+    model.pos = f.pos;
+  }
   c.model = model;
   return sftConfig(c);
 }
@@ -130,6 +135,7 @@ function addTrainFlags(cmd: Command): Command {
     .option('--layers <N>', 'transformer blocks (scratch only)')
     .option('--heads <N>', 'attention heads (scratch only)')
     .option('--ctx <N>', 'context length (scratch only)')
+    .option('--pos <kind>', 'position encoding: rope (default) | learned (scratch only)')
     .option('--resume', 'continue a killed run from its last checkpoint')
     .option('--force', 'overwrite an existing run')
     .option('--no-progress', 'no progress bar');
@@ -204,7 +210,7 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
       const m = cfg.model;
       const command = ['npx', 'bridge', 'pretrain', '--out', f.out, '--preset', presetName, '--n', String(n), '--ops', `${ops[0]}-${ops[1]}`,
         '--arith', f.arith, '--surface', f.surface, '--seed', String(cfg.seed), '--epochs', String(cfg.epochs), '--batch-size', String(cfg.batchSize),
-        '--lr', String(cfg.schedule.lr), '--d', String(m.d), '--layers', String(m.layers), '--heads', String(m.heads), '--ctx', String(m.ctx), '--workers', String(cfg.workers)];
+        '--lr', String(cfg.schedule.lr), '--d', String(m.d), '--layers', String(m.layers), '--heads', String(m.heads), '--ctx', String(m.ctx), '--pos', m.pos, '--workers', String(cfg.workers)];
       writeJsonAtomic(path.join(f.out, 'recipe.json'), { command: command.join(' '), corpus: spec, sft: cfg, weightsHash: res.weightsHash, steps: res.steps, tokens: res.tokensSeen, seconds: res.seconds, finalLoss: res.finalLoss });
       process.stdout.write(JSON.stringify(res) + '\n');
     },

@@ -33,8 +33,10 @@ export const SftConfigSchema = z
         heads: z.number().int().min(1).max(64).default(4),
         mlpRatio: z.number().int().min(1).max(16).default(4),
         activation: z.enum(['gelu', 'relu']).default('gelu'),
+        /** Rotary positions learn position-independent copying in a few hundred steps; learned ones did not (docs/learnability.md). */
+        pos: z.enum(['learned', 'rope']).default('rope'),
       })
-      .default({ ctx: 512, d: 128, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu' }),
+      .default({ ctx: 512, d: 128, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu', pos: 'rope' }),
   })
   .strict();
 
