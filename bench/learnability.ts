@@ -34,6 +34,8 @@ export interface StudyConfig {
   /** 'scratch' or a checkpoint directory. */
   init: string;
   model: { d: number; layers: number; heads: number; ctx: number };
+  /** Position encoding (arms before the RoPE finding used learned positions). */
+  pos?: 'learned' | 'rope';
   lr: number;
   /** 'all' tokens (the paper) or the 'response' only. */
   lossOn: 'all' | 'response';
@@ -74,6 +76,16 @@ export const STUDY: StudyConfig[] = [
   // more optimizer steps: the copy/induction behaviour appears only after a few hundred updates (see the tiny SFT test)
   { ...DEFAULTS, name: 'compact-mod23-op3-6-base-response-8ep-b16', ops: [3, 6], oodOps: 8, lossOn: 'response', epochs: 8, batchSize: 16, lr: 3e-3, init: `${BASE}/base-mod23-compact` },
   { ...DEFAULTS, name: 'compact-mod23-op2-4-base-response-6ep-lr3e-3', ops: [2, 4], oodOps: 6, lossOn: 'response', epochs: 6, lr: 3e-3, init: `${BASE}/base-mod23-compact` },
+  // thousands of small, high-lr steps instead of a few hundred large ones (1 worker each: two arms share the 2 cores)
+  { ...DEFAULTS, name: 'compact-mod23-op2-4-scratch-d64L2-b8-lr1e-2', ops: [2, 4], oodOps: 6, lossOn: 'response', epochs: 8, batchSize: 8, lr: 1e-2, model: { d: 64, layers: 2, heads: 2, ctx: 512 }, workers: 1 },
+  { ...DEFAULTS, name: 'compact-mod23-op2-4-scratch-d96L3-b8-lr5e-3', ops: [2, 4], oodOps: 6, lossOn: 'response', epochs: 4, batchSize: 8, lr: 5e-3, model: { d: 96, layers: 3, heads: 4, ctx: 512 }, workers: 1 },
+  // diagnosis (bench/_copy.ts): learned absolute positions never learn to copy once positions spread over ~200 slots; RoPE does in ~250 steps
+  { ...DEFAULTS, name: 'compact-mod23-op2-4-scratch-d64L2-b8-lr1e-2-rope', pos: 'rope', ops: [2, 4], oodOps: 6, lossOn: 'response', epochs: 8, batchSize: 8, lr: 1e-2, model: { d: 64, layers: 2, heads: 2, ctx: 512 }, workers: 1 },
+  { ...DEFAULTS, name: 'compact-mod23-op2-4-scratch-d96L3-b8-lr5e-3-rope', pos: 'rope', ops: [2, 4], oodOps: 6, lossOn: 'response', epochs: 4, batchSize: 8, lr: 5e-3, model: { d: 96, layers: 3, heads: 4, ctx: 512 }, workers: 1 },
+  // RoPE copies, but op-4 problems are only 1/9 of an op 2–4 set (min of two uniform draws) and values are mis-retrieved: try op 1–3
+  { ...DEFAULTS, name: 'compact-mod23-op1-3-scratch-d64L2-b8-lr1e-2-rope', pos: 'rope', ops: [1, 3], oodOps: 5, lossOn: 'response', epochs: 8, batchSize: 8, lr: 1e-2, model: { d: 64, layers: 2, heads: 2, ctx: 512 }, workers: 1 },
+  { ...DEFAULTS, name: 'compact-mod23-op1-3-scratch-d64L2-b8-lr1e-2-rope-bridge', variant: 'bridge', pos: 'rope', ops: [1, 3], oodOps: 5, lossOn: 'response', epochs: 8, batchSize: 8, lr: 1e-2, model: { d: 64, layers: 2, heads: 2, ctx: 512 }, workers: 1 },
+  { ...DEFAULTS, name: 'compact-mod23-op2-4-scratch-d64L2-b8-lr1e-2-sinpos', ops: [2, 4], oodOps: 6, lossOn: 'response', epochs: 8, batchSize: 8, lr: 1e-2, model: { d: 64, layers: 2, heads: 2, ctx: 512 }, workers: 1 },
 ];
 
 export interface StudyResult {
@@ -116,7 +128,7 @@ export async function runStudyConfig(c: StudyConfig, work: string): Promise<Stud
     seed: c.seed,
     lossOn: c.lossOn,
     workers: c.workers,
-    model: { ...c.model, mlpRatio: 4, activation: 'gelu' },
+    model: { ...c.model, mlpRatio: 4, activation: 'gelu', pos: c.pos ?? 'learned' },
     checkpointEvery: 100,
   });
   const sft = await runSft({ data: path.join(dir, 'sft'), init: c.init, out: path.join(dir, 'run'), config: cfg, resume: true });
@@ -154,13 +166,13 @@ export function renderTable(results: readonly StudyResult[]): string {
     'pretraining) shared the two cores, so their times overstate a quiet machine; "load" is the 1-minute load average at the end',
     '(– where not recorded). Chance level in mod-23 is about 4.3 %.',
     '',
-    '| configuration | surface | arith | SFT ops | OOD op | init | variant | loss on | params | n × epochs | SFT time | load | final loss | ID acc | OOD acc |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| configuration | surface | arith | SFT ops | OOD op | init | variant | loss on | model | pos | params | lr / batch | workers | n × epochs | SFT time | load | final loss | ID acc | OOD acc |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     const c = r.config;
     lines.push(
-      `| ${c.name} | ${c.surface} | ${c.arith} | ${c.ops[0]}–${c.ops[1]} | ${c.oodOps} | ${c.init === 'scratch' ? 'scratch' : path.basename(c.init)} | ${c.variant} | ${c.lossOn ?? 'all'} | ${(r.params / 1e6).toFixed(2)} M | ${c.n} × ${c.epochs} | ${(r.sftSeconds / 60).toFixed(1)} min | ${r.load1 === undefined ? '–' : r.load1.toFixed(1)} | ${r.finalLoss.toFixed(3)} | ${pct(r.idAccuracy)} | ${pct(r.oodAccuracy)} |`,
+      `| ${c.name} | ${c.surface} | ${c.arith} | ${c.ops[0]}–${c.ops[1]} | ${c.oodOps} | ${c.init === 'scratch' ? 'scratch' : path.basename(c.init)} | ${c.variant} | ${c.lossOn ?? 'all'} | d${c.model.d} L${c.model.layers} H${c.model.heads} | ${c.pos ?? 'learned'} | ${(r.params / 1e6).toFixed(2)} M | ${c.lr} / ${c.batchSize} | ${c.workers} | ${c.n} × ${c.epochs} | ${(r.sftSeconds / 60).toFixed(1)} min | ${r.load1 === undefined ? '–' : r.load1.toFixed(1)} | ${r.finalLoss.toFixed(3)} | ${pct(r.idAccuracy)} | ${pct(r.oodAccuracy)} |`,
     );
   }
   return lines.join('\n') + '\n';
