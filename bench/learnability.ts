@@ -85,7 +85,6 @@ export const STUDY: StudyConfig[] = [
   // RoPE copies, but op-4 problems are only 1/9 of an op 2–4 set (min of two uniform draws) and values are mis-retrieved: try op 1–3
   { ...DEFAULTS, name: 'compact-mod23-op1-3-scratch-d64L2-b8-lr1e-2-rope', pos: 'rope', ops: [1, 3], oodOps: 5, lossOn: 'response', epochs: 8, batchSize: 8, lr: 1e-2, model: { d: 64, layers: 2, heads: 2, ctx: 512 }, workers: 1 },
   { ...DEFAULTS, name: 'compact-mod23-op1-3-scratch-d64L2-b8-lr1e-2-rope-bridge', variant: 'bridge', pos: 'rope', ops: [1, 3], oodOps: 5, lossOn: 'response', epochs: 8, batchSize: 8, lr: 1e-2, model: { d: 64, layers: 2, heads: 2, ctx: 512 }, workers: 1 },
-  { ...DEFAULTS, name: 'compact-mod23-op2-4-scratch-d64L2-b8-lr1e-2-sinpos', ops: [2, 4], oodOps: 6, lossOn: 'response', epochs: 8, batchSize: 8, lr: 1e-2, model: { d: 64, layers: 2, heads: 2, ctx: 512 }, workers: 1 },
 ];
 
 export interface StudyResult {

@@ -206,6 +206,14 @@ describe('training', () => {
     disposeTransformer(model);
   });
 
+  it('creating and disposing a model leaves no tensor behind', () => {
+    const before = tf.memory().numTensors;
+    const m = createTransformer(cfg, { seed: 1 });
+    expect(tf.memory().numTensors).toBe(before + m.specs.length);
+    disposeTransformer(m);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it('tf.memory().numTensors stays flat across 20 training steps and 20 sampling calls', () => {
     const model = createTransformer(cfg, { seed: 6 });
     const b = leftPad(randomRows(10, [10, 6, 8]));

@@ -90,7 +90,12 @@ export function createTransformer(cfgInput: Partial<ModelConfig>, init: { seed: 
   const size = specs[specs.length - 1].offset + specs[specs.length - 1].size;
   const flat = 'seed' in init ? initialWeights(cfg, init.seed) : init.weights;
   if (flat.length !== size) throw new Error(`weights: expected ${size} floats for this config, got ${flat.length}`);
-  const vars = specs.map((s) => tf.variable(tf.tensor(flat.subarray(s.offset, s.offset + s.size), s.shape, 'float32'), trainable));
+  const vars = specs.map((s) => {
+    const init = tf.tensor(flat.subarray(s.offset, s.offset + s.size), s.shape, 'float32');
+    const v = tf.variable(init, trainable);
+    init.dispose(); // the variable holds its own reference to the data; the temporary would otherwise leak one tensor per parameter
+    return v;
+  });
   const byName: Record<string, tf.Variable> = {};
   specs.forEach((s, i) => (byName[s.name] = vars[i]));
   return { cfg, specs, vars, byName, size };
