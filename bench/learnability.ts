@@ -34,6 +34,8 @@ export interface StudyConfig {
   /** 'scratch' or a checkpoint directory. */
   init: string;
   model: { d: number; layers: number; heads: number; ctx: number };
+  /** Stage-5 distractor (redundant) sentences in the query (default true, as the paper). */
+  distractors?: boolean;
   /** Position encoding (arms before the RoPE finding used learned positions). */
   pos?: 'learned' | 'rope';
   lr: number;
@@ -89,6 +91,10 @@ export const STUDY: StudyConfig[] = [
   // (3) only 1/9. A single-op-count range puts every SFT problem at the ID op
   { ...DEFAULTS, name: 'compact-mod23-op3-scratch-d64L2-b8-lr1e-2-rope', pos: 'rope', ops: [3, 3], oodOps: 5, lossOn: 'response', epochs: 8, batchSize: 8, lr: 1e-2, model: { d: 64, layers: 2, heads: 2, ctx: 512 }, workers: 1 },
   { ...DEFAULTS, name: 'compact-mod23-op3-scratch-d64L2-b8-lr1e-2-rope-bridge', variant: 'bridge', pos: 'rope', ops: [3, 3], oodOps: 5, lossOn: 'response', epochs: 8, batchSize: 8, lr: 1e-2, model: { d: 64, layers: 2, heads: 2, ctx: 512 }, workers: 1 },
+  // the op-3 model copies but picks the wrong line among ~12 (wrong leaf, a value from another line): without the
+  // distractor sentences the query states only what the answer needs (a task change, reported as such)
+  { ...DEFAULTS, name: 'compact-mod23-op3-nodistract-d64L2-b8-lr1e-2-rope', distractors: false, pos: 'rope', ops: [3, 3], oodOps: 5, lossOn: 'response', epochs: 8, batchSize: 8, lr: 1e-2, model: { d: 64, layers: 2, heads: 2, ctx: 512 }, workers: 1 },
+  { ...DEFAULTS, name: 'compact-mod23-op4-nodistract-d64L2-b8-lr1e-2-rope', distractors: false, pos: 'rope', ops: [4, 4], oodOps: 6, lossOn: 'response', epochs: 8, batchSize: 8, lr: 1e-2, model: { d: 64, layers: 2, heads: 2, ctx: 512 }, workers: 1 },
 ];
 
 export interface StudyResult {
@@ -108,7 +114,7 @@ export interface StudyResult {
 }
 
 function split(dir: string, name: string, c: StudyConfig, n: number, ops: [number, number], force: boolean, seed: number, seen: Set<string>) {
-  const gen = validateGenConfig({ minOps: ops[0], maxOps: ops[1], force, arith: c.arith });
+  const gen = validateGenConfig({ minOps: ops[0], maxOps: ops[1], force, arith: c.arith, redundantQuery: c.distractors ?? true });
   const { rows } = generateSplit({ name, n, gen, seed, surface: c.surface }, { seen });
   const out = c.variant === 'vanilla' || name !== 'sft' ? rows : rows.flatMap((r) => injectRow(r, resolveVariant(c.variant), new Rng(seed).fork(r.id)));
   fs.mkdirSync(dir, { recursive: true });
@@ -181,13 +187,13 @@ export function renderTable(results: readonly StudyResult[]): string {
     '3. Not tried yet: a RoPE base model pretrained on terse solutions (the shipped base model uses learned positions),',
     '   wider/deeper models with both cores, and more SFT steps.',
     '',
-    '| configuration | surface | arith | SFT ops | OOD op | init | variant | loss on | model | pos | params | lr / batch | workers | n × epochs | SFT time | load | final loss | ID acc | OOD acc |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| configuration | surface | arith | SFT ops | OOD op | distractors | init | variant | loss on | model | pos | params | lr / batch | workers | n × epochs | SFT time | load | final loss | ID acc | OOD acc |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     const c = r.config;
     lines.push(
-      `| ${c.name} | ${c.surface} | ${c.arith} | ${c.ops[0]}–${c.ops[1]} | ${c.oodOps} | ${c.init === 'scratch' ? 'scratch' : path.basename(c.init)} | ${c.variant} | ${c.lossOn ?? 'all'} | d${c.model.d} L${c.model.layers} H${c.model.heads} | ${c.pos ?? 'learned'} | ${(r.params / 1e6).toFixed(2)} M | ${c.lr} / ${c.batchSize} | ${c.workers} | ${c.n} × ${c.epochs} | ${(r.sftSeconds / 60).toFixed(1)} min | ${r.load1 === undefined ? '–' : r.load1.toFixed(1)} | ${r.finalLoss.toFixed(3)} | ${pct(r.idAccuracy)} | ${pct(r.oodAccuracy)} |`,
+      `| ${c.name} | ${c.surface} | ${c.arith} | ${c.ops[0]}–${c.ops[1]} | ${c.oodOps} | ${c.distractors === false ? 'no' : 'yes'} | ${c.init === 'scratch' ? 'scratch' : path.basename(c.init)} | ${c.variant} | ${c.lossOn ?? 'all'} | d${c.model.d} L${c.model.layers} H${c.model.heads} | ${c.pos ?? 'learned'} | ${(r.params / 1e6).toFixed(2)} M | ${c.lr} / ${c.batchSize} | ${c.workers} | ${c.n} × ${c.epochs} | ${(r.sftSeconds / 60).toFixed(1)} min | ${r.load1 === undefined ? '–' : r.load1.toFixed(1)} | ${r.finalLoss.toFixed(3)} | ${pct(r.idAccuracy)} | ${pct(r.oodAccuracy)} |`,
     );
   }
   return lines.join('\n') + '\n';

@@ -29,6 +29,11 @@ export interface AccuracyCell {
   delta: Summary;
 }
 
+/** The six display cells of an ID/OOD pair: SFT %, RFT %, Δ pp for ID, then for OOD. */
+function sftRftCells(r: { id: AccuracyCell; ood: AccuracyCell }): string[] {
+  return [r.id, r.ood].flatMap((c) => [formatSummary(c.sft), formatSummary(c.rft), formatGain(c.delta)]);
+}
+
 /** One Table-1 method: ID and OOD cells, SFT tokens seen and SFT seconds (means over seeds), seed count. */
 export interface Table1Record {
   method: string;
@@ -97,12 +102,7 @@ export function table1Table(rows: readonly ResultRow[], opts: { methods?: readon
   const out: DisplayTable['rows'] = recs.map((r) => [
     'ours',
     r.label,
-    formatSummary(r.id.sft),
-    formatSummary(r.id.rft),
-    formatGain(r.id.delta),
-    formatSummary(r.ood.sft),
-    formatSummary(r.ood.rft),
-    formatGain(r.ood.delta),
+    ...sftRftCells(r),
     Math.round(r.tokens.mean),
     r.seconds ? Math.round(r.seconds.mean) : null,
     r.id.delta.n,
@@ -162,12 +162,7 @@ export function fig4Table(rows: readonly ResultRow[], opts: { methods?: readonly
     columns: ['behaviours', 'ID SFT %', 'ID RFT %', 'ID gain pp', 'OOD SFT %', 'OOD RFT %', 'OOD gain pp', 'seeds'],
     rows: recs.map((r) => [
       r.label,
-      formatSummary(r.id.sft),
-      formatSummary(r.id.rft),
-      formatGain(r.id.delta),
-      formatSummary(r.ood.sft),
-      formatSummary(r.ood.rft),
-      formatGain(r.ood.delta),
+      ...sftRftCells(r),
       r.id.delta.n,
     ]),
   };
