@@ -93,6 +93,8 @@ interface DataFlags {
   reflect?: string;
   analysis?: string;
   subgoal?: boolean;
+  /** commander's --no-distractors: false drops the stage-5 redundant sentences. */
+  distractors: boolean;
   k?: string;
 }
 
@@ -141,6 +143,7 @@ function runData(f: DataFlags): void {
 
   if (f.preset !== undefined) {
     parseChoice('--preset', f.preset, ['paper']);
+    if (!f.distractors) throw new UsageError('--no-distractors cannot be combined with --preset paper (the paper states the redundant sentences)');
     for (const [flag, v] of [['--split', f.split], ['--n', f.n], ['--ops', f.ops], ['--force-ops', f.forceOps]] as const) {
       if (v !== undefined) throw new UsageError(`${flag} cannot be combined with --preset (the preset fixes every split)`);
     }
@@ -175,7 +178,7 @@ function runData(f: DataFlags): void {
   const spec: SplitSpec = {
     name: base.name,
     n,
-    gen: validateGenConfig({ minOps, maxOps, force, arith }),
+    gen: validateGenConfig({ minOps, maxOps, force, arith, redundantQuery: f.distractors }),
     seed: seed ?? base.seedOffset,
     surface,
   };
@@ -238,6 +241,7 @@ export function buildProgram(): Command {
     .option('--n <N>', 'number of problems')
     .option('--ops <A-B>', `op-count range, min of two uniform draws (1 ≤ A ≤ B ≤ ${MAX_OPS})`)
     .option('--force-ops <K>', 'exactly K ops')
+    .option('--no-distractors', 'leave out the redundant (distractor) sentences (the learnability default task)')
     .option('--seed <S>', 'seed (default: the split\'s paper seed; with --preset: added to each split\'s seed offset)')
     .option('--arith <mode>', 'exact | mod23', 'exact')
     .option('--surface <form>', 'english | compact', 'english')

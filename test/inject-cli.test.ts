@@ -33,6 +33,23 @@ describe('bridge data --variant / bridge stats', () => {
     expect(st.behaviours.subgoalStepsPerAnswer).toBeGreaterThan(0);
   });
 
+  it('--no-distractors states only the necessary quantities (every query line is used by the vanilla answer)', () => {
+    const lines = (v: 'with' | 'without') => {
+      const extra = v === 'without' ? ['--no-distractors'] : [];
+      const r = bridgeInProcess('data', '--split', 'sft', '--n', '30', '--force-ops', '3', '--arith', 'mod23', '--surface', 'compact', '--seed', '4', ...extra, '--out', path.join(dir, `d-${v}`));
+      expect(r.code, r.err).toBe(0);
+      return readJsonl<ProblemRow>(path.join(dir, `d-${v}`, 'problems.jsonl'));
+    };
+    const withD = lines('with');
+    const without = lines('without');
+    const stated = (r: ProblemRow) => r.query.split('\n').slice(0, -1).map((l) => l.split(' = ')[0]);
+    // with distractors some stated quantity never appears in the answer; without, every one does
+    expect(withD.some((r) => stated(r).some((q) => !r.response.includes(q)))).toBe(true);
+    for (const r of without) for (const q of stated(r)) expect(r.response, q).toContain(q);
+    const p = bridgeInProcess('data', '--preset', 'paper', '--no-distractors', '--out', path.join(dir, 'p'));
+    expect(p.err).toMatch(/--no-distractors cannot be combined with --preset paper/);
+  });
+
   it('refuses unknown variants and out-of-range knobs with one line naming the flag', () => {
     const a = bridgeInProcess('data', '--split', 'sft', '--n', '5', '--variant', 'nope', '--out', path.join(dir, 'x'));
     expect(a.code).not.toBe(0);
