@@ -206,12 +206,12 @@ describe('the experiment plan', () => {
     const count = (k: string) => p.stages.filter((s) => s.kind === k).length;
     expect([count('splits'), count('data'), count('sft'), count('eval-sft'), count('grpo'), count('eval-rft'), count('probe')]).toEqual([1, 8, 8, 8, 8, 8, 4]);
     // the sweep: bridge[reflect=0.1] is bridge, bridge[reflect=0] is exploit (same knobs), 0.2 and 0.3 are new
-    const full = buildPlan(getPreset('full'), '/x');
-    const id = (m: string, k: string) => full.lookup.get(`${m}|1|${k}`);
+    const withSweep = buildPlan(getPreset('paper'), '/x');
+    const id = (m: string, k: string) => withSweep.lookup.get(`${m}|1|${k}`);
     expect(id(sweepMethod(0.1), 'grpo')).toBe(id('bridge', 'grpo'));
     expect(id(sweepMethod(0), 'eval-rft')).toBe(id('exploit', 'eval-rft'));
     expect(id(sweepMethod(0.2), 'sft')).not.toBe(id('bridge', 'sft'));
-    expect(full.stages.filter((s) => s.kind === 'sft')).toHaveLength(10 * 3);
+    expect(withSweep.stages.filter((s) => s.kind === 'sft')).toHaveLength(10 * 3);
   });
 
   it('validates presets with one line naming the field', () => {

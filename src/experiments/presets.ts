@@ -28,6 +28,8 @@ const TaskSchema = z
     nRlVal: int(1),
     /** Problems per test split (ID and OOD each). */
     nTest: int(1),
+    /** Stage-5 distractor (redundant) sentences in every query (the paper: yes; the learnability default: no). */
+    distractors: z.boolean().default(true),
     /** Seed of every problem set; the training seeds vary everything else. */
     dataSeed: int(0, 2 ** 31 - 1).default(0),
   })
@@ -107,31 +109,32 @@ export const PRESETS: Record<PresetName, PresetInput> = {
     name: 'quick',
     budgetMinutes: 15,
     description: 'one seed, small sets: every table cell and figure series in ≤ 15 min on 2 cores',
-    task: { surface: 'compact', arith: 'mod23', sftOps: [2, 4], idOp: 4, oodOp: 6, nSft: 300, nRlTrain: 400, nRlVal: 40, nTest: 100 },
+    task: { surface: 'compact', arith: 'mod23', sftOps: [3, 3], idOp: 3, oodOp: 5, distractors: false, nSft: 300, nRlTrain: 400, nRlVal: 40, nTest: 100 },
     seeds: [1],
     sft: {
-      epochs: 4, batchSize: 8, lossOn: 'response', schedule: { kind: 'cosine', lr: 1e-2, warmupSteps: 20, minRatio: 0.1 },
-      model: { d: 64, layers: 2, heads: 2, ctx: 512, mlpRatio: 4, activation: 'gelu' }, checkpointEvery: 50, workers: 1,
+      epochs: 4, batchSize: 8, lossOn: 'response', schedule: { kind: 'cosine', lr: 5e-3, warmupSteps: 20, minRatio: 0.1 },
+      model: { d: 64, layers: 4, heads: 4, ctx: 512, mlpRatio: 4, activation: 'gelu', pos: 'rope' }, checkpointEvery: 50, workers: 1,
     },
     grpo: { steps: 10, promptsPerStep: 8, groupSize: 8, maxNew: 192, lr: 1e-4, evalEvery: 5, valN: null, checkpointEvery: 5, workers: 1 },
     eval: { maxNew: 256 },
     probe: { alpha: { n: 48, samples: 8, maxNew: 192 }, influence: { n: 24, targetN: 8, targetSamples: 8 } },
   },
-  // the small-scale reproduction: ≥ 3 seeds, ≤ 3 h on 2 cores, with the injection-probability sweep
+  // the small-scale reproduction: ≥ 3 seeds, ≤ 3 h on 2 cores
   full: {
     name: 'full',
     budgetMinutes: 180,
-    description: 'three seeds, 2000 SFT problems × 8 epochs, 40 GRPO steps, the injection-probability sweep',
-    task: { surface: 'compact', arith: 'mod23', sftOps: [2, 4], idOp: 4, oodOp: 6, nSft: 2000, nRlTrain: 4000, nRlVal: 100, nTest: 300 },
+    description: 'three seeds, the learnability default task and model (docs/learnability.md) on 800 SFT problems × 10 epochs, 30 GRPO steps',
+    task: { surface: 'compact', arith: 'mod23', sftOps: [3, 3], idOp: 3, oodOp: 5, distractors: false, nSft: 800, nRlTrain: 4000, nRlVal: 100, nTest: 300 },
     seeds: [1, 2, 3],
     sft: {
-      epochs: 8, batchSize: 8, lossOn: 'response', schedule: { kind: 'cosine', lr: 1e-2, warmupSteps: 20, minRatio: 0.1 },
-      model: { d: 64, layers: 2, heads: 2, ctx: 512, mlpRatio: 4, activation: 'gelu' }, checkpointEvery: 100, workers: 1,
+      epochs: 10, batchSize: 8, lossOn: 'response', schedule: { kind: 'cosine', lr: 5e-3, warmupSteps: 20, minRatio: 0.1 },
+      model: { d: 64, layers: 4, heads: 4, ctx: 512, mlpRatio: 4, activation: 'gelu', pos: 'rope' }, checkpointEvery: 100, workers: 1,
     },
-    grpo: { steps: 40, promptsPerStep: 8, groupSize: 8, maxNew: 192, lr: 1e-4, evalEvery: 10, valN: null, checkpointEvery: 10, workers: 1 },
+    grpo: { steps: 30, promptsPerStep: 8, groupSize: 8, maxNew: 192, lr: 1e-4, evalEvery: 10, valN: null, checkpointEvery: 10, workers: 1 },
     eval: { maxNew: 256 },
     probe: { alpha: { n: 128, samples: 16, maxNew: 192 }, influence: { n: 64, targetN: 16, targetSamples: 16 } },
-    sweep: [0, 0.1, 0.2, 0.3],
+    // the injection-probability sweep would add ≈ 45 min of SFT: run it with the paper preset or a custom one
+    sweep: null,
   },
   // the paper's data sizes, group sizes and steps (bridge-method.md §2, §4), for machines with tfjs-node-gpu; the
   // model is still trained from scratch, so the learning rates are small-model ones, not the paper's 5e-6 / 1e-6

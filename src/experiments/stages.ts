@@ -82,7 +82,7 @@ const checkpointOf = (stageDir: string) => path.join(stageDir, 'run', 'final');
 /** The five problem sets of a preset, de-duplicated across splits with the test sets drawn first. */
 function runSplits(job: StageJob, progress: ProgressFn): SplitsResult {
   const t = job.config.task as Preset['task'];
-  const gen = (minOps: number, maxOps: number, force: boolean) => validateGenConfig({ minOps, maxOps, force, arith: t.arith });
+  const gen = (minOps: number, maxOps: number, force: boolean) => validateGenConfig({ minOps, maxOps, force, arith: t.arith, redundantQuery: t.distractors });
   const [lo, hi] = t.sftOps;
   const [vlo, vhi] = t.rlValOps ?? t.sftOps;
   const specs: SplitSpec[] = [
