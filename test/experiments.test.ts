@@ -216,7 +216,7 @@ describe('the experiment plan', () => {
 
   it('validates presets with one line naming the field', () => {
     expect(() => presetConfig({ ...PRESETS.quick, grpo: { ...PRESETS.quick.grpo, groupSize: 1 } })).toThrow(/^preset quick: grpo\.groupSize: group size must be ≥ 2$/);
-    expect(() => presetConfig({ ...PRESETS.quick, task: { ...PRESETS.quick.task, idOp: 3 } })).toThrow(/preset quick: task\.idOp: idOp must equal the top of sftOps/);
+    expect(() => presetConfig({ ...PRESETS.quick, task: { ...PRESETS.quick.task, idOp: 2 } })).toThrow(/preset quick: task\.idOp: idOp must equal the top of sftOps/);
     expect(() => presetConfig({ ...PRESETS.quick, sft: { ...PRESETS.quick.sft, workers: 2 } })).toThrow(/sft\.workers: workers must be 1/);
     expect(() => presetConfig({ ...PRESETS.quick, probe: { ...PRESETS.quick.probe, alpha: { n: 10_000, samples: 8, maxNew: 8 } } })).toThrow(/probe\.alpha\.n: must be ≤ task\.nRlTrain/);
     expect(() => getPreset('huge')).toThrow('--preset must be one of tiny, quick, full, paper, got "huge"');
