@@ -2,6 +2,7 @@
 // (Debian's chromium, driven by playwright-core) and assert every chart rendered: at least the number of charts the
 // notebook declares (metadata.bridge.charts) are drawn as vega SVGs with a size, and every axis title of the
 // vega-lite specs in the executed notebook is on the page. Saves a full-page screenshot NAME.png per notebook.
+import { parseArgs as utilParseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -27,23 +28,25 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const a: Args = { dir: path.resolve(ROOT, DEFAULT_DIR), screenshots: null, only: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new CheckError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--dir') a.dir = path.resolve(ROOT, value());
-    else if (flag === '--screenshots') a.screenshots = path.resolve(ROOT, value());
-    else if (flag === '--only') a.only = value().split(',').map((s) => s.trim()).filter(Boolean);
-    else if (flag === '--help' || flag === '-h') {
-      process.stdout.write(USAGE + '\n');
-      process.exit(0);
-    } else throw new CheckError(`unknown flag "${flag}"\n${USAGE}`);
+  let v: { dir?: string; screenshots?: string; only?: string; help?: boolean };
+  try {
+    v = utilParseArgs({
+      args: [...argv],
+      options: { dir: { type: 'string' }, screenshots: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    }).values;
+  } catch (e) {
+    throw new CheckError(`${(e as Error).message}\n${USAGE}`);
   }
-  return a;
+  if (v.help) {
+    process.stdout.write(USAGE + '\n');
+    process.exit(0);
+  }
+  return {
+    dir: path.resolve(ROOT, v.dir ?? DEFAULT_DIR),
+    screenshots: v.screenshots === undefined ? null : path.resolve(ROOT, v.screenshots),
+    only: (v.only ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+  };
 }
 
 /** Axis titles (x and y channels) of a vega-lite spec, layers, facets and concatenations included. */

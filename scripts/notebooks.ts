@@ -1,6 +1,7 @@
 // `npm run notebooks`: execute every notebooks/*.ipynb headless with the tslab kernel (jupyter nbconvert --execute)
 // and write the executed notebook plus an HTML export next to the report: RESULTS/notebooks/NAME.{ipynb,html}.
 // Any cell error makes the exit code non-zero and names the notebook and the cell.
+import { parseArgs as utilParseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -45,35 +46,35 @@ export interface NotebooksArgs {
 }
 
 export function parseArgs(argv: readonly string[]): NotebooksArgs {
-  const a: Partial<NotebooksArgs> & { build: boolean; check: boolean } = { build: true, check: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    if (flag === '--results') a.results = value();
-    else if (flag === '--preset') {
-      const p = value();
-      if (!PRESETS.includes(p)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}, got "${p}"`);
-      a.preset = p;
-    } else if (flag === '--out') a.out = value();
-    else if (flag === '--from') a.from = value();
-    else if (flag === '--only') a.only = value().split(',').map((s) => s.trim()).filter(Boolean);
-    else if (flag === '--cell-timeout') {
-      const raw = value();
-      const s = Number(raw);
-      if (!Number.isInteger(s) || s < 1 || s > 86_400) throw new UsageError(`--cell-timeout must be an integer in [1, 86400] seconds, got "${raw}"`);
-      a.cellTimeout = s;
-    } else if (flag === '--no-build') a.build = false;
-    else if (flag === '--check') a.check = true;
-    else if (flag === '--screenshots') a.screenshots = value();
-    else if (flag === '--help' || flag === '-h') {
-      process.stdout.write(USAGE + '\n');
-      process.exit(0);
-    } else throw new UsageError(`unknown flag "${flag}"\n${USAGE}`);
+  let v: { results?: string; preset?: string; out?: string; from?: string; only?: string; 'cell-timeout'?: string; 'no-build'?: boolean; check?: boolean; screenshots?: string; help?: boolean };
+  try {
+    v = utilParseArgs({
+      args: [...argv],
+      options: {
+        results: { type: 'string' }, preset: { type: 'string' }, out: { type: 'string' }, from: { type: 'string' }, only: { type: 'string' },
+        'cell-timeout': { type: 'string' }, 'no-build': { type: 'boolean' }, check: { type: 'boolean' }, screenshots: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+    }).values;
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message}\n${USAGE}`);
   }
+  if (v.help) {
+    process.stdout.write(USAGE + '\n');
+    process.exit(0);
+  }
+  if (v.preset !== undefined && !PRESETS.includes(v.preset)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}, got "${v.preset}"`);
+  let cellTimeout: number | undefined;
+  if (v['cell-timeout'] !== undefined) {
+    const raw = v['cell-timeout'];
+    cellTimeout = Number(raw);
+    if (!Number.isInteger(cellTimeout) || cellTimeout < 1 || cellTimeout > 86_400) throw new UsageError(`--cell-timeout must be an integer in [1, 86400] seconds, got "${raw}"`);
+  }
+  const a = {
+    results: v.results, preset: v.preset, out: v.out, from: v.from, cellTimeout, screenshots: v.screenshots,
+    only: (v.only ?? '').split(',').map((s) => s.trim()).filter(Boolean), build: !v['no-build'], check: !!v.check,
+  };
   const results = path.resolve(ROOT, a.results ?? DEFAULT_RESULTS);
   return {
     results,
