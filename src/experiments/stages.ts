@@ -131,7 +131,8 @@ async function runSftStage(job: StageJob, progress: ProgressFn): Promise<SftStag
   return { steps: done.steps, tokensSeen: done.tokensSeen, finalLoss: done.finalLoss, weightsHash: done.weightsHash, trainSeconds };
 }
 
-async function loadModel(ckpt: string) {
+/** trainable: the probes take gradients; evaluation only samples. */
+async function loadModel(ckpt: string, trainable = false) {
   const [{ initBackend }, { loadCheckpoint }, { createTransformer }, { Tokenizer }] = await Promise.all([
     import('../model/backend'),
     import('../model/checkpoint'),
@@ -140,7 +141,7 @@ async function loadModel(ckpt: string) {
   ]);
   await initBackend();
   const ck = loadCheckpoint(ckpt, 'model');
-  return { model: createTransformer(ck.config, { weights: ck.weights }, false), tok: Tokenizer.fromJSON(ck.tokenizer as never) };
+  return { model: createTransformer(ck.config, { weights: ck.weights }, trainable), tok: Tokenizer.fromJSON(ck.tokenizer as never) };
 }
 
 async function runEval(job: StageJob, progress: ProgressFn): Promise<EvalResult> {
@@ -216,7 +217,7 @@ async function runProbeStage(job: StageJob, progress: ProgressFn): Promise<Probe
   ]);
   const p = job.config.probe as Preset['probe'];
   const seed = job.config.seed as number;
-  const { model, tok } = await loadModel(checkpointOf(job.inputs.model));
+  const { model, tok } = await loadModel(checkpointOf(job.inputs.model), true);
   try {
     const rows = readJsonl<ProblemRow>(path.join(splitFile(job.inputs.splits, 'rl-train'), 'problems.jsonl')).slice(0, p.alpha.n);
     const ro = { n: p.alpha.samples, temperature: p.alpha.temperature, seed, maxNew: p.alpha.maxNew };
