@@ -166,9 +166,10 @@ export function ropeTables(pos: Int32Array, dh: number): RopeTables {
   const half = dh / 2;
   const c = new Float32Array(pos.length * half);
   const s = new Float32Array(pos.length * half);
+  const inv = Float64Array.from({ length: half }, (_, i) => Math.pow(10000, -i / half)); // θ_i, once per call, not per token
   for (let n = 0; n < pos.length; n++)
     for (let i = 0; i < half; i++) {
-      const a = pos[n] * Math.pow(10000, -i / half);
+      const a = pos[n] * inv[i];
       c[n * half + i] = Math.cos(a);
       s[n * half + i] = Math.sin(a);
     }
