@@ -51,6 +51,19 @@ describe('SFT building blocks', () => {
     expect(counted).toBe(ex[0].promptLen);
   });
 
+  it('minShards gives every data-parallel replica a micro-batch even when the batch fits in one', () => {
+    const tok = canonicalTokenizer('mod23');
+    const ex = writeEasyData(tmp('ms'), 8, 3).map((r) => encodeExample(tok, r.query, r.response));
+    expect(splitMicroBatches(ex, 1 << 20, 'response', 512)).toHaveLength(1);
+    const two = splitMicroBatches(ex, 1 << 20, 'response', 512, 2);
+    expect(two.map((m) => m.batch)).toEqual([4, 4]);
+    // every example once: the loss-token total is unchanged
+    const lossTokens = (ms: typeof two) => ms.reduce((a, m) => a + Array.from(m.lossMask).reduce((x, y) => x + y, 0), 0);
+    expect(lossTokens(two)).toBe(lossTokens(splitMicroBatches(ex, 1 << 20, 'response', 512)));
+    expect(splitMicroBatches(ex.slice(0, 1), 1 << 20, 'response', 512, 2)).toHaveLength(1);
+    expect(() => splitMicroBatches(ex, 1 << 20, 'response', 512, 0)).toThrow(/minShards/);
+  });
+
   it('the prompt encodes as a prefix of the full SFT example', () => {
     const tok = canonicalTokenizer('mod23');
     const [r] = writeEasyData(tmp('pf'), 1, 4);

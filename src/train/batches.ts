@@ -38,14 +38,24 @@ export function makeMicroBatch(examples: readonly EncodedExample[], lossOn: Loss
 
 /**
  * Split one optimizer batch into micro-batches whose padded size rows×len stays within `maxTokens`
- * (the wasm heap guard); examples are grouped by length so padding stays small.
+ * (the wasm heap guard); examples are grouped by length so padding stays small. `minShards` > 1 (data-parallel
+ * replicas) first deals the length-sorted examples round-robin into that many groups, so every replica gets work even
+ * when the whole batch would fit one micro-batch.
  */
 export function splitMicroBatches(
   examples: readonly EncodedExample[],
   maxTokens: number,
   lossOn: LossOn,
   ctx: number,
+  minShards = 1,
 ): LossBatch[] {
+  if (!Number.isInteger(minShards) || minShards < 1) throw new Error(`minShards must be an integer ≥ 1 (got ${minShards})`);
+  if (minShards > 1) {
+    const sorted = [...examples].sort((a, b) => a.ids.length - b.ids.length);
+    const groups: EncodedExample[][] = Array.from({ length: Math.min(minShards, sorted.length) }, () => []);
+    sorted.forEach((e, i) => groups[i % groups.length].push(e));
+    return groups.flatMap((g) => splitMicroBatches(g, maxTokens, lossOn, ctx));
+  }
   const sorted = [...examples].sort((a, b) => a.ids.length - b.ids.length);
   const out: LossBatch[] = [];
   let cur: EncodedExample[] = [];

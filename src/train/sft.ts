@@ -134,7 +134,7 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
       }
       const b = step % stepsPerEpoch;
       const batch = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize).map((i) => examples[i]);
-      const micro = splitMicroBatches(batch, cfg.microTokens, cfg.lossOn, model.cfg.ctx);
+      const micro = splitMicroBatches(batch, cfg.microTokens, cfg.lossOn, model.cfg.ctx, dp?.replicas ?? 1);
       const shards = micro.map((mb) => ({ batch: mb, weight: lossTokens(mb) }));
       const lr = learningRate(cfg.schedule, step, totalSteps);
       const ts = Date.now();
