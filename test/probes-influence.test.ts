@@ -4,7 +4,7 @@ import { createTransformer } from '../src/model/transformer';
 import { Rng } from '../src/rng';
 import type { ProblemRow } from '../src/igsm/types';
 import { dot, weightedGradient, type Sequence } from '../src/probes/gradients';
-import { contrastGradient, countSketch, fitStats, groundTruth, influenceByBin, queryInfluence, targetGradient, type InfluenceOptions } from '../src/probes/influence';
+import { contrastGradient, countSketch, fitStats, groundTruth, influenceByBin, projectionError, queryInfluence, targetGradient, type InfluenceOptions } from '../src/probes/influence';
 import type { QueryRollouts } from '../src/probes/rollouts';
 
 const CFG = { vocab: 20, ctx: 24, d: 16, layers: 1, heads: 2, mlpRatio: 2, dropout: 0, activation: 'gelu' as const };
@@ -100,6 +100,21 @@ describe('influence probe', () => {
     const e4096 = err(4096);
     expect(e4096).toBeLessThan(0.1);
     expect(e4096).toBeLessThan(e64);
+  });
+
+  it('projection error: per-query and aggregate relative errors, exact zeros left out', () => {
+    const e = projectionError(1024, [
+      { exact: 1, projected: 1.1 },
+      { exact: 2, projected: 1.8 },
+      { exact: -1, projected: -1 },
+      { exact: 0, projected: 5 },
+    ]);
+    expect(e.k).toBe(1024);
+    expect(e.queries).toBe(3);
+    expect(e.medianRelError).toBeCloseTo(0.1, 12);
+    expect(e.meanRelError).toBeCloseTo(0.2 / 3, 12);
+    expect(e.aggregateRelError).toBeCloseTo(Math.sqrt(0.05 / 6), 12);
+    expect(e.pearson).toBeGreaterThan(0.99);
   });
 
   it('the first-order prediction matches a real small gradient step on the fixed target rollouts', () => {

@@ -18,7 +18,7 @@ export function registerProbeCommands(program: Command, usage: Usage): void {
     .option('--seed <S>', 'sampling seed', '0')
     .option('--norm <mean|sum>', 'g(q,o) over tokens: token mean (the trainer) or sum', 'mean')
     .option('--eta <X>', "the trainer's learning rate, for I_q at that η", '1e-4')
-    .option('--project <K>', 'also report count-sketch projected co-influence with K buckets and its error vs exact')
+    .option('--project <K[,K…]>', 'also report count-sketch projected co-influence with K buckets (one or more sizes) and its error vs exact')
     .option('--ground-truth <N>', 'influence: also take real gradient steps on N informative probe queries', '0')
     .option('--gt-eta <X>', 'step size of the ground-truth check', '1e-2')
     .option('--workers <N>', 'sampling replicas', '2')

@@ -122,6 +122,34 @@ export function countSketch(P: number, k: number, seed: number): (v: Float32Arra
   };
 }
 
+export interface ProjectionError {
+  k: number;
+  queries: number;
+  /** Mean and median over queries of |projected − exact| / |exact| (large where an exact value is near 0). */
+  meanRelError: number;
+  medianRelError: number;
+  /** ‖projected − exact‖₂ / ‖exact‖₂ over all queries: the error relative to the spread of the values compared. */
+  aggregateRelError: number;
+  /** Pearson r of projected on exact. */
+  pearson: number;
+}
+
+/** How well k-bucket sketched inner products reproduce the exact ones (pairs with exact = 0 are left out). */
+export function projectionError(k: number, pairs: readonly { exact: number; projected: number }[]): ProjectionError {
+  const ps = pairs.filter((p) => p.exact !== 0);
+  const rel = ps.map((p) => Math.abs(p.projected - p.exact) / Math.abs(p.exact)).sort((a, b) => a - b);
+  const num = Math.sqrt(ps.reduce((a, p) => a + (p.projected - p.exact) ** 2, 0));
+  const den = Math.sqrt(ps.reduce((a, p) => a + p.exact ** 2, 0));
+  return {
+    k,
+    queries: ps.length,
+    meanRelError: rel.length ? rel.reduce((a, b) => a + b, 0) / rel.length : NaN,
+    medianRelError: rel.length ? rel[Math.floor(rel.length / 2)] : NaN,
+    aggregateRelError: den > 0 ? num / den : NaN,
+    pearson: ps.length > 1 ? fitStats(ps.map((p) => ({ predicted: p.exact, actual: p.projected }))).pearson : NaN,
+  };
+}
+
 export interface GroundTruthPoint {
   id: string;
   alpha: number;

@@ -9,7 +9,7 @@ import { Tokenizer } from '../text/tokenizer';
 import { resolveCheckpoint } from '../train/commands';
 import { loadDataDir } from '../train/data';
 import { responsePerplexity, rolloutEntropy } from './entropy';
-import { contrastGradient, countSketch, fitStats, groundTruth, influenceByBin, queryInfluence, targetGradient, type InfluenceOptions } from './influence';
+import { contrastGradient, countSketch, fitStats, groundTruth, influenceByBin, projectionError, queryInfluence, targetGradient, type InfluenceOptions } from './influence';
 import { dot } from './gradients';
 import { accuracyReport, sampleGroups, type RolloutOptions } from './rollouts';
 
@@ -89,26 +89,33 @@ export async function runProbe(which: string, f: ProbeFlags, usage: Usage): Prom
           const tT = Date.now();
           const gT = targetGradient(model, targets, io);
           const targetSeconds = (Date.now() - tT) / 1000;
-          const k = f.project ? int(usage, '--project', f.project, 1, 1 << 24) : null;
-          const sketch = k ? countSketch(model.size, k, ro.seed + 7) : null;
+          // one or more sketch sizes: the error-vs-k curve comes from the same rollouts and exact gradients
+          const ks = f.project ? f.project.split(',').map((x) => int(usage, '--project', x.trim(), 1, 1 << 24)) : [];
+          const sketches = ks.map((k, i) => {
+            const sk = countSketch(model.size, k, ro.seed + 7 + i);
+            return { k, sk, target: sk(gT), pairs: [] as { exact: number; projected: number }[] };
+          });
           const perQuery = [];
           const contrasts: { g: (typeof groups)[number]; contrast: Float32Array }[] = [];
           let exactSeconds = 0;
           let projSeconds = 0;
-          const projErr: number[] = [];
+          let projected = 0;
           for (const g of groups) {
             const tq = Date.now();
             const c = contrastGradient(model, g, io);
             const row = queryInfluence(g, gT, c, io);
             exactSeconds += (Date.now() - tq) / 1000;
-            let projected: number | undefined;
-            if (sketch && c) {
-              const tp = Date.now();
-              projected = dot(sketch(gT), sketch(c));
-              projSeconds += (Date.now() - tp) / 1000;
-              if (row.coInfluence !== 0) projErr.push(Math.abs(projected - row.coInfluence) / Math.abs(row.coInfluence));
+            const proj: Record<string, number> = {};
+            if (c) {
+              for (const s of sketches) {
+                const tp = Date.now();
+                proj[s.k] = dot(s.target, s.sk(c));
+                projSeconds += (Date.now() - tp) / 1000;
+                s.pairs.push({ exact: row.coInfluence, projected: proj[s.k] });
+              }
+              if (sketches.length) projected++;
             }
-            perQuery.push({ ...row, projectedCoInfluence: projected });
+            perQuery.push({ ...row, projectedCoInfluence: sketches.length ? proj : undefined });
             if (c) contrasts.push({ g, contrast: c });
           }
           const gtN = int(usage, '--ground-truth', f.groundTruth, 0, 100_000);
@@ -125,12 +132,13 @@ export async function runProbe(which: string, f: ProbeFlags, usage: Usage): Prom
             perQuery,
             byBin: influenceByBin(perQuery),
             meanInfluence: perQuery.reduce((a, r) => a + r.influence, 0) / perQuery.length,
-            projection: k ? { k, meanRelError: projErr.reduce((a, b) => a + b, 0) / Math.max(1, projErr.length), medianRelError: projErr.sort((a, b) => a - b)[Math.floor(projErr.length / 2)] ?? null, queries: projErr.length } : null,
+            projection: sketches.length ? sketches.map((s) => projectionError(s.k, s.pairs)) : null,
             groundTruth: gtN > 0 ? { eta: gtEta, points: gt, fit: fitStats(gt), halfEtaRatio: gt.reduce((a, p) => a + p.actual, 0) / gtHalf.reduce((a, p) => a + p.actual, 0) } : null,
             cost: {
               targetGradientSeconds: targetSeconds,
               exactSecondsPerInformativeQuery: informative ? exactSeconds / informative : null,
-              projectionSecondsPerQuery: projErr.length ? projSeconds / projErr.length : null,
+              // sketching one query gradient and the dot product, per sketch size (the exact gradient is computed once)
+              projectionSecondsPerQuery: projected ? projSeconds / projected / sketches.length : null,
               samplingSecondsPerQuery: tSample / groups.length,
             },
           };
