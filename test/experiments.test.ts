@@ -113,6 +113,30 @@ describe('bridge reproduce --preset tiny', () => {
     }
   });
 
+  it('the probe stage loads its model so that influence gradients are non-zero (tiny α are all 0/1, so it is checked here)', async () => {
+    const { loadProbeModel } = await import('../src/experiments/stages');
+    const { contrastGradient } = await import('../src/probes/influence');
+    const { disposeTransformer } = await import('../src/model/transformer');
+    const { encodePrompt } = await import('../src/train/format');
+    const sft = stagesOf(A).find((d) => d.startsWith('sft-vanilla-'))!;
+    const data = stagesOf(A).find((d) => d.startsWith('data-vanilla-'))!;
+    const row = JSON.parse(fs.readFileSync(path.join(A, 'stages', data, 'data', 'problems.jsonl'), 'utf8').split('\n')[0]);
+    const { model, tok } = await loadProbeModel(path.join(A, 'stages', sft, 'run', 'final'));
+    try {
+      // one right and one wrong rollout: α = 1/2, the case where the quick preset's probe stages used to fail
+      const prompt = encodePrompt(tok, row.query);
+      const right = tok.encode(row.response);
+      const wrong = [...right].reverse();
+      const g = contrastGradient(model, { row, prompt, completions: [right, wrong], rewards: [1, 0], alpha: 0.5 }, { norm: 'mean', temperature: 1, eta: 1e-4 });
+      expect(g).not.toBeNull();
+      const norm = Math.sqrt(g!.reduce((a, x) => a + x * x, 0));
+      expect(Number.isFinite(norm)).toBe(true);
+      expect(norm).toBeGreaterThan(0);
+    } finally {
+      disposeTransformer(model);
+    }
+  });
+
   it('has every Figure 4 cell: 6 methods × SFT/RFT × ID/OOD', () => {
     expect(preset.sweep).toBeNull();
     for (const method of FIG4_METHODS) {

@@ -209,6 +209,9 @@ async function runGrpoStage(job: StageJob, progress: ProgressFn): Promise<GrpoSt
   };
 }
 
+/** The probe stage's model: trainable, since influence takes gradients (a frozen one made every probe stage fail). */
+export const loadProbeModel = (ckpt: string) => loadModel(ckpt, true);
+
 async function runProbeStage(job: StageJob, progress: ProgressFn): Promise<ProbeResult> {
   const [{ sampleGroups, accuracyReport }, inf, { disposeTransformer }] = await Promise.all([
     import('../probes/rollouts'),
@@ -217,7 +220,7 @@ async function runProbeStage(job: StageJob, progress: ProgressFn): Promise<Probe
   ]);
   const p = job.config.probe as Preset['probe'];
   const seed = job.config.seed as number;
-  const { model, tok } = await loadModel(checkpointOf(job.inputs.model), true);
+  const { model, tok } = await loadProbeModel(checkpointOf(job.inputs.model));
   try {
     const rows = readJsonl<ProblemRow>(path.join(splitFile(job.inputs.splits, 'rl-train'), 'problems.jsonl')).slice(0, p.alpha.n);
     const ro = { n: p.alpha.samples, temperature: p.alpha.temperature, seed, maxNew: p.alpha.maxNew };
