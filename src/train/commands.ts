@@ -41,13 +41,14 @@ export const SFT_PRESETS: Record<'tiny' | 'default', Partial<SftConfig>> = {
     model: { ctx: 256, d: 64, layers: 2, heads: 2, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
     checkpointEvery: 25,
   },
+  // the learnability study's default (docs/learnability.md): ≤ 10 min on both cores for 2000 op-3 problems
   default: {
-    epochs: 5,
-    batchSize: 32,
-    lossOn: 'all',
-    schedule: { kind: 'cosine', lr: 2e-3, warmupSteps: 20, minRatio: 0.1 },
-    model: { ctx: 512, d: 128, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
-    checkpointEvery: 50,
+    epochs: 14,
+    batchSize: 8,
+    lossOn: 'response',
+    schedule: { kind: 'cosine', lr: 5e-3, warmupSteps: 20, minRatio: 0.1 },
+    model: { ctx: 512, d: 64, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
+    checkpointEvery: 100,
     workers: 2,
   },
 };
@@ -55,7 +56,21 @@ export const SFT_PRESETS: Record<'tiny' | 'default', Partial<SftConfig>> = {
 /** Base-model pretraining presets: terse solutions over a wide op range (see src/igsm/terse.ts). */
 export const PRETRAIN_PRESETS: Record<'tiny' | 'default', { n: number; ops: [number, number]; sft: Partial<SftConfig> }> = {
   tiny: { n: 200, ops: [1, 3], sft: { ...SFT_PRESETS.tiny, epochs: 2, lossOn: 'all', format: 'terse' } },
-  default: { n: 10_000, ops: [1, 20], sft: { ...SFT_PRESETS.default, epochs: 1, format: 'terse', checkpointEvery: 100 } },
+  // spelled out (not derived from the SFT default) so the shipped base model's recipe stays fixed
+  default: {
+    n: 10_000,
+    ops: [1, 20],
+    sft: {
+      epochs: 1,
+      batchSize: 32,
+      lossOn: 'all',
+      schedule: { kind: 'cosine', lr: 2e-3, warmupSteps: 20, minRatio: 0.1 },
+      model: { ctx: 512, d: 128, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
+      format: 'terse',
+      checkpointEvery: 100,
+      workers: 2,
+    },
+  },
 };
 
 type Usage = (msg: string) => Error;
