@@ -10,7 +10,7 @@ if (!dir || !fs.existsSync(path.join(dir, 'recipe.json'))) {
   process.stderr.write('usage: npx tsx bench/base-model-recipe.ts data/models/<name>  (a directory with recipe.json)\n');
   process.exit(2);
 }
-const recipe = JSON.parse(fs.readFileSync(path.join(dir, 'recipe.json'), 'utf8')) as { command: string; weightsHash: string; workers?: number };
+const recipe = JSON.parse(fs.readFileSync(path.join(dir, 'recipe.json'), 'utf8')) as { command: string; weightsHash: string; revision?: { commit: string } };
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'recipe-'));
 const args = recipe.command.split(' ').slice(2); // drop "npx bridge"
 const outIdx = args.indexOf('--out');
@@ -19,7 +19,13 @@ args.push('--work', path.join(tmp, 'work'), '--no-progress');
 const t0 = Date.now();
 const r = spawnSync(process.execPath, [path.join('node_modules', 'tsx', 'dist', 'cli.mjs'), 'src/cli.ts', ...args], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
 if (r.status !== 0) process.exit(r.status ?? 1);
-const again = JSON.parse(fs.readFileSync(path.join(tmp, 'model', 'recipe.json'), 'utf8')).weightsHash as string;
-const same = again === recipe.weightsHash;
-process.stdout.write(JSON.stringify({ name: 'base_model_recipe_reproduces', value: same ? 1 : 0, unit: 'bool', model: dir, shipped: recipe.weightsHash, rebuilt: again, seconds: (Date.now() - t0) / 1000 }) + '\n');
+const rebuilt = JSON.parse(fs.readFileSync(path.join(tmp, 'model', 'recipe.json'), 'utf8')) as { weightsHash: string; finalLoss: number; revision?: { commit: string } };
+const same = rebuilt.weightsHash === recipe.weightsHash;
+// bitwise equality needs the same kernels: a mismatch with another code revision is float drift, not a wrong recipe
+process.stdout.write(
+  JSON.stringify({
+    name: 'base_model_recipe_reproduces', value: same ? 1 : 0, unit: 'bool', model: dir, shipped: recipe.weightsHash, rebuilt: rebuilt.weightsHash,
+    shippedRevision: recipe.revision?.commit ?? 'unrecorded', rebuiltRevision: rebuilt.revision?.commit ?? 'unrecorded', rebuiltFinalLoss: rebuilt.finalLoss, seconds: (Date.now() - t0) / 1000,
+  }) + '\n',
+);
 process.exitCode = same ? 0 : 1;

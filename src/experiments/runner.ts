@@ -1,7 +1,7 @@
 // The runner of `bridge reproduce` (issue 8): the stage DAG of a preset on a pool of worker processes. Finished stages
 // (done.json) are reused, unfinished ones resume; a failing stage is recorded with its log tail, its dependents are
 // skipped and everything else goes on; at the end the finished stages become OUT/results/{rows.csv,rows.json,meta.json}.
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
 import { writeFileAtomic, writeJsonAtomic } from '../fsutil';
+import { codeRevision } from '../revision';
 import { buildPlan, type Plan, type StageSpec } from './definitions';
 import { estimateCost, formatEstimate } from './cost';
 import { getPreset, presetConfig, type Preset } from './presets';
@@ -288,18 +289,6 @@ function claimOut(out: string, preset: Preset, force: boolean): void {
   fs.mkdirSync(out, { recursive: true });
   writeFileAtomic(lock, String(process.pid));
   if (!fs.existsSync(owner)) writeJsonAtomic(owner, { preset: preset.name, createdAt: new Date().toISOString() });
-}
-
-/** The code revision: HEAD and whether tracked files differ from it. */
-export function codeRevision(): { commit: string; dirty: boolean } {
-  const cwd = path.dirname(here);
-  try {
-    const commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== '';
-    return { commit, dirty };
-  } catch {
-    return { commit: 'unknown', dirty: true };
-  }
 }
 
 const doneFile = (s: StageSpec) => path.join(s.dir, 'done.json');

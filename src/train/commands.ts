@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic, writeJsonAtomic } from '../fsutil';
+import { codeRevision } from '../revision';
 import { generateSplit, splitManifest, toJsonl } from '../igsm/dataset';
 import { validateGenConfig } from '../igsm/generate';
 import type { Arith, Surface } from '../igsm/types';
@@ -226,7 +227,7 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
       const command = ['npx', 'bridge', 'pretrain', '--out', f.out, '--preset', presetName, '--n', String(n), '--ops', `${ops[0]}-${ops[1]}`,
         '--arith', f.arith, '--surface', f.surface, '--seed', String(cfg.seed), '--epochs', String(cfg.epochs), '--batch-size', String(cfg.batchSize),
         '--lr', String(cfg.schedule.lr), '--d', String(m.d), '--layers', String(m.layers), '--heads', String(m.heads), '--ctx', String(m.ctx), '--pos', m.pos, '--workers', String(cfg.workers)];
-      writeJsonAtomic(path.join(f.out, 'recipe.json'), { command: command.join(' '), corpus: spec, sft: cfg, weightsHash: res.weightsHash, steps: res.steps, tokens: res.tokensSeen, seconds: res.seconds, finalLoss: res.finalLoss });
+      writeJsonAtomic(path.join(f.out, 'recipe.json'), { command: command.join(' '), revision: codeRevision(), corpus: spec, sft: cfg, weightsHash: res.weightsHash, steps: res.steps, tokens: res.tokensSeen, seconds: res.seconds, finalLoss: res.finalLoss });
       process.stdout.write(JSON.stringify(res) + '\n');
     },
   );
