@@ -195,6 +195,7 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
     async (
       f: TrainFlags & { out: string; work?: string; n?: string; ops?: string; arith: string; surface: string; resume?: boolean; force?: boolean; progress: boolean },
     ) => {
+      const revision = codeRevision(); // at the start: the code that trains, not what the tree holds when it ends
       const presetName = preset(usage, f.preset, PRETRAIN_PRESETS);
       const p = PRETRAIN_PRESETS[presetName];
       if (f.arith !== 'exact' && f.arith !== 'mod23') throw usage(`--arith must be exact or mod23, got "${f.arith}"`);
@@ -227,7 +228,7 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
       const command = ['npx', 'bridge', 'pretrain', '--out', f.out, '--preset', presetName, '--n', String(n), '--ops', `${ops[0]}-${ops[1]}`,
         '--arith', f.arith, '--surface', f.surface, '--seed', String(cfg.seed), '--epochs', String(cfg.epochs), '--batch-size', String(cfg.batchSize),
         '--lr', String(cfg.schedule.lr), '--d', String(m.d), '--layers', String(m.layers), '--heads', String(m.heads), '--ctx', String(m.ctx), '--pos', m.pos, '--workers', String(cfg.workers)];
-      writeJsonAtomic(path.join(f.out, 'recipe.json'), { command: command.join(' '), revision: codeRevision(), corpus: spec, sft: cfg, weightsHash: res.weightsHash, steps: res.steps, tokens: res.tokensSeen, seconds: res.seconds, finalLoss: res.finalLoss });
+      writeJsonAtomic(path.join(f.out, 'recipe.json'), { command: command.join(' '), revision, corpus: spec, sft: cfg, weightsHash: res.weightsHash, steps: res.steps, tokens: res.tokensSeen, seconds: res.seconds, finalLoss: res.finalLoss });
       process.stdout.write(JSON.stringify(res) + '\n');
     },
   );
