@@ -99,7 +99,6 @@ export async function runProbe(which: string, f: ProbeFlags, usage: Usage): Prom
           const contrasts: { g: (typeof groups)[number]; contrast: Float32Array }[] = [];
           let exactSeconds = 0;
           let projSeconds = 0;
-          let projected = 0;
           for (const g of groups) {
             const tq = Date.now();
             const c = contrastGradient(model, g, io);
@@ -113,11 +112,11 @@ export async function runProbe(which: string, f: ProbeFlags, usage: Usage): Prom
                 projSeconds += (Date.now() - tp) / 1000;
                 s.pairs.push({ exact: row.coInfluence, projected: proj[s.k] });
               }
-              if (sketches.length) projected++;
             }
             perQuery.push({ ...row, projectedCoInfluence: sketches.length ? proj : undefined });
             if (c) contrasts.push({ g, contrast: c });
           }
+          const projected = sketches[0]?.pairs.length ?? 0; // queries with a contrast gradient, each sketched once per k
           const gtN = int(usage, '--ground-truth', f.groundTruth, 0, 100_000);
           const gtEta = real(usage, '--gt-eta', f.gtEta, 0, 100);
           const gt = gtN > 0 ? groundTruth(model, targets, gT, contrasts.slice(0, gtN), gtEta, io) : [];

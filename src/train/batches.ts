@@ -50,13 +50,15 @@ export function splitMicroBatches(
   minShards = 1,
 ): LossBatch[] {
   if (!Number.isInteger(minShards) || minShards < 1) throw new Error(`minShards must be an integer ≥ 1 (got ${minShards})`);
-  if (minShards > 1) {
-    const sorted = [...examples].sort((a, b) => a.ids.length - b.ids.length);
-    const groups: EncodedExample[][] = Array.from({ length: Math.min(minShards, sorted.length) }, () => []);
-    sorted.forEach((e, i) => groups[i % groups.length].push(e));
-    return groups.flatMap((g) => splitMicroBatches(g, maxTokens, lossOn, ctx));
-  }
   const sorted = [...examples].sort((a, b) => a.ids.length - b.ids.length);
+  // dealt round-robin from the sorted list, each group is itself sorted by length
+  const groups: EncodedExample[][] = Array.from({ length: Math.min(minShards, sorted.length) }, () => []);
+  sorted.forEach((e, i) => groups[i % groups.length].push(e));
+  return groups.flatMap((g) => packSorted(g, maxTokens, lossOn, ctx));
+}
+
+/** Greedy packing of length-sorted examples into micro-batches of at most `maxTokens` padded tokens. */
+function packSorted(sorted: readonly EncodedExample[], maxTokens: number, lossOn: LossOn, ctx: number): LossBatch[] {
   const out: LossBatch[] = [];
   let cur: EncodedExample[] = [];
   let curLen = 0;
