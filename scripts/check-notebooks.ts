@@ -2,11 +2,11 @@
 // (Debian's chromium, driven by playwright-core) and assert every chart rendered: at least the number of charts the
 // notebook declares (metadata.bridge.charts) are drawn as vega SVGs with a size, and every axis title of the
 // vega-lite specs in the executed notebook is on the page. Saves a full-page screenshot NAME.png per notebook.
-import { parseArgs as utilParseArgs } from 'node:util';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
+import { listFlag, parseFlags } from './flags';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const DEFAULT_DIR = 'data/results/full/notebooks';
@@ -28,24 +28,16 @@ interface Args {
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  let v: { dir?: string; screenshots?: string; only?: string; help?: boolean };
-  try {
-    v = utilParseArgs({
-      args: [...argv],
-      options: { dir: { type: 'string' }, screenshots: { type: 'string' }, only: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      strict: true,
-    }).values;
-  } catch (e) {
-    throw new CheckError(`${(e as Error).message}\n${USAGE}`);
-  }
-  if (v.help) {
-    process.stdout.write(USAGE + '\n');
-    process.exit(0);
-  }
+  const v = parseFlags<{ dir?: string; screenshots?: string; only?: string }>(
+    argv,
+    { dir: { type: 'string' }, screenshots: { type: 'string' }, only: { type: 'string' } },
+    USAGE,
+    (msg) => new CheckError(msg),
+  );
   return {
     dir: path.resolve(ROOT, v.dir ?? DEFAULT_DIR),
     screenshots: v.screenshots === undefined ? null : path.resolve(ROOT, v.screenshots),
-    only: (v.only ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    only: listFlag(v.only),
   };
 }
 

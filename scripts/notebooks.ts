@@ -1,12 +1,12 @@
 // `npm run notebooks`: execute every notebooks/*.ipynb headless with the tslab kernel (jupyter nbconvert --execute)
 // and write the executed notebook plus an HTML export next to the report: RESULTS/notebooks/NAME.{ipynb,html}.
 // Any cell error makes the exit code non-zero and names the notebook and the cell.
-import { parseArgs as utilParseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDist } from './build-dist';
+import { listFlag, parseFlags } from './flags';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const JUPYTER_PATH = path.join(ROOT, '.jupyter', 'share', 'jupyter');
@@ -46,24 +46,15 @@ export interface NotebooksArgs {
 }
 
 export function parseArgs(argv: readonly string[]): NotebooksArgs {
-  let v: { results?: string; preset?: string; out?: string; from?: string; only?: string; 'cell-timeout'?: string; 'no-build'?: boolean; check?: boolean; screenshots?: string; help?: boolean };
-  try {
-    v = utilParseArgs({
-      args: [...argv],
-      options: {
-        results: { type: 'string' }, preset: { type: 'string' }, out: { type: 'string' }, from: { type: 'string' }, only: { type: 'string' },
-        'cell-timeout': { type: 'string' }, 'no-build': { type: 'boolean' }, check: { type: 'boolean' }, screenshots: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }).values;
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\n${USAGE}`);
-  }
-  if (v.help) {
-    process.stdout.write(USAGE + '\n');
-    process.exit(0);
-  }
+  const v = parseFlags<{ results?: string; preset?: string; out?: string; from?: string; only?: string; 'cell-timeout'?: string; 'no-build'?: boolean; check?: boolean; screenshots?: string }>(
+    argv,
+    {
+      results: { type: 'string' }, preset: { type: 'string' }, out: { type: 'string' }, from: { type: 'string' }, only: { type: 'string' },
+      'cell-timeout': { type: 'string' }, 'no-build': { type: 'boolean' }, check: { type: 'boolean' }, screenshots: { type: 'string' },
+    },
+    USAGE,
+    (msg) => new UsageError(msg),
+  );
   if (v.preset !== undefined && !PRESETS.includes(v.preset)) throw new UsageError(`--preset must be one of ${PRESETS.join(', ')}, got "${v.preset}"`);
   let cellTimeout: number | undefined;
   if (v['cell-timeout'] !== undefined) {
@@ -73,7 +64,7 @@ export function parseArgs(argv: readonly string[]): NotebooksArgs {
   }
   const a = {
     results: v.results, preset: v.preset, out: v.out, from: v.from, cellTimeout, screenshots: v.screenshots,
-    only: (v.only ?? '').split(',').map((s) => s.trim()).filter(Boolean), build: !v['no-build'], check: !!v.check,
+    only: listFlag(v.only), build: !v['no-build'], check: !!v.check,
   };
   const results = path.resolve(ROOT, a.results ?? DEFAULT_RESULTS);
   return {
