@@ -14,6 +14,7 @@ import {
   evaluateClaims,
   fig4Records,
   formatComparison,
+  formatNumber,
   formatSummary,
   frameToHTML,
   mean,
@@ -62,6 +63,13 @@ describe('stats: hand-computed values', () => {
     expect(s.lo).toBeCloseTo(2 - 2.484138, 5);
     expect(s.hi).toBeCloseTo(2 + 2.484138, 5);
     expect(formatSummary(s)).toBe('2.0 ± 2.5');
+  });
+
+  it('formatNumber: fixed decimals, significant digits when small, float noise shown as zero', () => {
+    expect(formatNumber(12.345)).toBe('12.3');
+    expect(formatNumber(0.0123)).toBe('0.0123');
+    expect(formatNumber(100 * (0.6 - 0.4 - 0.2))).toBe('0.0');
+    expect(formatNumber(-8.88e-16, 2)).toBe('0.00');
   });
 
   it('n = 1 has no CI and says so; empty lists are errors', () => {
