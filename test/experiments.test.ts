@@ -9,7 +9,7 @@ import { bridgeKilledWhen } from './cli-helpers';
 import { ALPHA_BINS } from '../src/train/grpo';
 import { buildPlan, modelEnv, stageHash, stableStringify, TABLE1_METHODS, FIG4_METHODS, sweepMethod } from '../src/experiments/definitions';
 import { getPreset, presetConfig, PRESETS } from '../src/experiments/presets';
-import { readResults, ROW_ALPHA_BINS, validateRows, type ResultRow } from '../src/experiments/results';
+import { answersHash, readResults, ROW_ALPHA_BINS, validateRows, type ResultRow } from '../src/experiments/results';
 import { runExperiments, type StageExecutor } from '../src/experiments/runner';
 import type { StageJob } from '../src/experiments/stages';
 
@@ -158,6 +158,21 @@ describe('bridge reproduce --preset tiny', () => {
     expect(meta.revision.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(meta.preset).toBe('tiny');
     expect(fs.existsSync(path.join(A, 'report.html'))).toBe(true);
+  });
+
+  it('records the sha256 of each data stage\'s SFT answers: equal exactly when the answers are', () => {
+    const { meta } = readResults(A);
+    const data = meta.stages.filter((s) => s.kind === 'data');
+    expect(data.length).toBeGreaterThan(1);
+    const text = (id: string) =>
+      fs.readFileSync(path.join(A, 'stages', id, 'data', 'problems.jsonl'), 'utf8').split('\n').filter(Boolean)
+        .map((l) => { const r = JSON.parse(l) as { query: string; response: string }; return [r.query, r.response]; });
+    for (const s of data) expect(s.answersHash, s.id).toMatch(/^[0-9a-f]{64}$/);
+    for (const a of data) for (const b of data) {
+      expect(a.answersHash === b.answersHash, `${a.id} vs ${b.id}`).toBe(JSON.stringify(text(a.id)) === JSON.stringify(text(b.id)));
+    }
+    expect(meta.stages.filter((s) => s.kind !== 'data').every((s) => s.answersHash === undefined)).toBe(true);
+    expect(answersHash(path.join(A, 'no-such-file.jsonl'))).toBeNull();
   });
 
   it('reuses everything on a second invocation: nothing reruns, the rows are byte-identical', () => {

@@ -15,6 +15,8 @@ import {
   fig4Records,
   formatComparison,
   formatNumber,
+  identicalAnswerGroups,
+  identicalAnswerNotes,
   formatSummary,
   frameToHTML,
   mean,
@@ -27,6 +29,8 @@ import {
   summarize,
   table1Frame,
   table1Records,
+  reportHTML,
+  summaryMarkdown,
   table1Table,
   vegaLiteToSVG,
   writeReport,
@@ -212,6 +216,36 @@ function encodingTitles(spec: unknown, out: string[] = []): string[] {
 }
 
 const svgText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+describe('identical arms', () => {
+  const stage = (method: string, seed: number, answersHash?: string) => ({ id: `data-${method}-s${seed}`, kind: 'data', method, seed, answersHash });
+  it('groups the methods whose data stages share an answers hash, with the seeds where they do', () => {
+    const meta = {
+      stages: [
+        stage('analysis', 1, 'a1'), stage('exploit', 1, 'a1'), stage('subgoal', 1, 's1'),
+        stage('analysis', 2, 'a2'), stage('exploit', 2, 'a2'), stage('subgoal', 2, 'a2x'),
+        stage('analysis', 3, 'a3'), stage('exploit', 3, 'e3'), stage('vanilla', 3),
+        { id: 'sft-analysis-s1', kind: 'sft', method: 'analysis', seed: 1, answersHash: 'a1' },
+      ],
+    };
+    expect(identicalAnswerGroups(meta)).toEqual([{ methods: ['analysis', 'exploit'], seeds: [1, 2] }]);
+    expect(identicalAnswerNotes(meta)).toEqual([
+      'analysis only and exploitation (analysis + subgoal) were fine-tuned on byte-identical SFT answers (seeds 1, 2; same sha256 of their data), so their rows come from the same models: one condition, not 2.',
+    ]);
+    expect(identicalAnswerGroups({ stages: [stage('analysis', 1, 'x'), stage('exploit', 1, 'y')] })).toEqual([]);
+    expect(identicalAnswerGroups({})).toEqual([]);
+  });
+
+  it('summary.md and report.html state them next to Figure 4', () => {
+    const rows = syntheticRows();
+    const meta = { stages: [stage('analysis', 0, 'h'), stage('exploit', 0, 'h')] };
+    const md = summaryMarkdown(rows, meta);
+    expect(md).toMatch(/## Figure 4[^#]*\*\*Identical arms\.\*\* analysis only and exploitation \(analysis \+ subgoal\) were fine-tuned on byte-identical SFT answers \(seed 0;/);
+    expect(summaryMarkdown(rows, { stages: [] })).not.toMatch(/Identical arms/);
+    const html = reportHTML({ rows, meta, figures: [] });
+    expect(html).toMatch(/<section id="figure4">[\s\S]*<p class="note"><strong>Identical arms\.<\/strong> analysis only and exploitation \(analysis \+ subgoal\) were fine-tuned[\s\S]*<\/section>/);
+  });
+});
 
 describe('specs', () => {
   it('every figure renders to SVG with its title and axis titles; optional series without rows say "no data"', async () => {

@@ -1,5 +1,6 @@
 // Tidy result rows of `bridge reproduce` (issue 8): the schema (the contract with report and notebooks) and the
 // collection of finished stages into rows.csv / rows.json / meta.json. No heavy imports: notebooks load this cheaply.
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -69,6 +70,8 @@ export interface StageMeta {
   seconds: number | null; // measured wall time of the stage (its own run, also when reused)
   estimatedSeconds: number;
   error?: string;
+  /** data stages: sha256 of their SFT questions and answers; two arms with one hash were trained on the same text */
+  answersHash?: string;
 }
 
 /** OUT/results/meta.json. */
@@ -88,6 +91,18 @@ export interface ResultsMeta {
    */
   cost: { jobs: number; estimatedSeconds: number; measuredSeconds: number; byKind: Record<string, { estimated: number; measured: number }> };
   failures: string[];
+}
+
+/** sha256 over every (query, response) of an SFT problems.jsonl, in file order; null when the file is missing. */
+export function answersHash(problemsJsonl: string): string | null {
+  if (!fs.existsSync(problemsJsonl)) return null;
+  const h = createHash('sha256');
+  for (const line of fs.readFileSync(problemsJsonl, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const r = JSON.parse(line) as { query: string; response: string };
+    h.update(`${r.query}\u0000${r.response}\u0001`);
+  }
+  return h.digest('hex');
 }
 
 // ---- collecting finished stages into rows ------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import { codeRevision } from '../revision';
 import { buildPlan, type Plan, type StageSpec } from './definitions';
 import { estimateCost, formatEstimate } from './cost';
 import { getPreset, presetConfig, type Preset } from './presets';
-import { collectRows, writeResults, type ResultRow, type ResultsMeta, type StageMeta } from './results';
+import { answersHash, collectRows, writeResults, type ResultRow, type ResultsMeta, type StageMeta } from './results';
 import type { StageJob } from './stages';
 import type { FromWorker } from './worker';
 
@@ -418,17 +418,22 @@ export async function runExperiments(o: RunOptions): Promise<RunOutcome> {
     command: o.command ?? `bridge reproduce --preset ${preset.name} --out ${o.out}`,
     config: preset,
     experiments: Object.fromEntries(plan.experiments.map((e) => [e.name, { methods: e.methods.map((m) => m.name) }])),
-    stages: plan.stages.map((s) => ({
-      id: s.id,
-      kind: s.kind,
-      method: s.kind === 'splits' ? null : s.method,
-      seed: s.kind === 'splits' ? null : s.seed,
-      hash: s.hash,
-      status: status.get(s.id) as StageMeta['status'],
-      seconds: seconds.get(s.id) ?? null,
-      estimatedSeconds: estFull.perStage.get(s.id) ?? 0,
-      ...(errors.has(s.id) ? { error: errors.get(s.id) } : {}),
-    })),
+    stages: plan.stages.map((s) => {
+      const ok = status.get(s.id) === 'done' || status.get(s.id) === 'reused';
+      const hash = ok && s.kind === 'data' ? answersHash(path.join(s.dir, 'data', 'problems.jsonl')) : null;
+      return {
+        id: s.id,
+        kind: s.kind,
+        method: s.kind === 'splits' ? null : s.method,
+        seed: s.kind === 'splits' ? null : s.seed,
+        hash: s.hash,
+        status: status.get(s.id) as StageMeta['status'],
+        seconds: seconds.get(s.id) ?? null,
+        estimatedSeconds: estFull.perStage.get(s.id) ?? 0,
+        ...(errors.has(s.id) ? { error: errors.get(s.id) } : {}),
+        ...(hash ? { answersHash: hash } : {}),
+      };
+    }),
     revision: codeRevision(),
     startedAt,
     finishedAt: new Date().toISOString(),

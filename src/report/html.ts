@@ -5,7 +5,7 @@ import { evaluateClaims, formatComparison } from './claims';
 import { metaRecord, type ReportMeta, type ResultRow } from './rows';
 import type { RequiredMethods } from './series';
 import type { FigureDef } from './specs';
-import { VERDICT_RULE, provenance, stageHashes } from './summary';
+import { VERDICT_RULE, identicalAnswerNotes, provenance, stageHashes } from './summary';
 import { alphaTable, escapeHTML, fig4Table, influenceTable, rewardCurveTable, table1Table, tableToHTML } from './tables';
 
 /** A figure with its rendered SVG. */
@@ -98,6 +98,7 @@ export function reportHTML(o: {
     `</section>`,
     `<section id="figure4"><h2>Figure 4: behaviour ablation</h2>`,
     tableToHTML(fig4Table(rows, { methods: o.methods?.fig4 }), 'table-fig4'),
+    ...identicalAnswerNotes(meta).map((n) => `<p class="note"><strong>Identical arms.</strong> ${escapeHTML(n)}</p>`),
     figs('fig4-'),
     `</section>`,
     others ? `<section id="other-figures"><h2>Other figures</h2>${others}</section>` : '',

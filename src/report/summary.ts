@@ -1,7 +1,7 @@
 // summary.md: for each paper claim, our verdict with numbers and CIs next to the paper's, then the tables and the
 // provenance of the run (command, preset, code revision, config hashes).
 import { evaluateClaims, formatComparison, type ClaimResult } from './claims';
-import { metaRecord, type ReportMeta, type ResultRow } from './rows';
+import { metaRecord, methodLabel, type ReportMeta, type ResultRow } from './rows';
 import type { RequiredMethods } from './series';
 import { alphaTable, fig4Table, influenceTable, table1Table, tableToMarkdown } from './tables';
 
@@ -43,6 +43,40 @@ export function stageHashes(m: ReportMeta): { id: string; hash: string; status: 
   const meta = metaRecord(m);
   const stages = Array.isArray(meta.stages) ? (meta.stages as { id?: string; hash?: string; status?: string }[]) : [];
   return stages.map((s) => ({ id: String(s.id ?? '?'), hash: String(s.hash ?? '').slice(0, 12), status: String(s.status ?? '?') }));
+}
+
+/**
+ * Arms whose SFT data stages wrote byte-identical questions and answers (meta.stages[].answersHash), with the seeds
+ * where that held: such arms are one model measured twice, not two conditions (e.g. subgoal computation adds no text
+ * when every step of the task is a single operation).
+ */
+export function identicalAnswerGroups(m: ReportMeta): { methods: string[]; seeds: number[] }[] {
+  const meta = metaRecord(m);
+  const stages = Array.isArray(meta.stages) ? (meta.stages as { kind?: string; method?: string; seed?: number; answersHash?: string }[]) : [];
+  const bySeedHash = new Map<string, string[]>();
+  for (const s of stages) {
+    if (s.kind !== 'data' || !s.answersHash || typeof s.method !== 'string' || typeof s.seed !== 'number') continue;
+    const k = `${s.seed}|${s.answersHash}`;
+    bySeedHash.set(k, [...(bySeedHash.get(k) ?? []), s.method]);
+  }
+  const groups = new Map<string, { methods: string[]; seeds: number[] }>();
+  for (const [k, methods] of bySeedHash) {
+    if (methods.length < 2) continue;
+    const sorted = [...methods].sort();
+    const g = groups.get(sorted.join('|')) ?? { methods: sorted, seeds: [] };
+    g.seeds.push(Number(k.split('|')[0]));
+    groups.set(sorted.join('|'), g);
+  }
+  return [...groups.values()].map((g) => ({ ...g, seeds: g.seeds.sort((a, b) => a - b) }));
+}
+
+/** identicalAnswerGroups as sentences ("analysis only and exploitation (…) were fine-tuned on identical answers (seeds 1, 2, 3)…"). */
+export function identicalAnswerNotes(m: ReportMeta): string[] {
+  return identicalAnswerGroups(m).map(
+    (g) =>
+      `${g.methods.map(methodLabel).join(' and ')} were fine-tuned on byte-identical SFT answers (seed${g.seeds.length > 1 ? 's' : ''} ` +
+      `${g.seeds.join(', ')}; same sha256 of their data), so their rows come from the same models: one condition, not ${g.methods.length}.`,
+  );
 }
 
 /** One claim as Markdown: heading with verdict, one bullet per comparison, the paper's statement. */
@@ -92,6 +126,7 @@ export function summaryMarkdown(
     '',
     tableToMarkdown(fig4Table(rows, { methods: o.methods?.fig4 })),
     '',
+    ...identicalAnswerNotes(meta).flatMap((n) => [`**Identical arms.** ${n}`, '']),
     '## Figure 1: rollout accuracy and influence of the SFT models',
     '',
     tableToMarkdown(alphaTable(rows)),
