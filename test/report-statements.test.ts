@@ -140,10 +140,12 @@ describe('loadResults', () => {
     expect(r).toMatchObject({ dir, meta: {}, produced: false });
     expect(r.rows).toEqual(rows);
     expect(resultsMarkdown(r, root)).toContain(`: ${rows.length} rows, seeds 0, 4`);
-    fs.writeFileSync(path.join(dir, 'results', 'meta.json'), JSON.stringify({ preset: 'quick', command: 'bridge reproduce --preset quick', wallSeconds: 612.4 }));
+    const cost = { jobs: 2, estimatedSeconds: 700, measuredSeconds: 612.4, byKind: { sft: { estimated: 1500, measured: 1200.4 }, grpo: { estimated: 300, measured: 41.7 } } };
+    fs.writeFileSync(path.join(dir, 'results', 'meta.json'), JSON.stringify({ preset: 'quick', command: 'bridge reproduce --preset quick', wallSeconds: 612.4, cost }));
     const md = resultsMarkdown(loadResults({ root, results: dir, preset: '' }), root);
     expect(md).toContain('- **command**: `bridge reproduce --preset quick`');
     expect(md).toContain('- **wall time**: 612 s');
+    expect(md).toContain('- **stage time (one core)**: 1,242 s over all stages (estimated 1,800 s): sft 1,200 s, grpo 42 s; 2 jobs at once');
   });
 
   it('without rows and without a preset, names the file and both ways out; bad rows name the field', () => {

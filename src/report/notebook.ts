@@ -160,12 +160,13 @@ export function resultsMarkdown(r: LoadedResults, root = projectRoot()): string 
   const seeds = [...new Set(r.rows.map((x) => x.seed))].sort((a, b) => a - b);
   const lines = [`- **results**: \`${where}\`${r.produced ? ' (just produced)' : ''}: ${r.rows.length} rows, seeds ${seeds.join(', ') || '—'}`];
   // the short provenance lines only; report.html and summary.md list the rest (cost model, config hashes)
-  const shownLabels = new Set(['command', 'preset', 'code revision', 'stages', 'failures']);
+  const shownLabels = new Set(['command', 'preset', 'code revision', 'stages', 'failures', 'stage time (one core)']);
   for (const p of provenance(r.meta)) {
     if (!shownLabels.has(p.label)) continue;
     lines.push(`- **${p.label}**: ${p.label === 'command' ? '`' + p.value + '`' : p.value}`);
   }
   const wall = metaRecord(r.meta).wallSeconds;
+  // the last invocation's; a reassembly of reused stages takes seconds, the stage time above is the compute
   if (typeof wall === 'number') lines.push(`- **wall time**: ${Math.round(wall)} s`);
   return lines.join('\n');
 }

@@ -31,11 +31,28 @@ export function provenance(m: ReportMeta): { label: string; value: string }[] {
     out.push({ label: 'stages', value: Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', ') });
   }
   if (Array.isArray(meta.failures) && meta.failures.length) out.push({ label: 'failures', value: (meta.failures as unknown[]).map(str).join('; ') });
+  const time = stageTime(meta);
+  if (time) out.push({ label: 'stage time (one core)', value: time });
   for (const [k, v] of Object.entries(meta)) {
-    if (['command', 'preset', 'revision', 'startedAt', 'finishedAt', 'wallSeconds', 'stages', 'failures', 'config', 'experiments'].includes(k)) continue;
+    if (['command', 'preset', 'revision', 'startedAt', 'finishedAt', 'wallSeconds', 'stages', 'failures', 'config', 'experiments', 'cost'].includes(k)) continue;
     out.push({ label: k, value: str(v) });
   }
   return out;
+}
+
+/**
+ * meta.cost as one line: the one-core seconds of every stage of the plan as recorded (reused stages keep the time of
+ * the run that made them, so this is the compute behind the results even when wallSeconds covers only a reassembly).
+ */
+export function stageTime(m: ReportMeta): string | null {
+  const cost = metaRecord(m).cost as { jobs?: number; byKind?: Record<string, { estimated?: number; measured?: number }> } | undefined;
+  const kinds = Object.entries(cost?.byKind ?? {});
+  if (!kinds.length) return null;
+  const s = (x: number) => `${Math.round(x).toLocaleString('en-US')} s`;
+  const measured = kinds.reduce((a, [, v]) => a + (v.measured ?? 0), 0);
+  const estimated = kinds.reduce((a, [, v]) => a + (v.estimated ?? 0), 0);
+  const jobs = typeof cost?.jobs === 'number' ? `; ${cost.jobs} jobs at once` : '';
+  return `${s(measured)} over all stages (estimated ${s(estimated)}): ${kinds.map(([k, v]) => `${k} ${s(v.measured ?? 0)}`).join(', ')}${jobs}`;
 }
 
 /** Stage ids with their config hashes (first 12 hex digits), for citing exactly which runs produced the numbers. */
