@@ -258,7 +258,7 @@ export function main(argv: readonly string[]): number {
     }
     const summary = runs.map(({ name, ok, executeSeconds, htmlSeconds, error }) => ({ name, ok, executeSeconds, htmlSeconds, error }));
     const tmp = path.join(a.out, `.notebooks.json.tmp-${process.pid}`);
-    fs.writeFileSync(tmp, JSON.stringify({ results: a.results, preset: a.preset, runs: summary }, null, 2) + '\n');
+    fs.writeFileSync(tmp, JSON.stringify({ results: shown(a.results), preset: a.preset, runs: summary }, null, 2) + '\n');
     fs.renameSync(tmp, path.join(a.out, 'notebooks.json'));
     const failed = runs.filter((r) => !r.ok);
     if (failed.length > 0) {
