@@ -164,12 +164,14 @@ describe('bridge reproduce --preset tiny', () => {
     const { meta } = readResults(A);
     const data = meta.stages.filter((s) => s.kind === 'data');
     expect(data.length).toBeGreaterThan(1);
-    const text = (id: string) =>
-      fs.readFileSync(path.join(A, 'stages', id, 'data', 'problems.jsonl'), 'utf8').split('\n').filter(Boolean)
-        .map((l) => { const r = JSON.parse(l) as { query: string; response: string }; return [r.query, r.response]; });
+    // each stage's (query, response) pairs, read once
+    const text = new Map(data.map((s) => [s.id, JSON.stringify(
+      fs.readFileSync(path.join(A, 'stages', s.id, 'data', 'problems.jsonl'), 'utf8').split('\n').filter(Boolean)
+        .map((l) => { const r = JSON.parse(l) as { query: string; response: string }; return [r.query, r.response]; }),
+    )]));
     for (const s of data) expect(s.answersHash, s.id).toMatch(/^[0-9a-f]{64}$/);
     for (const a of data) for (const b of data) {
-      expect(a.answersHash === b.answersHash, `${a.id} vs ${b.id}`).toBe(JSON.stringify(text(a.id)) === JSON.stringify(text(b.id)));
+      expect(a.answersHash === b.answersHash, `${a.id} vs ${b.id}`).toBe(text.get(a.id) === text.get(b.id));
     }
     expect(meta.stages.filter((s) => s.kind !== 'data').every((s) => s.answersHash === undefined)).toBe(true);
     expect(answersHash(path.join(A, 'no-such-file.jsonl'))).toBeNull();

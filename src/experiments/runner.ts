@@ -347,11 +347,11 @@ export async function runExperiments(o: RunOptions): Promise<RunOutcome> {
   const mode: Mode = o.progress === false ? 'silent' : process.stderr.isTTY ? 'bars' : 'lines';
   const display = new Display(mode, plan.stages.length, reused.length, log);
   const ran: string[] = [];
+  const ok = (id: string) => status.get(id) === 'done' || status.get(id) === 'reused';
 
   try {
     await new Promise<void>((resolveAll) => {
       let running = 0;
-      const ok = (id: string) => status.get(id) === 'done' || status.get(id) === 'reused';
       const bad = (id: string) => status.get(id) === 'failed' || status.get(id) === 'skipped';
       const pump = () => {
         // dependents of failed stages are skipped (in plan order, so a chain is skipped in one pass)
@@ -419,8 +419,7 @@ export async function runExperiments(o: RunOptions): Promise<RunOutcome> {
     config: preset,
     experiments: Object.fromEntries(plan.experiments.map((e) => [e.name, { methods: e.methods.map((m) => m.name) }])),
     stages: plan.stages.map((s) => {
-      const ok = status.get(s.id) === 'done' || status.get(s.id) === 'reused';
-      const hash = ok && s.kind === 'data' ? answersHash(path.join(s.dir, 'data', 'problems.jsonl')) : null;
+      const hash = ok(s.id) && s.kind === 'data' ? answersHash(path.join(s.dir, 'data', 'problems.jsonl')) : null;
       return {
         id: s.id,
         kind: s.kind,

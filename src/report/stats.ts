@@ -195,9 +195,9 @@ export function formatSig(x: number, sig = 3): string {
 
 /** Fixed decimals for ordinary magnitudes, 3 significant digits for very small or very large ones. */
 export function formatNumber(x: number, digits = 1): string {
-  // below 1e-9 is float noise (e.g. 0.6 - 0.4 - 0.2), not a small quantity worth significant digits
-  if (Math.abs(x) < 1e-9) return (0).toFixed(digits);
   const ax = Math.abs(x);
+  // below 1e-9 is float noise (e.g. 0.6 - 0.4 - 0.2), not a small quantity worth significant digits
+  if (ax < 1e-9) return (0).toFixed(digits);
   if (ax < 10 ** -digits || ax >= 1e7) return x.toPrecision(3);
   return x.toFixed(digits);
 }

@@ -12,6 +12,12 @@ export const VERDICT_RULE =
   'when they overlap, a side has a single seed (n=1, no CI) or its rows are missing. Claims with several comparisons ' +
   '(ID and OOD; each single behaviour) are supported only if every comparison is.';
 
+/** meta.stages as loose records (meta may come from an older or hand-written meta.json): [] when absent. */
+function metaStages(m: ReportMeta): Partial<Record<'id' | 'hash' | 'status' | 'kind' | 'method' | 'answersHash', string> & { seed: number }>[] {
+  const meta = metaRecord(m);
+  return Array.isArray(meta.stages) ? meta.stages : [];
+}
+
 /** Provenance lines from a run's meta (command, preset, code revision, timing, failures, stage config hashes). */
 export function provenance(m: ReportMeta): { label: string; value: string }[] {
   const meta = metaRecord(m);
@@ -24,7 +30,7 @@ export function provenance(m: ReportMeta): { label: string; value: string }[] {
     out.push({ label: 'code revision', value: typeof rev === 'string' ? rev : `${rev.commit ?? '?'}${rev.dirty ? ' (uncommitted changes)' : ''}` });
   }
   for (const k of ['startedAt', 'finishedAt', 'wallSeconds']) if (meta[k] !== undefined) out.push({ label: k, value: str(meta[k]) });
-  const stages = Array.isArray(meta.stages) ? (meta.stages as { id?: string; hash?: string; status?: string }[]) : [];
+  const stages = metaStages(meta);
   if (stages.length) {
     const counts: Record<string, number> = {};
     for (const s of stages) counts[s.status ?? '?'] = (counts[s.status ?? '?'] ?? 0) + 1;
@@ -57,9 +63,7 @@ export function stageTime(m: ReportMeta): string | null {
 
 /** Stage ids with their config hashes (first 12 hex digits), for citing exactly which runs produced the numbers. */
 export function stageHashes(m: ReportMeta): { id: string; hash: string; status: string }[] {
-  const meta = metaRecord(m);
-  const stages = Array.isArray(meta.stages) ? (meta.stages as { id?: string; hash?: string; status?: string }[]) : [];
-  return stages.map((s) => ({ id: String(s.id ?? '?'), hash: String(s.hash ?? '').slice(0, 12), status: String(s.status ?? '?') }));
+  return metaStages(m).map((s) => ({ id: String(s.id ?? '?'), hash: String(s.hash ?? '').slice(0, 12), status: String(s.status ?? '?') }));
 }
 
 /**
@@ -68,10 +72,8 @@ export function stageHashes(m: ReportMeta): { id: string; hash: string; status: 
  * when every step of the task is a single operation).
  */
 export function identicalAnswerGroups(m: ReportMeta): { methods: string[]; seeds: number[] }[] {
-  const meta = metaRecord(m);
-  const stages = Array.isArray(meta.stages) ? (meta.stages as { kind?: string; method?: string; seed?: number; answersHash?: string }[]) : [];
   const bySeedHash = new Map<string, string[]>();
-  for (const s of stages) {
+  for (const s of metaStages(m)) {
     if (s.kind !== 'data' || !s.answersHash || typeof s.method !== 'string' || typeof s.seed !== 'number') continue;
     const k = `${s.seed}|${s.answersHash}`;
     bySeedHash.set(k, [...(bySeedHash.get(k) ?? []), s.method]);
