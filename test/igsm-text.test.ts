@@ -6,6 +6,7 @@ import { evalNode, substitutedEquation, symbolicEquation } from '../src/igsm/exp
 import { canonicalQueryKey, conditionSentence, queryRhs, questionSentence, renderQuery } from '../src/igsm/render.js';
 import { PHRASES, fillPhrase, joinNames, phraseRegex, splitNames, vanillaSteps, writeAnswer, type CotStep } from '../src/igsm/cot.js';
 import type { GraphNode } from '../src/igsm/types.js';
+import { scoreTerse, terseSolution } from '../src/igsm/terse.js';
 
 const g = exampleGraph();
 const byName = new Map(g.nodes.map((n) => [n.name, n]));
@@ -167,5 +168,28 @@ describe('cot', () => {
     const steps: CotStep[] = [...vanillaSteps(g2), { node: copy.name, mode: 'compute', revisit: false, analysis: false }];
     const text = writeAnswer(g2, steps, new Rng(5), 'english');
     expect(text.split('\n')[6]).toMatch(/([A-Za-z]) = ([A-Za-z]) = 4\.$/);
+  });
+});
+
+describe('scoreTerse', () => {
+  const graph = g;
+  it('scores the canonical solution as exact, correct, every line good', () => {
+    const sol = terseSolution(graph, 'compact');
+    const s = scoreTerse(graph, 'compact', sol);
+    expect(s).toEqual({ correct: true, lines: graph.topo.length, goodLines: graph.topo.length, exact: true });
+  });
+  it('counts a wrong line, a repeated line and a wrong result', () => {
+    const lines = terseSolution(graph, 'compact').split('\n');
+    const steps = lines.slice(1, -1);
+    const bad = [lines[0], steps[0], steps[0], 'Nowhere = 3', ...steps.slice(1), 'result 999'].join('\n');
+    const s = scoreTerse(graph, 'compact', bad);
+    expect(s.correct).toBe(false);
+    expect(s.exact).toBe(false);
+    expect(s.lines).toBe(steps.length + 2);
+    expect(s.goodLines).toBe(steps.length);
+  });
+  it('without a result line the chain is not correct', () => {
+    const sol = terseSolution(graph, 'compact').split('\n').slice(0, -1).join('\n');
+    expect(scoreTerse(graph, 'compact', sol).correct).toBe(false);
   });
 });

@@ -23,3 +23,58 @@ export function terseSolution(graph: ProblemGraph, surface: Surface): string {
   lines.push(`${TERSE_RESULT} ${value(graph.question)}`);
   return lines.join('\n');
 }
+
+/** How a terse completion scores against its problem: the base model's own skill, before any SFT. */
+export interface TerseScore {
+  /** "result N" names the question node's value. */
+  correct: boolean;
+  /** Solution lines written (between "solution:" and "result"). */
+  lines: number;
+  /** Lines equal to the canonical line of a necessary node not already written. */
+  goodLines: number;
+  /** The whole solution equals terseSolution(graph) (same order too). */
+  exact: boolean;
+}
+
+/**
+ * Score a terse completion (the text after the question's newline). A line is good when it is exactly the canonical
+ * "name = SUBST = value" line of a necessary node written for the first time, so goodLines / lines is the per-step
+ * accuracy and `correct` the chain accuracy. Linear in the completion's length.
+ */
+export function scoreTerse(graph: ProblemGraph, surface: Surface, completion: string): TerseScore {
+  const byName = new Map(graph.nodes.map((n) => [n.name, n]));
+  const value = (name: string) => byName.get(name)!.value;
+  const canonical = new Map<string, string>();
+  for (const name of graph.topo) {
+    const node = byName.get(name)!;
+    const subst = substitutedEquation(node, value);
+    const v = String(node.value);
+    canonical.set(`${surfaceName(name, surface)} = ${subst === v ? v : `${subst} = ${v}`}`, name);
+  }
+  const text = completion.trim();
+  const all = text.split('\n');
+  let lines = 0;
+  let goodLines = 0;
+  let result: string | null = null;
+  const seen = new Set<string>();
+  for (const raw of all) {
+    const line = raw.trim();
+    if (line === TERSE_OPEN || line === '') continue;
+    if (line.startsWith(`${TERSE_RESULT} `)) {
+      result = line.slice(TERSE_RESULT.length + 1).trim();
+      break;
+    }
+    lines++;
+    const node = canonical.get(line);
+    if (node !== undefined && !seen.has(node)) {
+      seen.add(node);
+      goodLines++;
+    }
+  }
+  return {
+    correct: result !== null && result === String(value(graph.question)),
+    lines,
+    goodLines,
+    exact: text === terseSolution(graph, surface),
+  };
+}

@@ -7,7 +7,8 @@ import { verifyAnswer } from '../inject';
 import { EOS, type Tokenizer } from '../text/tokenizer';
 import { sample } from '../model/sampler';
 import type { Transformer } from '../model/transformer';
-import { encodePrompt } from './format';
+import { encodePrompt, encodeTersePrompt } from './format';
+import { scoreTerse } from '../igsm/terse';
 
 export interface EvalOptions {
   /** Samples per problem: 1 with temperature 0 = greedy accuracy. */
@@ -130,5 +131,55 @@ function summarize(completions: Completion[], problems: number, o: EvalOptions):
     errorKinds: kinds,
     meanTokens: completions.length ? toks / completions.length : 0,
     completions,
+  };
+}
+
+export interface TerseEvalReport {
+  problems: number;
+  /** Chain accuracy: the "result" line names the answer. */
+  accuracy: number;
+  /** Per-step accuracy: good solution lines / solution lines written (scoreTerse). */
+  stepAccuracy: number;
+  /** Share of completions equal to the canonical solution. */
+  exact: number;
+  byOps: { numOps: number; problems: number; accuracy: number; stepAccuracy: number }[];
+}
+
+/** Greedy terse solutions of a base model (pretraining format: question, newline, solution) scored by scoreTerse. */
+export function evaluateTerse(model: Transformer, tok: Tokenizer, rows: readonly ProblemRow[], o: { batchSize?: number; maxNew?: number } = {}): TerseEvalReport {
+  const bs = o.batchSize ?? 64;
+  const byOps = new Map<number, { n: number; correct: number; lines: number; good: number }>();
+  let correct = 0;
+  let exact = 0;
+  let lines = 0;
+  let good = 0;
+  for (let start = 0; start < rows.length; start += bs) {
+    const chunk = rows.slice(start, start + bs);
+    const ps = chunk.map((r) => encodeTersePrompt(tok, r.query));
+    const longest = Math.max(...ps.map((p) => p.length));
+    const maxNew = Math.min(o.maxNew ?? Infinity, model.cfg.ctx - longest);
+    if (maxNew < 1) throw new Error(`a prompt of ${longest} tokens leaves no room in the model context ctx=${model.cfg.ctx}`);
+    const res = sample(model, ps, { maxNew, temperature: 0, stop: [EOS], seed: 0, rowOffset: start });
+    chunk.forEach((row, k) => {
+      const s = scoreTerse(row.graph, row.surface, tok.decode(res.tokens[k].filter((t) => t !== EOS)));
+      const b = byOps.get(row.numOps) ?? { n: 0, correct: 0, lines: 0, good: 0 };
+      b.n++;
+      b.correct += +s.correct;
+      b.lines += s.lines;
+      b.good += s.goodLines;
+      byOps.set(row.numOps, b);
+      correct += +s.correct;
+      exact += +s.exact;
+      lines += s.lines;
+      good += s.goodLines;
+    });
+  }
+  return {
+    problems: rows.length,
+    accuracy: rows.length ? correct / rows.length : 0,
+    stepAccuracy: lines ? good / lines : 0,
+    exact: rows.length ? exact / rows.length : 0,
+    byOps: [...byOps.entries()].sort((a, b) => a[0] - b[0])
+      .map(([numOps, b]) => ({ numOps, problems: b.n, accuracy: b.correct / b.n, stepAccuracy: b.lines ? b.good / b.lines : 0 })),
   };
 }

@@ -34,6 +34,11 @@ export function encodePrompt(tok: Tokenizer, query: string): number[] {
 
 /** Encode a pretraining example: the question and its terse solution (no SFT answer template), all tokens trained. */
 export function encodeTerse(tok: Tokenizer, query: string, terse: string): EncodedExample {
-  const prompt = tok.encode(`${query}\n`);
-  return { ids: [BOS, ...prompt, ...tok.encode(terse), EOS], promptLen: 1 + prompt.length };
+  const prompt = encodeTersePrompt(tok, query);
+  return { ids: [...prompt, ...tok.encode(terse), EOS], promptLen: prompt.length };
+}
+
+/** The prompt a base model continues with a terse solution: [BOS, …question…, newline]. */
+export function encodeTersePrompt(tok: Tokenizer, query: string): number[] {
+  return [BOS, ...tok.encode(`${query}\n`)];
 }

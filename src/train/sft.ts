@@ -39,6 +39,8 @@ export interface SftOptions {
   progress?: boolean;
   /** Called after each optimizer step (e.g. a parent process's combined progress display). */
   onStep?: (step: number, totalSteps: number, loss: number) => void;
+  /** Called after each periodic checkpoint is written (step = optimizer steps done; dir holds that state). */
+  onCheckpoint?: (step: number, dir: string, tokensSeen: number) => void | Promise<void>;
 }
 
 export interface SftResult {
@@ -164,7 +166,10 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
       } satisfies MetricRow);
       bar.update(step + 1, { loss: rep.loss.toFixed(4) });
       o.onStep?.(step + 1, totalSteps, rep.loss);
-      if ((step + 1) % cfg.checkpointEvery === 0 && step + 1 < totalSteps) save(f.ckpt);
+      if ((step + 1) % cfg.checkpointEvery === 0 && step + 1 < totalSteps) {
+        save(f.ckpt);
+        await o.onCheckpoint?.(step + 1, f.ckpt, tokensSeen);
+      }
     }
     save(f.ckpt);
     save(f.final);
