@@ -5,9 +5,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { writeFileAtomic, writeJsonAtomic } from '../fsutil';
+import { ALPHA_BINS } from '../train/alpha';
 
-/** Must equal ALPHA_BINS in src/train/grpo.ts (a test checks it); copied so this module does not load tfjs. */
-export const ROW_ALPHA_BINS = ['0', '(0,0.2]', '(0.2,0.4]', '(0.4,0.6]', '(0.6,0.8]', '(0.8,1)', '1'] as const;
+/** The α bins of the rows (src/train/alpha.ts: no tfjs, so this module stays light). */
+export const ROW_ALPHA_BINS = ALPHA_BINS;
 
 export const EXPERIMENTS = ['table1', 'fig1', 'fig4'] as const;
 export const ROW_STAGES = ['sft', 'rft', 'grpo', 'probe'] as const;
@@ -117,20 +118,29 @@ export interface RowSource {
   results: Map<string, unknown>;
 }
 
-interface EvalRes { id: { accuracy: number }; ood: { accuracy: number } }
+interface EvalSplitRes { accuracy: number; accuracyChanceCorrected?: number }
+interface EvalRes { id: EvalSplitRes; ood: EvalSplitRes }
 interface SftRes { tokensSeen: number; trainSeconds: number }
 interface GrpoRes { curve: { step: number; reward: number; valAccuracy: number | null }[]; valBefore: number | null; trainSeconds: number }
-interface ProbeRes { queries: number; histogram: Record<string, number>; informative: number; influence: { byBin: { bin: string; queries: number; meanInfluence: number }[]; mean: number } }
+interface ProbeRes { queries: number; histogram: Record<string, number>; informative: number; informativeAboveGuess?: number; influence: { byBin: { bin: string; queries: number; meanInfluence: number }[]; mean: number } }
 
 type Push = (stage: ResultRow['stage'], split: ResultRow['split'], metric: string, value: number, step?: number | null, bin?: string | null) => void;
 
 /** The rows of one (experiment, method, seed) from its finished stages' results (`res(kind)`; undefined = not finished). */
 function rowsOf(experiment: ResultRow['experiment'], res: <T>(kind: string) => T | undefined, push: Push): void {
+  // raw accuracy and, next to it, the chance-corrected one (results written before it existed have none)
+  const evalRows = (stage: 'sft' | 'rft', e: EvalRes) => {
+    for (const split of ['id', 'ood'] as const) {
+      push(stage, split, 'accuracy', e[split].accuracy);
+      const cc = e[split].accuracyChanceCorrected;
+      if (cc !== undefined) push(stage, split, 'accuracy_chance_corrected', cc);
+    }
+  };
   const accuracy = () => {
     const s = res<EvalRes>('eval-sft');
-    if (s) (push('sft', 'id', 'accuracy', s.id.accuracy), push('sft', 'ood', 'accuracy', s.ood.accuracy));
+    if (s) evalRows('sft', s);
     const r = res<EvalRes>('eval-rft');
-    if (r) (push('rft', 'id', 'accuracy', r.id.accuracy), push('rft', 'ood', 'accuracy', r.ood.accuracy));
+    if (r) evalRows('rft', r);
   };
   if (experiment === 'table1') {
     accuracy();
@@ -152,6 +162,7 @@ function rowsOf(experiment: ResultRow['experiment'], res: <T>(kind: string) => T
   if (p) {
     for (const bin of ROW_ALPHA_BINS) push('probe', 'rl-train', 'alpha_share', (p.histogram[bin] ?? 0) / Math.max(1, p.queries), null, bin);
     push('probe', 'rl-train', 'informative_share', p.informative);
+    if (p.informativeAboveGuess !== undefined) push('probe', 'rl-train', 'informative_share_above_guess', p.informativeAboveGuess);
     for (const bin of ROW_ALPHA_BINS) {
       const b = p.influence.byBin.find((x) => x.bin === bin);
       if (b && b.queries > 0) push('probe', 'rl-train', 'influence', b.meanInfluence, null, bin);

@@ -48,6 +48,8 @@ export interface SftStageResult {
 export interface EvalSplitResult {
   problems: number;
   accuracy: number;
+  /** (accuracy − chance) / (1 − chance), chance = a uniform guesser over the answer space. */
+  accuracyChanceCorrected: number;
   meanTokens: number;
   byOps: { numOps: number; problems: number; accuracy: number }[];
 }
@@ -71,6 +73,8 @@ export interface ProbeResult {
   /** Count per ALPHA_BINS label. */
   histogram: Record<string, number>;
   informative: number;
+  /** Share of queries with guessThreshold ≤ α < 1 (src/train/alpha.ts). */
+  informativeAboveGuess: number;
   meanAlpha: number;
   influence: { queries: number; targets: number; norm: string; byBin: { bin: string; queries: number; meanInfluence: number; meanCoInfluence: number }[]; mean: number };
 }
@@ -156,7 +160,7 @@ async function runEval(job: StageJob, progress: ProgressFn): Promise<EvalResult>
       const rows = readJsonl<ProblemRow>(path.join(splitFile(job.inputs.splits, split), 'problems.jsonl'));
       const rep = evaluate(model, tok, rows, { ...GREEDY, maxNew: cfg.maxNew, batchSize: cfg.batchSize });
       writeFileAtomic(path.join(job.dir, `completions-${key}.jsonl`), rep.completions.map((c) => JSON.stringify(c) + '\n').join(''));
-      out[key] = { problems: rep.problems, accuracy: rep.accuracy, meanTokens: rep.meanTokens, byOps: rep.byOps };
+      out[key] = { problems: rep.problems, accuracy: rep.accuracy, accuracyChanceCorrected: rep.accuracyChanceCorrected, meanTokens: rep.meanTokens, byOps: rep.byOps };
       progress(i + 1, parts.length, `${key} ${(100 * rep.accuracy).toFixed(1)} %`);
     });
     return out as EvalResult;
@@ -244,6 +248,7 @@ async function runProbeStage(job: StageJob, progress: ProgressFn): Promise<Probe
       samples: acc.samples,
       histogram: acc.histogram,
       informative: acc.informative,
+      informativeAboveGuess: acc.informativeAboveGuess,
       meanAlpha: acc.meanAlpha,
       influence: { queries: perQuery.length, targets: targets.length, norm: io.norm, byBin, mean },
     };

@@ -8,7 +8,7 @@ import type { DataParallel } from '../model/parallel';
 import type { Transformer } from '../model/transformer';
 import { stopTokens } from '../train/evaluate';
 import { encodePrompt } from '../train/format';
-import { alphaHistogram } from '../train/grpo';
+import { alphaHistogram, chanceOfProblems, guessThreshold, informativeAboveGuess } from '../train/alpha';
 import { hashString } from '../rng';
 
 export interface RolloutOptions {
@@ -40,6 +40,12 @@ export interface AccuracyReport {
   histogram: Record<string, number>;
   /** Share of queries with 0 < α < 1. */
   informative: number;
+  /** A uniform guesser's per-rollout accuracy on these problems (1/23 in mod 23). */
+  chance: number;
+  /** The smallest α a guesser reaches with probability < 1 % at this group size (guessThreshold). */
+  guessThreshold: number;
+  /** Share of queries with guessThreshold ≤ α < 1: informative and not explained by guessing. */
+  informativeAboveGuess: number;
   meanAlpha: number;
 }
 
@@ -68,6 +74,7 @@ export async function sampleGroups(model: Transformer, tok: Tokenizer, rows: rea
 export function accuracyReport(groups: readonly QueryRollouts[], o: Pick<RolloutOptions, 'n' | 'temperature'>): AccuracyReport {
   const alphas = groups.map((g) => ({ id: g.row.id, numOps: g.row.numOps, alpha: g.alpha }));
   const a = alphas.map((x) => x.alpha);
+  const chance = chanceOfProblems(groups.map((g) => g.row));
   return {
     queries: groups.length,
     samples: o.n,
@@ -75,6 +82,9 @@ export function accuracyReport(groups: readonly QueryRollouts[], o: Pick<Rollout
     alphas,
     histogram: alphaHistogram(a),
     informative: a.filter((x) => x > 0 && x < 1).length / Math.max(1, a.length),
+    chance,
+    guessThreshold: guessThreshold(o.n, chance),
+    informativeAboveGuess: informativeAboveGuess(a, o.n, chance),
     meanAlpha: a.reduce((s, x) => s + x, 0) / Math.max(1, a.length),
   };
 }

@@ -9,6 +9,7 @@ import { sample } from '../model/sampler';
 import type { Transformer } from '../model/transformer';
 import { encodePrompt, encodeTersePrompt } from './format';
 import { scoreTerse } from '../igsm/terse';
+import { chanceCorrected, chanceOfProblems } from './alpha';
 
 export interface EvalOptions {
   /** Samples per problem: 1 with temperature 0 = greedy accuracy. */
@@ -45,6 +46,10 @@ export interface EvalReport {
   temperature: number;
   /** Mean reward over all completions (= accuracy for greedy, mean@k otherwise). */
   accuracy: number;
+  /** A uniform guesser's accuracy on these problems' answer space (1/23 in mod 23). */
+  chance: number;
+  /** (accuracy − chance) / (1 − chance). */
+  accuracyChanceCorrected: number;
   byOps: { numOps: number; problems: number; accuracy: number }[];
   /** Share of wrong completions per verifier error kind. */
   errorKinds: Record<string, number>;
@@ -98,10 +103,11 @@ export function evaluate(model: Transformer, tok: Tokenizer, rows: readonly Prob
       completions.push(c);
     });
   }
-  return summarize(completions, rows.length, o);
+  const chance = chanceOfProblems(rows);
+  return summarize(completions, rows.length, o, chance);
 }
 
-function summarize(completions: Completion[], problems: number, o: EvalOptions): EvalReport {
+function summarize(completions: Completion[], problems: number, o: EvalOptions, chance: number): EvalReport {
   const byOps = new Map<number, { n: number; sum: number; problems: Set<string> }>();
   const kinds: Record<string, number> = {};
   let sum = 0;
@@ -122,11 +128,14 @@ function summarize(completions: Completion[], problems: number, o: EvalOptions):
     }
   }
   for (const k of Object.keys(kinds)) kinds[k] /= Math.max(1, wrong);
+  const accuracy = completions.length ? sum / completions.length : 0;
   return {
     problems,
     samples: o.samples,
     temperature: o.temperature,
-    accuracy: completions.length ? sum / completions.length : 0,
+    accuracy,
+    chance,
+    accuracyChanceCorrected: chanceCorrected(accuracy, chance),
     byOps: [...byOps.entries()].sort((a, b) => a[0] - b[0]).map(([numOps, b]) => ({ numOps, problems: b.problems.size, accuracy: b.sum / b.n })),
     errorKinds: kinds,
     meanTokens: completions.length ? toks / completions.length : 0,

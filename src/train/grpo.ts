@@ -90,24 +90,8 @@ export function groupAdvantages(rewards: readonly number[], scale: boolean): num
   return rewards.map((r) => (r - mean) / (std + 1e-6));
 }
 
-/** The α histogram bins of Figure 1 (bridge-method.md §7): {0}, (0,.2], (.2,.4], (.4,.6], (.6,.8], (.8,1), {1}. */
-export const ALPHA_BINS = ['0', '(0,0.2]', '(0.2,0.4]', '(0.4,0.6]', '(0.6,0.8]', '(0.8,1)', '1'] as const;
-
-export function alphaBin(a: number): (typeof ALPHA_BINS)[number] {
-  if (a <= 0) return '0';
-  if (a >= 1) return '1';
-  if (a <= 0.2) return '(0,0.2]';
-  if (a <= 0.4) return '(0.2,0.4]';
-  if (a <= 0.6) return '(0.4,0.6]';
-  if (a <= 0.8) return '(0.6,0.8]';
-  return '(0.8,1)';
-}
-
-export function alphaHistogram(alphas: readonly number[]): Record<string, number> {
-  const h: Record<string, number> = Object.fromEntries(ALPHA_BINS.map((b) => [b, 0]));
-  for (const a of alphas) h[alphaBin(a)]++;
-  return h;
-}
+import { alphaHistogram, chanceOfProblems, informativeAboveGuess } from './alpha';
+export { ALPHA_BINS, alphaBin, alphaHistogram } from './alpha';
 
 /** One sampled group: a prompt's G rollouts with their rewards. */
 export interface RolloutGroup {
@@ -186,6 +170,8 @@ export interface GrpoMetrics {
   frac_reward_zero_std: number;
   /** Share of groups with 0 < α < 1 (the informative ones). */
   frac_informative: number;
+  /** Share of groups with guessThreshold ≤ α < 1: informative beyond what guessing explains (src/train/alpha.ts). */
+  frac_informative_above_guess: number;
   alpha: number[];
   alpha_hist: Record<string, number>;
   loss: number;
@@ -381,6 +367,7 @@ export async function runGrpo(o: GrpoOptions): Promise<GrpoResult> {
         reward_min: Math.min(...rewards),
         frac_reward_zero_std: groups.filter((g) => new Set(g.rewards).size === 1).length / groups.length,
         frac_informative: alpha.filter((a) => a > 0 && a < 1).length / alpha.length,
+        frac_informative_above_guess: informativeAboveGuess(alpha, cfg.groupSize, chanceOfProblems(groups.map((g) => g.row))),
         alpha,
         alpha_hist: alphaHistogram(alpha),
         loss: rep.loss,
