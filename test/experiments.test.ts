@@ -83,6 +83,10 @@ describe('bridge reproduce --preset tiny', () => {
           expect(r, `${method} ${stage} ${split}`).toHaveLength(1);
           expect(r[0].value).toBeGreaterThanOrEqual(0);
           expect(r[0].value).toBeLessThanOrEqual(1);
+          // next to raw accuracy, the chance-corrected one: (acc − 1/23) / (22/23) in mod 23
+          const cc = find(rows, { experiment: 'table1', method, seed: 1, stage, split, metric: 'accuracy_chance_corrected' });
+          expect(cc, `${method} ${stage} ${split} chance-corrected`).toHaveLength(1);
+          expect(cc[0].value).toBeCloseTo((r[0].value - 1 / 23) / (22 / 23), 12);
         }
         expect(find(rows, { experiment: 'table1', method, stage, metric: 'seconds' }), `${method} ${stage} seconds`).toHaveLength(1);
       }
@@ -104,7 +108,12 @@ describe('bridge reproduce --preset tiny', () => {
       const shares = find(rows, { experiment: 'fig1', method, stage: 'probe', metric: 'alpha_share' });
       expect(shares.map((r) => r.bin)).toEqual([...ALPHA_BINS]);
       expect(shares.reduce((a, r) => a + r.value, 0)).toBeCloseTo(1, 9);
-      expect(find(rows, { experiment: 'fig1', method, metric: 'informative_share', bin: null })).toHaveLength(1);
+      const informative = find(rows, { experiment: 'fig1', method, metric: 'informative_share', bin: null });
+      expect(informative).toHaveLength(1);
+      // above guessing (α ≥ the guessing level) is a subset of 0 < α < 1
+      const above = find(rows, { experiment: 'fig1', method, metric: 'informative_share_above_guess', bin: null });
+      expect(above).toHaveLength(1);
+      expect(above[0].value).toBeLessThanOrEqual(informative[0].value);
       const inf = find(rows, { experiment: 'fig1', method, stage: 'probe', metric: 'influence' });
       expect(inf.length).toBeGreaterThan(0);
       // bins come from the α histogram, and only non-empty ones have an influence row

@@ -42,6 +42,8 @@ export function syntheticRows(o: FixtureOptions = {}): ResultRow[] {
       const rft = clamp01(sft + gain(method) + noise * r.normal());
       push({ experiment, method, seed, stage: 'sft', split, metric: 'accuracy', value: sft });
       push({ experiment, method, seed, stage: 'rft', split, metric: 'accuracy', value: rft });
+      push({ experiment, method, seed, stage: 'sft', split, metric: 'accuracy_chance_corrected', value: (sft - 1 / 23) / (22 / 23) });
+      push({ experiment, method, seed, stage: 'rft', split, metric: 'accuracy_chance_corrected', value: (rft - 1 / 23) / (22 / 23) });
     }
   };
 
@@ -74,6 +76,7 @@ export function syntheticRows(o: FixtureOptions = {}): ResultRow[] {
         push({ experiment: 'fig1', method, seed, stage: 'probe', split: 'rl-train', metric: 'influence', bin, value: I });
       }
       push({ experiment: 'fig1', method, seed, stage: 'probe', split: 'rl-train', metric: 'informative_share', value: inf });
+      push({ experiment: 'fig1', method, seed, stage: 'probe', split: 'rl-train', metric: 'informative_share_above_guess', value: inf / 2 });
       push({ experiment: 'fig1', method, seed, stage: 'probe', split: 'rl-train', metric: 'influence_mean', value: inf * infl(method) });
     }
   }

@@ -32,6 +32,8 @@ import {
   reportHTML,
   summaryMarkdown,
   table1Table,
+  chanceCorrectedTable,
+  alphaTable,
   vegaLiteToSVG,
   writeReport,
   type VegaLiteSpec,
@@ -136,6 +138,22 @@ describe('tables', () => {
     expect(() => table1Records(unpaired)).toThrow(/table1 bridge id: RFT − SFT: seeds must match/);
     const pct = rows.map((r) => (r.experiment === 'table1' && r.metric === 'accuracy' && r.method === 'rc-aug' ? { ...r, value: 40 } : r));
     expect(() => table1Records(pct)).toThrow(/fraction in \[0, 1\].*method=rc-aug/);
+  });
+
+  it('chance-corrected Table 1 and the above-guessing α share sit next to the raw numbers; absent for older rows', () => {
+    let rows = syntheticRows();
+    const f = { experiment: 'table1', method: 'vanilla', stage: 'sft', split: 'id', metric: 'accuracy_chance_corrected' } as const;
+    rows = setCell(rows, f, [0, 0.5, 1]);
+    const t = chanceCorrectedTable(rows, 'table1', ['vanilla', 'bridge'])!;
+    expect(t.columns).toEqual(['method', 'ID SFT %', 'ID RFT %', 'OOD SFT %', 'OOD RFT %', 'seeds']);
+    expect(t.rows[0][0]).toBe('Vanilla');
+    expect(t.rows[0][1]).toMatch(/^50\.0 ± /);
+    expect(t.rows[0][5]).toBe(3);
+    const alpha = alphaTable(rows);
+    expect(alpha.columns).toContain('above guessing %');
+    const older = rows.filter((r) => r.metric !== 'accuracy_chance_corrected' && r.metric !== 'informative_share_above_guess');
+    expect(chanceCorrectedTable(older, 'table1', ['vanilla'])).toBeNull();
+    expect(alphaTable(older).columns).not.toContain('above guessing %');
   });
 
   it('Figure 4 lists the behaviour sets, then complete sweep arms', () => {
@@ -299,9 +317,12 @@ describe('writeReport', () => {
     expect(html).toContain('deadbeefcafe');
     expect(html).toContain('0123456789ab');
     expect(html).toContain('id="table-table1"');
+    expect(html).toContain('id="table-table1-chance"');
     const md = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
     for (const id of ['a', 'b', 'c', 'd']) expect(md).toMatch(new RegExp(`### \\(${id}\\) .*: \\*\\*(supported|not supported|inconclusive)\\*\\*`));
     expect(md).toContain('+46.6'); // the paper's numbers next to ours
+    expect(md).toContain('Chance-corrected accuracy');
+    expect(md).toContain('above guessing %');
     expect(md).toContain('`bridge reproduce --preset tiny --out x`');
   });
 

@@ -5,9 +5,10 @@
 // resolution, where `import 'danfojs'` cannot find danfo's types (toolchain doc §8, workaround 2).
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { ResultRow } from './rows';
+import { TABLE1_METHODS, type ResultRow } from './rows';
 import {
   alphaTable,
+  chanceCorrectedTable,
   escapeHTML,
   fig4Table,
   formatCell,
@@ -57,6 +58,12 @@ export function rowsFrame(rows: readonly ResultRow[]): Frame {
  */
 export function table1Frame(rows: readonly ResultRow[], opts: { methods?: readonly string[]; paper?: boolean } = {}): Frame {
   return displayFrame(table1Table(rows, opts));
+}
+
+/** Table 1's accuracy chance-corrected ((acc − c)/(1 − c), %) as a DataFrame; null when the rows carry none. */
+export function chanceCorrectedFrame(rows: readonly ResultRow[], methods: readonly string[] = TABLE1_METHODS): Frame | null {
+  const t = chanceCorrectedTable(rows, 'table1', methods);
+  return t ? displayFrame(t) : null;
 }
 
 /** Figure 4 as a DataFrame: per behaviour set SFT, RFT and RL gain, ID and OOD, mean ± CI. */

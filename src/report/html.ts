@@ -2,11 +2,11 @@
 // claims, Table 1, Figure 1, Figure 4, the paper's numbers and the run's provenance. Every figure sits in
 // <figure id="fig-<id>"> and links its files under figures/.
 import { evaluateClaims, formatComparison } from './claims';
-import { metaRecord, type ReportMeta, type ResultRow } from './rows';
+import { TABLE1_METHODS, metaRecord, type ReportMeta, type ResultRow } from './rows';
 import type { RequiredMethods } from './series';
 import type { FigureDef } from './specs';
 import { VERDICT_RULE, identicalAnswerNotes, provenance, stageHashes } from './summary';
-import { alphaTable, escapeHTML, fig4Table, influenceTable, rewardCurveTable, table1Table, tableToHTML } from './tables';
+import { alphaTable, chanceCorrectedTable, escapeHTML, fig4Table, influenceTable, rewardCurveTable, table1Table, tableToHTML } from './tables';
 
 /** A figure with its rendered SVG. */
 export interface RenderedFigure {
@@ -88,6 +88,7 @@ export function reportHTML(o: {
     `<section id="table1"><h2>Table 1: SFT and RFT accuracy (mean ± 95 % CI over seeds), with the paper's numbers</h2>`,
     `<p>Accuracy in %, greedy decoding; Δ = RFT − SFT per seed, then averaged (pp). Paper rows: 1–3B pretrained models; unknown cells are "—".</p>`,
     tableToHTML(table1Table(rows, { methods: o.methods?.table1 }), 'table-table1'),
+    ...chanceCorrectedHTML(rows, o.methods?.table1 ?? TABLE1_METHODS),
     figs('table1-'),
     `</section>`,
     `<section id="figure1"><h2>Figure 1: training reward, rollout accuracy and per-step influence</h2>`,
@@ -110,4 +111,10 @@ export function reportHTML(o: {
       : '',
   ].join('\n');
   return `<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>BRIDGE reproduction report</title>\n<style>${CSS}</style>\n</head>\n<body>\n${body}\n</body>\n</html>\n`;
+}
+
+/** Table 1's accuracy again, chance-corrected (a uniform guesser scores 0), when the rows carry it. */
+function chanceCorrectedHTML(rows: readonly ResultRow[], methods: readonly string[]): string[] {
+  const t = chanceCorrectedTable(rows, 'table1', methods);
+  return t ? [`<p>Chance-corrected accuracy (acc − c) / (1 − c) in %, c = a uniform guesser over the answer space (1/23 in mod 23).</p>`, tableToHTML(t, 'table-table1-chance')] : [];
 }

@@ -1,9 +1,9 @@
 // summary.md: for each paper claim, our verdict with numbers and CIs next to the paper's, then the tables and the
 // provenance of the run (command, preset, code revision, config hashes).
 import { evaluateClaims, formatComparison, type ClaimResult } from './claims';
-import { metaRecord, methodLabel, type ReportMeta, type ResultRow } from './rows';
+import { TABLE1_METHODS, metaRecord, methodLabel, type ReportMeta, type ResultRow } from './rows';
 import type { RequiredMethods } from './series';
-import { alphaTable, fig4Table, influenceTable, table1Table, tableToMarkdown } from './tables';
+import { alphaTable, chanceCorrectedTable, fig4Table, influenceTable, table1Table, tableToMarkdown } from './tables';
 
 /** The verdict rule, stated once in the summary and the HTML report. */
 export const VERDICT_RULE =
@@ -141,6 +141,7 @@ export function summaryMarkdown(
     '',
     tableToMarkdown(table1Table(rows, { methods: o.methods?.table1 })),
     '',
+    ...chanceCorrectedMarkdown(rows, o.methods?.table1 ?? TABLE1_METHODS),
     '## Figure 4: behaviour ablation',
     '',
     tableToMarkdown(fig4Table(rows, { methods: o.methods?.fig4 })),
@@ -160,4 +161,10 @@ export function summaryMarkdown(
     parts.push('## Stages and config hashes', '', '| stage | config hash | status |', '|---|---|---|', ...hashes.map((h) => `| ${h.id} | ${h.hash} | ${h.status} |`), '');
   }
   return parts.join('\n');
+}
+
+/** Table 1's accuracy again, chance-corrected, when the rows carry it. */
+function chanceCorrectedMarkdown(rows: readonly ResultRow[], methods: readonly string[]): string[] {
+  const t = chanceCorrectedTable(rows, 'table1', methods);
+  return t ? ['Chance-corrected accuracy (acc − c) / (1 − c) in %, c = a uniform guesser over the answer space (1/23 in mod 23):', '', tableToMarkdown(t), ''] : [];
 }

@@ -127,6 +127,30 @@ export function table1Table(rows: readonly ResultRow[], opts: { methods?: readon
   return { columns, rows: out };
 }
 
+/**
+ * Chance-corrected accuracy ((acc − c)/(1 − c), c = a uniform guesser's accuracy; in %) of SFT and RFT models, ID and
+ * OOD, per method of one experiment, mean ± 95 % CI over seeds; null when the rows carry none (older results).
+ */
+export function chanceCorrectedTable(rows: readonly ResultRow[], experiment: ResultRow['experiment'], methods: readonly string[]): DisplayTable | null {
+  const metric = 'accuracy_chance_corrected';
+  if (!rows.some((r) => r.experiment === experiment && r.metric === metric)) return null;
+  const cell = (method: string, stage: 'sft' | 'rft', split: 'id' | 'ood') => {
+    const vs = seedValues(rows, { experiment, method, stage, split, metric });
+    return vs.length ? formatSummary(summarize(vs.map((v) => 100 * v.value))) : null;
+  };
+  return {
+    columns: ['method', 'ID SFT %', 'ID RFT %', 'OOD SFT %', 'OOD RFT %', 'seeds'],
+    rows: methods.map((m) => [
+      methodLabel(m),
+      cell(m, 'sft', 'id'),
+      cell(m, 'rft', 'id'),
+      cell(m, 'sft', 'ood'),
+      cell(m, 'rft', 'ood'),
+      seedValues(rows, { experiment, method: m, stage: 'sft', split: 'id', metric }).length,
+    ]),
+  };
+}
+
 /** One Figure-4 behaviour set: SFT, RFT accuracy (%) and RL gain (pp) on ID and OOD. */
 export interface Fig4Record {
   method: string;
@@ -214,6 +238,11 @@ export function informativeRecords(rows: readonly ResultRow[]): MethodRecord[] {
   return perMethod(rows, 'informative_share', 100);
 }
 
+/** Share of probe queries (%) with guessing level ≤ α < 1 (src/train/alpha.ts), per method; empty for older results. */
+export function informativeAboveGuessRecords(rows: readonly ResultRow[]): MethodRecord[] {
+  return perMethod(rows, 'informative_share_above_guess', 100);
+}
+
 /** Figure 1 right: per-step influence I_q (η = 1) averaged per α bin, per method, mean ± CI over seeds. */
 export function influenceRecords(rows: readonly ResultRow[]): BinRecord[] {
   return byBin(rows, 'influence', 1);
@@ -224,12 +253,14 @@ export function influenceMeanRecords(rows: readonly ResultRow[]): MethodRecord[]
   return perMethod(rows, 'influence_mean', 1);
 }
 
-function binTable(bins: BinRecord[], totals: MethodRecord[], totalName: string, fmt: (s: Summary) => string): DisplayTable {
-  const methods = orderMethods([...bins.map((b) => b.method), ...totals.map((t) => t.method)]);
+/** Bins as columns, then one column per named per-method total (a total with no records at all is left out). */
+function binTable(bins: BinRecord[], totals: [name: string, records: MethodRecord[]][], fmt: (s: Summary) => string): DisplayTable {
+  const present = totals.filter(([, recs]) => recs.length > 0);
+  const methods = orderMethods([...bins.map((b) => b.method), ...present.flatMap(([, recs]) => recs.map((t) => t.method))]);
   return {
-    columns: ['method', ...ALPHA_BIN_ORDER.map((b) => `α ${b}`), totalName, 'seeds'],
+    columns: ['method', ...ALPHA_BIN_ORDER.map((b) => `α ${b}`), ...present.map(([name]) => name), 'seeds'],
     rows: methods.map((m) => {
-      const tot = totals.find((t) => t.method === m);
+      const tots = present.map(([, recs]) => recs.find((t) => t.method === m));
       const mine = bins.filter((b) => b.method === m);
       return [
         methodLabel(m),
@@ -237,8 +268,8 @@ function binTable(bins: BinRecord[], totals: MethodRecord[], totalName: string, 
           const r = mine.find((b) => b.bin === bin);
           return r ? fmt(r.value) : null;
         }),
-        tot ? fmt(tot.value) : null,
-        Math.max(tot?.value.n ?? 0, ...mine.map((b) => b.value.n)),
+        ...tots.map((tot) => (tot ? fmt(tot.value) : null)),
+        Math.max(...tots.map((tot) => tot?.value.n ?? 0), ...mine.map((b) => b.value.n)),
       ];
     }),
   };
@@ -246,12 +277,16 @@ function binTable(bins: BinRecord[], totals: MethodRecord[], totalName: string, 
 
 /** Figure 1 middle for display: % of queries per α bin and the informative share, per method. */
 export function alphaTable(rows: readonly ResultRow[]): DisplayTable {
-  return binTable(alphaRecords(rows), informativeRecords(rows), 'informative (0<α<1) %', (s) => formatSummary(s, 1));
+  return binTable(
+    alphaRecords(rows),
+    [['informative (0<α<1) %', informativeRecords(rows)], ['above guessing %', informativeAboveGuessRecords(rows)]],
+    (s) => formatSummary(s, 1),
+  );
 }
 
 /** Figure 1 right for display: mean influence per α bin and over all queries, per method. */
 export function influenceTable(rows: readonly ResultRow[]): DisplayTable {
-  return binTable(influenceRecords(rows), influenceMeanRecords(rows), 'mean over queries', (s) => formatSummarySig(s, 3));
+  return binTable(influenceRecords(rows), [['mean over queries', influenceMeanRecords(rows)]], (s) => formatSummarySig(s, 3));
 }
 
 /** One point of a GRPO curve: mean ± CI over seeds at one step. */
