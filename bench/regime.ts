@@ -1,0 +1,98 @@
+// The regime study (docs/regime.md): SFT from a base model on the paper's protocol (2,000 problems whose op range tops
+// at the ID op; OOD op above it; Vanilla and BRIDGE built from the same problems), greedy ID/OOD accuracy raw and
+// chance-corrected, and the text statistics of the SFT data (BRIDGE/Vanilla answer tokens, share of BRIDGE answers with
+// a reflection). Each arm runs through bench/learnability.ts's runStudyConfig; rows append to docs/regime.jsonl
+// (finished arms are skipped on a rerun) and docs/regime.md is rebuilt from them.
+//
+//   npx tsx bench/regime.ts [--only NAME[,NAME…]] [--list]
+import fs from 'node:fs';
+import path from 'node:path';
+import { appendJsonl, readJsonl, writeFileAtomic } from '../src/fsutil';
+import { initBackend } from '../src/model/backend';
+import { chanceAccuracy, chanceCorrected } from '../src/train/alpha';
+import { canonicalTokenizer } from '../src/text/vocab';
+import type { ProblemRow } from '../src/igsm/types';
+import { runStudyConfig, type StudyConfig, type StudyResult } from './learnability';
+
+interface RegimeArm extends StudyConfig {
+  /** Why this arm was run (one line, shown in the table). */
+  why: string;
+}
+
+const WORK = 'runs/regime';
+const SFT_DEFAULT = { n: 2000, batchSize: 8, lossOn: 'response' as const, workers: 2, testN: 200, surface: 'compact' as const, arith: 'mod23' as const, pos: 'rope' as const };
+
+/** The arms, in the order they were run. Add rows; never edit a finished one (results are keyed by name). */
+export const ARMS: RegimeArm[] = [];
+
+interface RegimeResult extends StudyResult {
+  why: string;
+  /** Mean answer tokens of the arm's SFT data. */
+  answerTokens: number;
+  /** Share of the SFT answers with at least one reflection. */
+  reflectionShare: number;
+}
+
+function sftTextStats(dir: string): { answerTokens: number; reflectionShare: number } {
+  const rows = readJsonl<ProblemRow>(path.join(dir, 'sft', 'problems.jsonl'));
+  const tok = canonicalTokenizer('mod23');
+  return {
+    answerTokens: rows.reduce((s, r) => s + tok.encode(r.response).length, 0) / rows.length,
+    reflectionShare: rows.filter((r) => (r.trace?.reflections ?? 0) > 0).length / rows.length,
+  };
+}
+
+export function renderRegime(results: readonly RegimeResult[]): string {
+  const c = chanceAccuracy('mod23');
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const lines = [
+    '# Regime study',
+    '',
+    'Produced by `npx tsx bench/regime.ts` (raw rows: `docs/regime.jsonl`); the base models come from',
+    '`bench/base-model-study.ts` (`docs/base-model-study.jsonl`). Greedy accuracy on 200 forced-op test problems per split',
+    '(ID = the top op of the SFT range, OOD = the op given), raw and chance-corrected ((acc − c)/(1 − c), c = 1/23).',
+    'Answer tokens are the mean over the arm\'s 2,000 SFT answers; "reflections" the share of them with at least one.',
+    '',
+    '| arm | why | init | variant | SFT ops | OOD op | distractors | model | lr / batch × epochs | seed | ID acc | ID cc | OOD acc | OOD cc | answer tokens | reflections | SFT time |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of results) {
+    const a = r.config;
+    lines.push(
+      `| ${a.name} | ${r.why} | ${a.init === 'scratch' ? 'scratch' : path.basename(path.dirname(path.dirname(a.init)))} | ${a.variant} | ${a.ops[0]}–${a.ops[1]} | ${a.oodOps} | ${a.distractors === false ? 'no' : 'yes'} | d${a.model.d} L${a.model.layers} | ${a.lr} / ${a.batchSize} × ${a.epochs} | ${a.seed} | ${pct(r.idAccuracy)} | ${pct(chanceCorrected(r.idAccuracy, c))} | ${pct(r.oodAccuracy)} | ${pct(chanceCorrected(r.oodAccuracy, c))} | ${r.answerTokens.toFixed(1)} | ${pct(r.reflectionShare)} | ${(r.sftSeconds / 60).toFixed(1)} min |`,
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
+  if (args.includes('--list')) {
+    for (const a of ARMS) process.stdout.write(`${a.name}\n`);
+    return;
+  }
+  await initBackend();
+  const file = 'docs/regime.jsonl';
+  const done = new Set(fs.existsSync(file) ? readJsonl<RegimeResult>(file).map((r) => r.name) : []);
+  for (const a of ARMS) {
+    if ((only && !only.includes(a.name)) || done.has(a.name)) continue;
+    if (a.init !== 'scratch' && !fs.existsSync(a.init)) {
+      process.stderr.write(`skip ${a.name}: init ${a.init} missing\n`);
+      continue;
+    }
+    process.stderr.write(`== ${a.name}\n`);
+    const r = await runStudyConfig(a, WORK);
+    const row: RegimeResult = { ...r, why: a.why, ...sftTextStats(path.join(WORK, a.name)) };
+    appendJsonl(file, row);
+    process.stdout.write(JSON.stringify({ name: r.name, id: r.idAccuracy, ood: r.oodAccuracy, sftSeconds: r.sftSeconds }) + '\n');
+  }
+  writeFileAtomic('docs/regime.md', renderRegime(fs.existsSync(file) ? readJsonl<RegimeResult>(file) : []));
+}
+
+main().catch((err) => {
+  process.stderr.write(`error: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+});
+
+export { SFT_DEFAULT };
