@@ -1,4 +1,4 @@
-// Recreate a shipped base model from its recipe and compare weights hashes (issue 5: "the recipe recreates it").
+// Recreate a shipped base model from its recipe and compare weights hashes: the recipe alone must recreate the model.
 // Not part of CI (it retrains the model): npx tsx bench/base-model-recipe.ts data/models/base-mod23-compact
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';

@@ -1,4 +1,5 @@
-// Behaviour calibration (spec §16) and injection/verifier throughput, one JSON line per measurement.
+// Behaviour calibration (docs/igsm-generator.md, Calibration) and injection/verifier throughput, one JSON line per
+// measurement.
 // Usage: npx tsx bench/inject.ts [--n 2000] [--seed 100]
 // Same problems for every variant: op 15–20, exact arithmetic, English (the paper's SFT setting).
 import { baseRows } from '../test/inject-rows.js';

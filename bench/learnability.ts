@@ -1,6 +1,6 @@
-// The learnability study (issue 5): which surface, arithmetic, op range, model size, base model and SFT budget put a
-// small model trained on 2 CPU cores in the paper's regime (Vanilla SFT 20–70 % greedy ID, > 0 but lower OOD)?
-// Each configuration: generate SFT / test-ID / test-OOD splits, SFT, greedy evaluation. Results append to
+// The learnability study (docs/learnability.md): which surface, arithmetic, op range, model size, base model and SFT
+// budget put a small model trained on 2 CPU cores in the paper's regime (Vanilla SFT 20–70 % greedy ID, > 0 but lower
+// OOD)? Each configuration: generate SFT / test-ID / test-OOD splits, SFT, greedy evaluation. Results append to
 // docs/learnability.jsonl (finished configurations are skipped on a rerun) and docs/learnability.md is rebuilt.
 //
 //   npx tsx bench/learnability.ts [--only NAME[,NAME…]] [--list]
@@ -107,7 +107,7 @@ export const STUDY: StudyConfig[] = [
   { ...DEFAULTS, name: 'compact-mod23-op3-nodistract-d64L4-b8-lr5e-3-14ep-rope-w2-bridge', variant: 'bridge', distractors: false, pos: 'rope', ops: [3, 3], oodOps: 5, lossOn: 'response', epochs: 14, batchSize: 8, lr: 5e-3, model: { d: 64, layers: 4, heads: 4, ctx: 512 }, workers: 2 },
 ];
 
-/** The chosen default configuration (issue 5): Vanilla and BRIDGE over seeds 1–3 (seed 1 is the arm itself). */
+/** The chosen default configuration: Vanilla and BRIDGE over seeds 1–3 (seed 1 is the arm itself). */
 export const DEFAULT_ARM = 'compact-mod23-op3-nodistract-d64L4-b8-lr5e-3-14ep-rope-w2';
 /** The candidate before it (one core, 10 epochs: Vanilla 19.0 % ID), kept with its seeds for comparison. */
 export const PREVIOUS_ARM = 'compact-mod23-op3-nodistract-d64L4-b8-lr5e-3-10ep-rope';

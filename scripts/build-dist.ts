@@ -1,6 +1,7 @@
 // `npm run build:notebooks`: compile the project code the notebooks use into dist/ — .d.ts declarations (tsc, the
 // project's own settings) plus CommonJS .js (per-file transpile). tslab compiles notebook cells with TS 5.0.4, loose
-// options and rootDir = the notebook folder, so it cannot compile src/ itself (toolchain doc §8, workaround ii).
+// options and rootDir = the notebook folder, so it cannot compile src/ itself (docs/toolchain.md, Notebooks: Jupyter
+// and tslab).
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-// `bridge reproduce` (issue 8): the tiny preset end to end (schema, every table cell and figure series, reuse,
+// `bridge reproduce`: the tiny preset end to end (schema, every table cell and figure series, reuse,
 // kill -9 + resume = the uninterrupted results), plus the plan's hashing and dedupe and the failure path.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';

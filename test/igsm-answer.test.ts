@@ -1,4 +1,5 @@
-// Answer extraction and reward (spec §15, §17 invariant 26): exact string match of the first \boxed{}, never throws.
+// Answer extraction and reward (docs/igsm-generator.md, Reward; Invariants, item 26): exact string match of the first
+// \boxed{}, never throws.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { extractBoxed, formatOk, reward } from '../src/igsm/answer.js';

@@ -1,4 +1,5 @@
-// Splits, de-duplication, manifests, `bridge data` / `bridge stats`, and the §16 calibration (with tolerance).
+// Splits, de-duplication, manifests, `bridge data` / `bridge stats`, and the calibration with tolerance
+// (docs/igsm-generator.md, Calibration).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -158,7 +159,7 @@ describe('bridge data / bridge stats', () => {
   });
 });
 
-describe('calibration at op 15–20, exact (spec §16, with tolerance)', () => {
+describe('calibration at op 15–20, exact (with tolerance)', () => {
   it('lands near the authors\' measured statistics', () => {
     const { rows, counts } = generateSplit(spec({ n: 3000, seed: 2024 }));
     const s = splitStats(rows, counts);

@@ -1,4 +1,4 @@
-// Property tests of the generator over ≥ 500 seeds per arithmetic mode (spec §17 invariants 1–17).
+// Property tests of the generator over ≥ 500 seeds per arithmetic mode (docs/igsm-generator.md, Invariants, items 1–17).
 // The query round trip uses a parser and an evaluator written here: nothing from render.ts, expr.ts or generate.ts
 // evaluation code is used to check the answers.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The name hierarchy has the shape of spec §3 and obeys its name constraints.
+// The name hierarchy has the shape of docs/igsm-generator.md, Name hierarchy, and obeys its name rules.
 import { describe, expect, it } from 'vitest';
 import { HIERARCHY, allNames, hierarchyManifest } from '../src/igsm/hierarchy.js';
 
@@ -27,7 +27,7 @@ describe('hierarchy', () => {
     expect(items).toBe(221);
   });
 
-  it('names are globally unique and obey the §3 constraints (plus the compact grammar\'s symbols)', () => {
+  it('names are globally unique and obey the name rules (plus the compact grammar\'s symbols)', () => {
     const { items, categories } = allNames();
     const all = [...items, ...categories];
     expect(new Set(all).size).toBe(all.length);

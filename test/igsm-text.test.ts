@@ -1,4 +1,5 @@
-// Rendering, equations and the CoT writer on the hand-checked §10.5 example (generated graphs are covered in igsm-generate).
+// Rendering, equations and the CoT writer on the hand-checked worked example of docs/igsm-generator.md (generated
+// graphs are covered in igsm-generate).
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../src/rng.js';
 import { exampleGraph } from '../src/igsm/example.js';
@@ -18,7 +19,7 @@ const letters: Record<string, string> = {
 const valueOf = (n: string): number => byName.get(n)!.value;
 
 describe('expr', () => {
-  it('formats symbolic and substituted equations as in §10.5', () => {
+  it('formats symbolic and substituted equations as in the worked example', () => {
     expect(symbolicEquation(nd("Blue Crate's Kiwi"), (n) => letters[n])).toBe('2 + (M - K)');
     expect(substitutedEquation(nd("Blue Crate's Kiwi"), valueOf)).toBe('2 + (12 - 4)');
     expect(symbolicEquation(nd("Blue Crate's Mango"), (n) => letters[n])).toBe('3 * K');
@@ -46,7 +47,7 @@ describe('expr', () => {
 });
 
 describe('render', () => {
-  it('states each condition exactly in the §10 grammar', () => {
+  it('states each condition exactly in the query grammar', () => {
     expect(conditionSentence(nd("Blue Crate's Kiwi"), 'english')).toBe(
       "The number of each Blue Crate's Kiwi equals 2 more than the difference of each Blue Crate's Mango and each Red Crate's Kiwi");
     expect(conditionSentence(nd("Red Crate's Mango"), 'english')).toBe(

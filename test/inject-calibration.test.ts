@@ -1,4 +1,4 @@
-// Behaviour frequencies against the paper's calibration (spec §16, issue 3 acceptance), with tolerance:
+// Behaviour frequencies against the paper's calibration (docs/igsm-generator.md, Calibration), with tolerance:
 // op 15–20, exact, English, the same 1000 problems (≥ 500 asked; 1000 halves the sampling noise) for vanilla and BRIDGE. Full numbers: npx tsx bench/inject.ts.
 import { describe, expect, it } from 'vitest';
 import { injectRow } from '../src/inject/inject.js';

@@ -1,5 +1,5 @@
-// The task-agnostic core of src/inject: the §12.3 reducer, the §12.1 walk, §12.2 analysis and the verifier,
-// exercised on a second DAG task (workshop build costs) that shares nothing with iGSM but the interfaces.
+// The task-agnostic core of src/inject: the subgoal reducer, the reflection walk, information analysis and the
+// verifier, exercised on a second DAG task (workshop build costs) that shares nothing with iGSM but the interfaces.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { seededStream as rngFor } from '../src/inject/streams.js';
@@ -28,7 +28,7 @@ import {
   type TaskCase,
 } from './inject-fixtures.js';
 
-describe('§12.3 subgoal reducer', () => {
+describe('subgoal reducer', () => {
   it('reproduces the spec examples', () => {
     expect(reductionChain('7 + (24 + 1)', null)).toEqual(['7 + 25', '32']);
     expect(reductionChain('0 + (7 + 0 + 0)', null)).toEqual(['0 + (7 + 0)', '0 + 7', '7']);
@@ -113,7 +113,7 @@ describe('§12.3 subgoal reducer', () => {
   });
 });
 
-describe('§12.1 reflection walk (on the workshop task)', () => {
+describe('reflection walk (on the workshop task)', () => {
   it('keeps every invariant for p in {0, 0.1, 0.5, 1} over 300 graphs', () => {
     for (let seed = 0; seed < 300; seed++) {
       const g = drawWorkshop(seed);
@@ -165,7 +165,7 @@ describe('§12.1 reflection walk (on the workshop task)', () => {
   });
 });
 
-describe('§12.2 information analysis', () => {
+describe('information analysis', () => {
   it('has the spec table (level 2: 1 parent 0.1, 2: 0.4, 3: 0.8, 4: 1)', () => {
     expect(ANALYSIS_PROBS[2].slice(1, 5)).toEqual([0.1, 0.4, 0.8, 1]);
     expect(ANALYSIS_PROBS[0].every((x) => x === 0)).toBe(true);

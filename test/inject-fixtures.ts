@@ -311,7 +311,7 @@ export function checkBadRecall(tc: TaskCase, rng: Rng): boolean {
   return true;
 }
 
-/** Replays a planned walk and checks spec §17 items 17, 20–22 on it. */
+/** Replays a planned walk and checks invariants 17 and 20–22 (docs/igsm-generator.md, Invariants) on it. */
 export function checkWalk(g: ReasoningGraph, steps: readonly PlannedStep[]): void {
   const solved = new Set<string>();
   const introduced = new Set<string>();

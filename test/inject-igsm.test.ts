@@ -1,4 +1,4 @@
-// Behaviour injection, baselines and the verifier on real iGSM problems (issue 3 acceptance), both surfaces.
+// Behaviour injection, baselines and the verifier on real iGSM problems, both surfaces.
 import { describe, expect, it } from 'vitest';
 import { vanillaSteps } from '../src/igsm/cot.js';
 import { exampleGraph } from '../src/igsm/example.js';
@@ -114,7 +114,7 @@ describe('explicit overrides verify too', () => {
 });
 
 describe('behaviours on iGSM', () => {
-  it('the reflection walk keeps spec §17 items 17, 20–22 for p in {0.1, 0.5, 1}', () => {
+  it('the reflection walk keeps invariants 17 and 20–22 for p in {0.1, 0.5, 1}', () => {
     for (const row of problems('english')) {
       const g = igsmGraph(row.graph, 'english');
       for (const p of [0.1, 0.5, 1]) checkWalk(g, reflectionWalk(g, p, seededStream(9, `${row.id}:${p}`)));

@@ -1,4 +1,4 @@
-// Experiments as data (issue 8): which methods each artifact compares and which stages it reads, and the stage DAG
+// Experiments as data: which methods each artifact compares and which stages it reads, and the stage DAG
 // they expand to. A stage is identified by the sha256 of its kind, its full config and its inputs' hashes, so the same
 // (method, seed, stage) needed by two experiments — or two methods with identical data, like bridge[reflect=0] and
 // exploit — is one stage, and any upstream change gives new stage directories.

@@ -1,4 +1,4 @@
-// The sizes of `bridge reproduce` (issue 8): one object per preset — task, seeds, model + SFT, GRPO, evaluation and
+// The sizes of `bridge reproduce`: one object per preset — task, seeds, model + SFT, GRPO, evaluation and
 // probe settings — validated with zod so a bad number stops with one line naming the field.
 import { z } from 'zod';
 import { SftConfigSchema } from '../train/sft-config';
@@ -59,7 +59,7 @@ export const PresetSchema = z
   .object({
     name: z.string().min(1),
     description: z.string(),
-    /** The wall-time target on this project's 2-core machine (issue 8); the estimate warns when it is exceeded. */
+    /** The wall-time target on this project's 2-core machine; the estimate warns when it is exceeded. */
     budgetMinutes: z.number().positive().nullable().default(null),
     task: TaskSchema,
     /** Training seeds: one SFT → GRPO → eval chain per (method, seed). */
@@ -136,8 +136,9 @@ export const PRESETS: Record<PresetName, PresetInput> = {
     // the injection-probability sweep would add ≈ 45 min of SFT: run it with the paper preset or a custom one
     sweep: null,
   },
-  // the paper's data sizes, group sizes and steps (bridge-method.md §2, §4), for machines with tfjs-node-gpu; the
-  // model is still trained from scratch, so the learning rates are small-model ones, not the paper's 5e-6 / 1e-6
+  // the paper's data sizes, group sizes and steps (docs/method.md, The paper's settings next to ours), for machines
+  // with tfjs-node-gpu; the model is still trained from scratch, so the learning rates are small-model ones, not the
+  // paper's 5e-6 / 1e-6
   paper: {
     name: 'paper',
     description: "the paper's sizes (op 15–20, 2000 SFT, 10k RL, 500 test, 32×32 GRPO, 200 steps); needs a GPU backend",

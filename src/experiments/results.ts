@@ -1,4 +1,4 @@
-// Tidy result rows of `bridge reproduce` (issue 8): the schema (the contract with report and notebooks) and the
+// Tidy result rows of `bridge reproduce`: the schema (the contract with report and notebooks) and the
 // collection of finished stages into rows.csv / rows.json / meta.json. No heavy imports: notebooks load this cheaply.
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';

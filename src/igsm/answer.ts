@@ -1,4 +1,5 @@
-// Answer parsing and reward (spec §15): the first \boxed{…} must equal the answer string exactly; never throws.
+// Answer parsing and reward (docs/igsm-generator.md, Reward): the first \boxed{…} must equal the answer string exactly;
+// never throws.
 
 const BOXED_RE = /\\boxed\{([^}]*)\}/;
 // Python re.match(r'^<think>.*?</think>\s*<answer>.*?</answer>$', s, DOTALL | MULTILINE) anchored at index 0
@@ -11,7 +12,7 @@ export function extractBoxed(completion: string): string | null {
   return m ? m[1] : null;
 }
 
-/** 1 when `"<think>" + completion` has the think/answer shape of §11.1 (the optional format bonus), else 0. */
+/** 1 when `"<think>" + completion` has the answer skeleton's think/answer shape (the optional format bonus), else 0. */
 export function formatOk(completion: string): number {
   if (typeof completion !== 'string') return 0;
   const s = '<think>' + completion;

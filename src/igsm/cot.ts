@@ -1,5 +1,6 @@
-// The chain-of-thought answer (spec §11): a writer that turns a list of steps into the <think>/<answer> text.
-// Vanilla answers are one compute step per topo node; issue 3's behaviours build other step lists on the same writer.
+// The chain-of-thought answer (docs/igsm-generator.md, Chain-of-thought answer): a writer that turns a list of steps
+// into the <think>/<answer> text. Vanilla answers are one compute step per topo node; the injected behaviours
+// (src/inject) build other step lists on the same writer.
 import type { GraphNode, ProblemGraph, Surface } from './types.js';
 import type { Rng } from '../rng.js';
 import { formatTerms } from './expr.js';
@@ -10,14 +11,14 @@ import { coin, randInt } from './random.js';
 export interface CotStep {
   /** Node name (canonical, as in graph.nodes). */
   node: string;
-  /** compute = a solved step; locked = a failed attempt (§12.1 LOCKED slot). */
+  /** compute = a solved step; locked = a failed attempt (the LOCKED slot; docs/igsm-generator.md, Reflection walk). */
   mode: 'compute' | 'locked';
   /** The node was introduced earlier by a failed attempt: SELECT + RECALL instead of naming it. */
   revisit: boolean;
   /** Insert the ANALYSIS sentence (instance non-leaf nodes only). */
   analysis: boolean;
   /**
-   * compute only: the expressions after SUBST, joined with " = " (subgoal computation, §12.3).
+   * compute only: the expressions after SUBST, joined with " = " (docs/igsm-generator.md, Subgoal computation).
    * Default = short form: [String(value)], or nothing when SUBST is already a single number.
    */
   chain?: string[];
@@ -29,7 +30,10 @@ export interface CotStep {
 export type Placeholder = 'name' | 'value' | 'v' | 'rhs' | 'eq' | 'names' | 'answer';
 export const PLACEHOLDERS: readonly Placeholder[] = ['name', 'value', 'v', 'rhs', 'eq', 'names', 'answer'];
 
-/** Every slot of §11.3. Each slot is a list of phrasings; the writer picks one uniformly at each use. */
+/**
+ * Every slot of docs/igsm-generator.md, Step slots. Each slot is a list of phrasings; the writer picks one uniformly at
+ * each use.
+ */
 export interface PhraseSet {
   /** OPEN: first line after <think>. */
   open: readonly string[];
@@ -43,7 +47,7 @@ export interface PhraseSet {
   selectName: readonly string[];
   /** RECALL: the node already has letter {v}. */
   recall: readonly string[];
-  /** ANALYSIS: {rhs} = the verbatim RHS of the node's condition line (§12.2). */
+  /** ANALYSIS: {rhs} = the verbatim RHS of the node's condition line (docs/igsm-generator.md, Information analysis). */
   analysis: readonly string[];
   /** EQUATION: {eq} = "v = SYM = SUBST [= …] = VALUE". */
   equation: readonly string[];
@@ -164,10 +168,10 @@ export function splitNames(text: string, surface: Surface): string[] {
   return [...text.slice(0, i).split(', '), text.slice(i + ' and '.length)];
 }
 
-/** The 52 letters a–z A–Z that name the nodes (§11.2). */
+/** The 52 letters a–z A–Z that name the nodes (docs/igsm-generator.md, Letters and walk). */
 export const LETTERS: readonly string[] = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'];
 
-/** One compute step per topo node, in topo order (§11.2, plain walk). */
+/** One compute step per topo node, in topo order (the plain walk of docs/igsm-generator.md, Letters and walk). */
 export function vanillaSteps(graph: ProblemGraph): CotStep[] {
   return graph.topo.map((node) => ({ node, mode: 'compute' as const, revisit: false, analysis: false }));
 }
@@ -254,11 +258,11 @@ function say(slot: readonly Compiled[], vals: string[], rng: Rng): string {
 }
 
 /**
- * Write the full answer for `steps` (§11.1 skeleton, no trailing newline). Letters: one shuffle of a–z A–Z per answer,
- * one letter per necessary and redundant node (in graph.nodes order). Every phrasing is picked uniformly per use.
- * Throws on a step list that would state something false: computing a node before its parents, a locked claim about
- * an unlocked node, a revisit of a node that was never introduced, analysis on an abstract or leaf node, or an answer
- * that never solves the question.
+ * Write the full answer for `steps` (docs/igsm-generator.md, Answer skeleton; no trailing newline). Letters: one
+ * shuffle of a–z A–Z per answer, one letter per necessary and redundant node (in graph.nodes order). Every phrasing is
+ * picked uniformly per use. Throws on a step list that would state something false: computing a node before its
+ * parents, a locked claim about an unlocked node, a revisit of a node that was never introduced, analysis on an
+ * abstract or leaf node, or an answer that never solves the question.
  */
 export function writeAnswer(graph: ProblemGraph, steps: readonly CotStep[], rng: Rng, surface: Surface): string {
   const P = COMPILED[surface];

@@ -1,5 +1,6 @@
-// Data sets (spec §14): draw problems until a split is full, render query + vanilla answer, de-duplicate across splits,
-// and describe the run in a manifest. A variant (issue 3: bridge, pp-aug, …) is a function applied to each vanilla row.
+// Data sets (docs/igsm-generator.md, Data splits): draw problems until a split is full, render query + vanilla answer,
+// de-duplicate across splits, and describe the run in a manifest. A variant (bridge, pp-aug, …; src/inject) is a
+// function applied to each vanilla row.
 import { Rng } from '../rng.js';
 import type { AnswerTrace, ProblemGraph, ProblemRow, Surface } from './types.js';
 import { drawProblem, validateGenConfig, type DrawFailure, type GenConfig } from './generate.js';
@@ -131,7 +132,7 @@ export function generateSplit(spec: SplitSpec, opts: GenerateOptions = {}): { ro
   return { rows, counts };
 }
 
-/** Everything needed to regenerate a split, plus the name hierarchy used (spec §14.3). */
+/** Everything needed to regenerate a split, plus the name hierarchy used (docs/igsm-generator.md, The graph object). */
 export interface SplitManifest {
   split: string;
   n: number;
@@ -154,7 +155,10 @@ export function toJsonl(rows: readonly ProblemRow[]): string {
   return out;
 }
 
-/** A split definition of the paper (spec §14.1). `seedOffset` keeps the splits' streams distinct. */
+/**
+ * A split definition of the paper (docs/igsm-generator.md, Paper splits). `seedOffset` keeps the splits' streams
+ * distinct.
+ */
 export interface PresetSplit {
   name: string;
   n: number;

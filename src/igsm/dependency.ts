@@ -1,5 +1,6 @@
-// The dependency graph (spec §8): five stages over parameter ids, with exact op accounting.
-// Returns the necessary order (topo), the redundant order, each node's non-constant parents and whether it has the RNG.
+// The dependency graph (docs/igsm-generator.md, Dependency graph): five stages over parameter ids, with exact op
+// accounting. Returns the necessary order (topo), the redundant order, each node's non-constant parents and whether it
+// has the RNG.
 import type { Rng } from '../rng.js';
 import * as random from './random.js';
 import type { Difficulty, Params } from './structure.js';
@@ -38,7 +39,7 @@ function sampleInto(pool: number[], k: number, rng: Rng, out: number[]): void {
 
 /**
  * A candidate drawn with weight exp(g · score), i.e. softmax(g · score), where score = [abstract] + [in group1] and
- * g = |N(0,1)| is fresh per call (§8.3).
+ * g = |N(0,1)| is fresh per call (docs/igsm-generator.md, Stage 3: order and question).
  */
 function softmaxPick(cands: readonly number[], isAbs: Uint8Array, cnt1: Int32Array, rng: Rng): number {
   const g = Math.abs(rng.normal());
@@ -73,7 +74,8 @@ const eligible: number[] = [];
 
 /**
  * Stages 1–5 on one structure. 'stage3' means the reverse-topological construction got stuck (the caller rebuilds the
- * structure and retries, §8.6); 'stage4' means no op could be added within the caps (the draw fails).
+ * structure and retries: docs/igsm-generator.md, Retries and failures); 'stage4' means no op could be added within the
+ * caps (the draw fails).
  */
 export function buildDependency(
   d: Difficulty,

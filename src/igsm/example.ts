@@ -1,4 +1,5 @@
-// The worked example of spec §10.5 as a hand-built graph: a fixed point for rendering, CoT and verifier tests.
+// The worked example of docs/igsm-generator.md, Worked example, as a hand-built graph: a fixed point for rendering, CoT
+// and verifier tests.
 import type { GraphNode, ProblemGraph } from './types.js';
 
 function node(p: Partial<GraphNode> & Pick<GraphNode, 'name' | 'upper' | 'lower' | 'value'>): GraphNode {

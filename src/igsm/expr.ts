@@ -1,8 +1,9 @@
-// A node's equation as text (symbolic with letters, substituted with values) and its evaluation (spec §7, §10.1, §11.4).
+// A node's equation as text (symbolic with letters, substituted with values) and its evaluation
+// (docs/igsm-generator.md: Parameters, Condition sentence, Equation chain).
 // One formatter serves every surface, so the query, the CoT and the compact form can never disagree on operand order.
 import type { GraphNode } from './types.js';
 
-/** Reduce into [0, m): differences wrap instead of going negative (spec §9.2). */
+/** Reduce into [0, m): differences wrap instead of going negative (docs/igsm-generator.md, Modular mode). */
 export function mod(x: number, m: number): number {
   const r = x % m;
   return r < 0 ? r + m : r + 0; // + 0: never -0

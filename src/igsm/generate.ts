@@ -1,5 +1,6 @@
-// One problem draw (spec §2): difficulty → structure → dependency graph (with §8.6 retries) → equations → values →
-// filters. Works on integer ids; names and the ProblemGraph object are built only for a draw that passes.
+// One problem draw (docs/igsm-generator.md, One draw, end to end): difficulty → structure → dependency graph (with
+// retries) → equations → values → filters. Works on integer ids; names and the ProblemGraph object are built only for
+// a draw that passes.
 import { z } from 'zod';
 import type { Rng } from '../rng.js';
 import type { Arith, GraphNode, ProblemGraph } from './types.js';
@@ -25,19 +26,24 @@ export const MAX_OPS = 60;
 export const MAX_INSTANCE_PARAMS = 20;
 
 export interface GenConfig {
-  /** Op-count range; the target is min of two uniforms in [minOps, maxOps] (§5.1). */
+  /**
+   * Op-count range; the target is min of two uniforms in [minOps, maxOps] (docs/igsm-generator.md, Target op count).
+   */
   minOps: number;
   maxOps: number;
   /** Target exactly maxOps. */
   force: boolean;
-  /** exact: constants 0–9, integers; mod23: constants 0–22, every value reduced mod 23 (§9). */
+  /**
+   * exact: constants 0–9, integers; mod23: constants 0–22, every value reduced mod 23 (docs/igsm-generator.md,
+   * Arithmetic and filters).
+   */
   arith: Arith;
   /** Reject a problem when |answer| ≥ maxSolution (exact mode). */
   maxSolution: number;
   /** Reject a zero answer with probability zeroRejectProb (default on iff minOps > 20). */
   reduceZeroAnswer: boolean;
   zeroRejectProb: number;
-  /** Stage-3 retries per draw (§8.6). */
+  /** Stage-3 retries per draw (docs/igsm-generator.md, Retries and failures). */
   maxAttempts: number;
   /** At most this many structure edges (= instance parameters = condition sentences). */
   maxInstanceParams: number;
@@ -100,7 +106,10 @@ interface Solved {
   value: Float64Array;
 }
 
-/** §10.1 render choices, made in the graph stage so sentence and equation always agree: c, +/×, operand order, sum/diff. */
+/**
+ * The render choices of docs/igsm-generator.md, Condition sentence, made in the graph stage so sentence and equation
+ * always agree: c, +/×, operand order, sum/diff.
+ */
 function chooseEquations(dep: Dependency, p: Params, cfg: GenConfig, rng: Rng, constant: Int32Array, constOp: Uint8Array, diff: Uint8Array): void {
   const cMax = cfg.arith === 'mod23' ? 22 : 9;
   const T = dep.topo.length;
@@ -183,7 +192,10 @@ export function drawProblem(cfg: GenConfig, rng: Rng): DrawResult {
   return { ok: true, graph: assemble(solved, modulus, rng), numOps: diffy.finalOps };
 }
 
-/** §3 + §6.4: pick the name system, one subcategory per category, the layer window, and item names per layer. */
+/**
+ * docs/igsm-generator.md, Names: pick the name system, one subcategory per category, the layer window, and item names
+ * per layer.
+ */
 function assemble(sv: Solved, modulus: number | null, rng: Rng): ProblemGraph {
   const { s, p, dep } = sv;
   const sys = HIERARCHY[randInt(rng, 0, HIERARCHY.length - 1)];

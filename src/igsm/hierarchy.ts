@@ -1,6 +1,6 @@
-// The project's own name hierarchy, in the shape of spec §3: 3 systems × 4 categories (top → bottom),
-// 1–5 subcategories per category (45 in total, one category with a single one), 4–5 items each (221 items).
-// Names obey the §3 constraints (checked by test/igsm-hierarchy.test.ts), so the grammar stays parseable.
+// The project's own name hierarchy, in the shape of docs/igsm-generator.md, Name hierarchy: 3 systems × 4 categories
+// (top → bottom), 1–5 subcategories per category (45 in total, one category with a single one), 4–5 items each (221
+// items). Names obey the name rules there (checked by test/igsm-hierarchy.test.ts), so the grammar stays parseable.
 
 export interface Subcategory {
   name: string;

@@ -1,5 +1,6 @@
-// The question text (spec §10): one condition sentence per instance node, shuffled, then the question.
-// Two surfaces render the same graph: `english` is the exact §10 grammar; `compact` states the same equations tersely.
+// The question text (docs/igsm-generator.md, Query text): one condition sentence per instance node, shuffled, then the
+// question. Two surfaces render the same graph: `english` is the exact grammar; `compact` states the same equations
+// tersely.
 import type { GraphNode, ProblemGraph, Surface } from './types.js';
 import type { Rng } from '../rng.js';
 import { formatEquation } from './expr.js';
@@ -37,8 +38,8 @@ function pphrase(ps: readonly string[], combine: GraphNode['combine']): string {
 }
 
 /**
- * The verbatim right-hand side of the node's condition sentence: English = everything after "equals ",
- * compact = everything after " = ". This is what an ANALYSIS sentence restates (spec §12.2).
+ * The verbatim right-hand side of the node's condition sentence: English = everything after "equals ", compact =
+ * everything after " = ". This is what an ANALYSIS sentence restates (docs/igsm-generator.md, Information analysis).
  */
 export function queryRhs(node: GraphNode, surface: Surface): string {
   if (node.kind !== 'instance') throw new Error(`node "${node.name}" is abstract: abstract nodes have no condition sentence`);
@@ -66,7 +67,10 @@ export function questionSentence(node: GraphNode, surface: Surface): string {
   return 'How many ' + node.lower + ' does each ' + node.upper + ' have?';
 }
 
-/** Line separator of a surface: English sentences end with "." (§10.3); compact lines carry no punctuation. */
+/**
+ * Line separator of a surface: English sentences end with "." (docs/igsm-generator.md, Assembly); compact lines carry
+ * no punctuation.
+ */
 export function lineSeparator(surface: Surface): string {
   return surface === 'english' ? '.\n' : '\n';
 }
@@ -93,7 +97,10 @@ export function renderQuery(graph: ProblemGraph, rng: Rng, surface: Surface, opt
   return lines.join(lineSeparator(surface));
 }
 
-/** The canonical de-duplication key of a query: its condition lines sorted, then the question line (spec §14.1). */
+/**
+ * The canonical de-duplication key of a query: its condition lines sorted, then the question line
+ * (docs/igsm-generator.md, Data splits).
+ */
 export function canonicalQueryKey(query: string, surface: Surface): string {
   const lines = query.split(lineSeparator(surface));
   const question = lines.pop() ?? '';

@@ -1,4 +1,5 @@
-// Calibration statistics of a generated split (spec §16), computed from its rows and manifest counts.
+// Calibration statistics of a generated split (docs/igsm-generator.md, Calibration), computed from its rows and
+// manifest counts.
 import type { AnswerTrace, ProblemRow } from './types.js';
 import type { SplitCounts } from './dataset.js';
 
@@ -10,8 +11,8 @@ export interface SplitStats {
   /** Share of successful draws (a graph was built) rejected by |answer| ≥ maxSolution. */
   filterRejectionShare: number | null;
   /**
-   * The same rejections as a share of all draws. The spec's "≈ 42 %" matches this reading: a faithful port measures
-   * ≈ 52 % of successful draws and ≈ 42 % of all draws (see the closing note of issue 2).
+   * The same rejections as a share of all draws. The authors' "≈ 42 %" matches this reading: this port measures
+   * ≈ 51 % of successful draws and ≈ 41 % of all draws (docs/igsm-generator.md, Calibration).
    */
   filterRejectionShareOfDraws: number | null;
   /** Share of successful draws rejected for a value beyond 2^53 (exact mode; not in the spec's Python). */
@@ -33,7 +34,7 @@ export interface SplitStats {
   /** Step lines ("- ") per answer. */
   meanSteps: number;
   meanNumOps: number;
-  /** Mean of every numeric trace field over rows that carry a trace (behaviour counts from issue 3). */
+  /** Mean of every numeric trace field over rows that carry a trace (the behaviour counts of src/inject). */
   trace: Partial<Record<keyof AnswerTrace, number>>;
 }
 

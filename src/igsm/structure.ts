@@ -1,4 +1,5 @@
-// Difficulty draws (spec §5), the structure graph (§6) and its parameters (§7), all on small integer ids.
+// Difficulty draws, the structure graph and its parameters (docs/igsm-generator.md: Difficulty draw, Structure graph,
+// Parameters), all on small integer ids.
 // Names are attached only after a draw succeeds (generate.ts), so failed attempts never build strings.
 import type { Rng } from '../rng.js';
 import * as random from './random.js';
@@ -25,7 +26,9 @@ export interface Difficulty {
 
 const SIZES = [2, 3, 4];
 
-/** softmax([−(rel − 0.2)², −(rel − 0.5)², −(rel − 0.8)²]) over {2, 3, 4} (§5.3). */
+/**
+ * softmax([−(rel − 0.2)², −(rel − 0.5)², −(rel − 0.8)²]) over {2, 3, 4} (docs/igsm-generator.md, Layers and widths).
+ */
 export function sizeWeights(finalOps: number, maxInstanceParams: number): number[] {
   const rel = (finalOps - 1) / (maxInstanceParams - 1);
   const a = Math.exp(-((rel - 0.2) ** 2));
@@ -35,7 +38,9 @@ export function sizeWeights(finalOps: number, maxInstanceParams: number): number
   return [a / z, b / z, c / z];
 }
 
-/** The per-draw hyper-parameters of §5; drawn once per draw and kept across the §8.6 retries. */
+/**
+ * The per-draw hyper-parameters (docs/igsm-generator.md, Difficulty draw); drawn once, kept across the stage-3 retries.
+ */
 export function drawDifficulty(
   cfg: { minOps: number; maxOps: number; force: boolean; maxInstanceParams: number },
   rng: Rng,
@@ -70,7 +75,10 @@ const NI = MAX_LAYERS * MAX_W;
 const HAS = new Uint8Array(NI * NI);
 const ABS_ID = new Int16Array(NI * MAX_LAYERS);
 
-/** §6.1–§6.3: layer sizes, one minimum edge per non-bottom item, then uniform extra edges up to numEdges. */
+/**
+ * docs/igsm-generator.md, Structure graph: layer sizes, one minimum edge per non-bottom item, then uniform extra edges
+ * up to numEdges.
+ */
 export function buildStructure(d: Difficulty, rng: Rng): Structure {
   const { L, w0, w1, numEdges } = d;
   const sizes = new Array<number>(L).fill(w0);
@@ -131,8 +139,8 @@ export function buildStructure(d: Difficulty, rng: Rng): Structure {
 export const NO_PARENTS: readonly number[] = Object.freeze([]) as readonly number[];
 
 /**
- * Parameters of a structure (§7). Ids: instance parameters first (id = edge index), then abstract ones.
- * `struct[id]` are the structural parents of an abstract parameter ([] for instance parameters);
+ * Parameters of a structure (docs/igsm-generator.md, Parameters). Ids: instance parameters first (id = edge index),
+ * then abstract ones. `struct[id]` are the structural parents of an abstract parameter ([] for instance parameters);
  * `op[id]` its stage-1 op count (instance 1; abstract d = 1: max(1, k − 1); d ≥ 2: 2k − 1).
  */
 export interface Params {

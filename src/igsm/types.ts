@@ -30,7 +30,7 @@ export interface GraphNode {
   necessary: boolean;
 }
 
-/** The machine-readable DAG stored as `graph` in each row (spec §14.3). */
+/** The machine-readable DAG stored as `graph` in each row (docs/igsm-generator.md, The graph object). */
 export interface ProblemGraph {
   /** Name system the problem was drawn from. */
   system: string;
@@ -50,7 +50,7 @@ export interface ProblemGraph {
   modulus: number | null;
 }
 
-/** Behaviour counts of one answer (issue 3 fills these; vanilla answers carry zeros). */
+/** Behaviour counts of one answer (src/inject fills these; vanilla answers carry zeros). */
 export interface AnswerTrace {
   chars: number;
   steps: number;

@@ -1,6 +1,6 @@
-// Arithmetic over the expression strings that appear in equation chains ("2 + (12 - 4)", "7 * -17"):
-// tokenizing, the §12.3 one-operation-at-a-time reducer, and evaluation. BigInt throughout, so products
-// that pass 2^53 inside a chain are still exact.
+// Arithmetic over the expression strings that appear in equation chains ("2 + (12 - 4)", "7 * -17"): tokenizing, the
+// one-operation-at-a-time reducer (docs/igsm-generator.md, Subgoal computation), and evaluation. BigInt throughout, so
+// products that pass 2^53 inside a chain are still exact.
 
 /** A token of an equation: a signed integer, a variable (letter), a binary operator or a parenthesis. */
 export type Token =
@@ -144,7 +144,7 @@ function collapseAt(tokens: readonly Token[], i: number, modulus: number | null)
   return [...tokens.slice(0, i - 1), { t: 'num', v: apply(op.op, a.v, b.v, modulus) }, ...tokens.slice(i + 2)];
 }
 
-/** One §12.3 step inside the flat (parenthesis-free) range [lo, hi): leftmost ×, else leftmost ±. */
+/** One reduction step inside the flat (parenthesis-free) range [lo, hi): leftmost ×, else leftmost ±. */
 function flatStep(tokens: readonly Token[], lo: number, hi: number, modulus: number | null): Token[] | null {
   const mul = leftmostOp(tokens, lo, hi, '*');
   const at = mul >= 0 ? mul : leftmostOp(tokens, lo, hi, '+-');
@@ -152,7 +152,7 @@ function flatStep(tokens: readonly Token[], lo: number, hi: number, modulus: num
 }
 
 /**
- * One §12.3 rule applied to a variable-free expression; null when it is already a single integer or is not a
+ * One reduction rule applied to a variable-free expression; null when it is already a single integer or is not a
  * numeric expression. Rules: (1) the innermost (leftmost) parenthesised group — with ≥ 2 binary operators its
  * leftmost operation is done inside the kept parentheses (× before ±), with one operator the whole group collapses;
  * (2) otherwise the leftmost ×; (3) otherwise the leftmost + or −. In modular mode each result is reduced.
@@ -176,7 +176,7 @@ export function reduceTokens(tokens: readonly Token[], modulus: number | null): 
   return flatStep(tokens, 0, tokens.length, modulus);
 }
 
-/** The §12.3 step after `expr`, canonically spelled; null when `expr` is a single integer or not numeric. */
+/** The reduction step after `expr`, canonically spelled; null when `expr` is a single integer or not numeric. */
 export function reduceOnce(expr: string, modulus: number | null): string | null {
   const tokens = tokenize(expr);
   if (tokens === null) return null;

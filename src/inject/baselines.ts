@@ -1,5 +1,6 @@
-// The paper's two augmentation baselines (§13): PP-Aug re-shuffles the premises, RC-Aug re-orders the reasoning
-// chain along random topological orders. Both keep the problem; only the query order or the answer order changes.
+// The paper's two augmentation baselines (docs/igsm-generator.md, PP-Aug and RC-Aug): PP-Aug re-shuffles the premises,
+// RC-Aug re-orders the reasoning chain along random topological orders. Both keep the problem; only the query order or
+// the answer order changes.
 import type { Rng } from '../rng.js';
 import type { ReasoningGraph } from './graph.js';
 

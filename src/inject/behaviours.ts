@@ -1,11 +1,14 @@
-// The three injected behaviours of igsm-reasoning.md §12 on any ReasoningGraph: the reflection walk
-// (exploration), information analysis and subgoal computation (exploitation).
+// The three injected behaviours (docs/igsm-generator.md, Injected behaviours) on any ReasoningGraph: the reflection
+// walk (exploration), information analysis and subgoal computation (exploitation).
 import type { Rng } from '../rng.js';
 import { reductionChain } from './arith.js';
 import { isLeaf, unsolvedParents, type PlannedStep, type ReasoningGraph } from './graph.js';
 import { substream } from './streams.js';
 
-/** §12.2: probability of an analysis sentence by level (row) and parents-including-the-constant k (column). */
+/**
+ * Information analysis: probability of an analysis sentence by level (row) and parents-including-the-constant k
+ * (column).
+ */
 export const ANALYSIS_PROBS: readonly (readonly number[])[] = [
   [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
   [0, 0, 0.1, 0.4, 0.8, 1, 1, 1, 1, 1, 1],
@@ -22,24 +25,24 @@ export function analysisProbability(level: number, k: number): number {
   return row[Math.max(0, Math.min(k, row.length - 1))];
 }
 
-/** The three knobs of §12 (BRIDGE: reflect 0.1, analysis 2, subgoal on). */
+/** The three knobs (BRIDGE: reflect 0.1, analysis 2, subgoal on). */
 export interface BehaviourKnobs {
   /** reflectionProb ∈ [0, 1]. */
   reflect: number;
   /** analysisLevel ∈ 0–4. */
   analysis: number;
-  /** detailedComputation: write every §12.3 reduction step. */
+  /** detailedComputation: write every reduction step (docs/igsm-generator.md, Subgoal computation). */
   subgoal: boolean;
 }
 
 export const NO_BEHAVIOUR: BehaviourKnobs = { reflect: 0, analysis: 0, subgoal: false };
 
 /**
- * The §12.1 walk, exactly as its pseudo-code: in `order`, but after a successful step, while neither the first nor
- * only the last node is due, with probability `p` attempt a node ahead of time — a redundant one with probability 0.3
- * when any exist, else a uniformly chosen later necessary node (the goal included). A solved target is redrawn
- * silently; an unlocked one is solved now (and skipped later); a locked one gets a failed attempt, never two in a row.
- * Steps carry no analysis and the short computation form; see `planAnswer` for the full behaviour set.
+ * The reflection walk (docs/igsm-generator.md, Reflection walk): in `order`, but after a successful step, while neither
+ * the first nor only the last node is due, with probability `p` attempt a node ahead of time — a redundant one with
+ * probability 0.3 when any exist, else a uniformly chosen later necessary node (the goal included). A solved target is
+ * redrawn silently; an unlocked one is solved now (and skipped later); a locked one gets a failed attempt, never two in
+ * a row. Steps carry no analysis and the short computation form; see `planAnswer` for the full behaviour set.
  */
 export function reflectionWalk(g: ReasoningGraph, p: number, rng: Rng): PlannedStep[] {
   const order = g.order;
@@ -87,7 +90,10 @@ export function reflectionWalk(g: ReasoningGraph, p: number, rng: Rng): PlannedS
   return steps;
 }
 
-/** §12.2: decide per step (first visits, revisits, reflections and failed attempts alike) whether to analyse. */
+/**
+ * Information analysis (docs/igsm-generator.md): decide per step (first visits, revisits, reflections and failed
+ * attempts alike) whether to analyse.
+ */
 export function addAnalysis(g: ReasoningGraph, steps: PlannedStep[], level: number, rng: Rng): PlannedStep[] {
   return steps.map((s) => {
     const k = g.analysisArity(s.node);
@@ -97,7 +103,10 @@ export function addAnalysis(g: ReasoningGraph, steps: PlannedStep[], level: numb
   });
 }
 
-/** §12.3: every computed non-leaf step writes its full one-operation-at-a-time reduction. */
+/**
+ * Subgoal computation (docs/igsm-generator.md): every computed non-leaf step writes its full one-operation-at-a-time
+ * reduction.
+ */
 export function addSubgoals(g: ReasoningGraph, steps: PlannedStep[]): PlannedStep[] {
   return steps.map((s) =>
     s.mode === 'compute' && !isLeaf(g, s.node) ? { ...s, chain: reductionChain(g.substituted(s.node), g.modulus) } : s,

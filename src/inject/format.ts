@@ -1,7 +1,7 @@
-// Answer text ⇄ steps, task-agnostically. An answer is the §11.1 skeleton (<think>, an opening line, one "- " line
-// per step, a closing line, </think>, <answer>, a \boxed{} line, </answer>); each step line is built from slot
-// phrasings with {placeholders}. From one table of phrasings this module makes both a writer and a parser, so a
-// new task only supplies its phrasings and how its node names are written.
+// Answer text ⇄ steps, task-agnostically. An answer has the shape of docs/igsm-generator.md, Answer skeleton
+// (<think>, an opening line, one "- " line per step, a closing line, </think>, <answer>, a \boxed{} line, </answer>);
+// each step line is built from slot phrasings with {placeholders}. From one table of phrasings this module makes both a
+// writer and a parser, so a new task only supplies its phrasings and how its node names are written.
 import type { Rng } from '../rng.js';
 import type { ReasoningGraph, Step } from './graph.js';
 import type { PhraseSet } from '../igsm/cot.js';
@@ -51,7 +51,7 @@ export interface LineParsers {
 }
 
 /**
- * The §11.1 skeleton, line by line. Never throws; the first misfit line ends parsing with a reason. The steps
+ * The answer skeleton, line by line. Never throws; the first misfit line ends parsing with a reason. The steps
  * parsed so far are kept, so traces of partial rollouts still count what is there.
  */
 export function parseSkeleton(text: string, p: LineParsers): ParsedAnswer {
@@ -94,9 +94,9 @@ export function parseSkeleton(text: string, p: LineParsers): ParsedAnswer {
 // Phrasing tables
 
 /**
- * Phrasings of every §11.3 slot: the iGSM writer's PhraseSet type, which any task fills with its own wording.
- * Placeholders: {name} (a node's written name), {v} (its letter), {value}, {rhs} (the restated statement),
- * {eq} ("v = SYM = SUBST = … = VALUE"), {names} (a list of names), {answer}.
+ * Phrasings of every step slot (docs/igsm-generator.md, Step slots): the iGSM writer's PhraseSet type, which any task
+ * fills with its own wording. Placeholders: {name} (a node's written name), {v} (its letter), {value}, {rhs} (the
+ * restated statement), {eq} ("v = SYM = SUBST = … = VALUE"), {names} (a list of names), {answer}.
  */
 export type StepPhrases = PhraseSet;
 
@@ -117,7 +117,7 @@ export function joinNames(names: readonly string[]): string {
   return `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
 }
 
-/** Inverse of joinNames; names never contain ", " or " and " (spec §3). */
+/** Inverse of joinNames; names never contain ", " or " and " (docs/igsm-generator.md, Name hierarchy). */
 export function splitNames(text: string): string[] {
   const lastAnd = text.lastIndexOf(' and ');
   if (lastAnd < 0) return [text];
@@ -249,7 +249,7 @@ export function claimFromCaptures(got: Map<string, string>, lineNo: number, nami
   return claim;
 }
 
-/** The step matcher of a phrasing table: leaf, first-visit and revisit forms of §11.3. */
+/** The step matcher of a phrasing table: leaf, first-visit and revisit forms (docs/igsm-generator.md, Step slots). */
 export function stepMatcher(ph: StepPhrases, letter: string, sep = ' '): (line: string) => Map<string, string> | null {
   const s = (slot: keyof StepPhrases): Fragment => slotFragment(slot, ph[slot], letter);
   const outcome = either([s('lockedOne'), s('lockedMany'), s('equation')]);
@@ -317,14 +317,18 @@ export function templateFormat(ph: StepPhrases, naming: Naming): AnswerFormat {
 
 export const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('');
 
-/** The short form of §11.4: "= VALUE", or nothing when SUBST already is a single number. */
+/**
+ * The short computation form: "= VALUE", or nothing when SUBST already is a single number (docs/igsm-generator.md,
+ * Equation chain).
+ */
 export function shortChain(subst: string, value: number): string[] {
   return /^-?[0-9]+$/.test(subst) ? [] : [String(value)];
 }
 
 /**
  * Write an answer from planned steps with a phrasing table: letters shuffled once per answer (one per node), one
- * phrasing drawn uniformly per slot use, SELECT NAME vs SELECT+NAME with probability 0.5 (§11.3).
+ * phrasing drawn uniformly per slot use, SELECT NAME vs SELECT+NAME with probability 0.5
+ * (docs/igsm-generator.md, Step slots).
  */
 export function renderWithPhrases(
   g: ReasoningGraph,

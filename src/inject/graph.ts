@@ -31,7 +31,10 @@ export type Step = CotStep;
 
 /** A step as planned by the walk, with where it came from (for traces and tests). */
 export interface PlannedStep extends Step {
-  /** Emitted by the reflection branch of §12.1 (a failed attempt, an early solve or a computed distractor). */
+  /**
+   * Emitted by the walk's reflection branch: a failed attempt, an early solve or a computed distractor
+   * (docs/igsm-generator.md, Reflection walk).
+   */
   reflection: boolean;
 }
 

@@ -30,7 +30,7 @@ export function igsmGraph(graph: ProblemGraph, surface: Surface): ReasoningGraph
     modulus: graph.modulus,
     has: (id) => byName.has(id),
     parents: (id) => node(id).parents,
-    // §12.2: instance non-leaf nodes only; k counts the constant pseudo-parent too
+    // information analysis: instance non-leaf nodes only; k counts the constant pseudo-parent too
     analysisArity: (id) => {
       const n = node(id);
       return n.kind === 'instance' && n.parents.length > 0 ? n.parents.length + (n.constant === null ? 0 : 1) : null;

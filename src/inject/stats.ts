@@ -1,4 +1,4 @@
-// Behaviour statistics over a set of answers (for `bridge stats` and the §16 calibration check).
+// Behaviour statistics over a set of answers (for `bridge stats` and the calibration check, docs/igsm-generator.md).
 import type { AnswerTrace } from '../igsm/types.js';
 
 export interface TraceSummary {

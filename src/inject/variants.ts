@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { MAX_ANALYSIS_LEVEL, type BehaviourKnobs } from './behaviours.js';
 
-/** Behaviour variants rewrite the answer; baselines multiply rows (§13). */
+/** Behaviour variants rewrite the answer; baselines multiply rows (docs/igsm-generator.md, PP-Aug and RC-Aug). */
 export const BEHAVIOUR_VARIANTS = {
   vanilla: { reflect: 0, analysis: 0, subgoal: false },
   bridge: { reflect: 0.1, analysis: 2, subgoal: true },

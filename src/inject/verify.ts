@@ -19,7 +19,7 @@ export type VerdictKind =
   | 'unknown-variable' // the equation uses a letter never introduced
   | 'equation' // the symbolic equation is not the quantity's formula
   | 'substitution' // the value-substituted equation is not the formula with the known values
-  | 'subgoal' // an intermediate expression is not one correct §12.3 step
+  | 'subgoal' // an intermediate expression is not one correct reduction step
   | 'value' // a computed or stated value is wrong
   | 'incomplete' // the answer closes before the question is solved
   | 'final-answer' // the closing or boxed answer is not the question's value
@@ -37,7 +37,9 @@ export interface Verdict {
 export interface VerifyOptions {
   /** The text is a completion that followed the prompt's "<think>": verify "<think>" + text (line numbers as if so). */
   completion?: boolean;
-  /** Every computation must show each §12.3 step (no jumps straight to the value). Default false: both forms pass. */
+  /**
+   * Every computation must show each reduction step (no jumps straight to the value). Default false: both forms pass.
+   */
   requireSubgoal?: boolean;
 }
 

@@ -1,4 +1,4 @@
-// `bridge probe accuracy|influence|entropy`: the probes of bridge-method.md §9 on a checkpoint, outputs as JSON files.
+// `bridge probe accuracy|influence|entropy`: the probes of docs/method.md on a checkpoint, outputs as JSON files.
 import type { Command } from 'commander';
 import type { ProbeFlags, Usage } from './run';
 

@@ -1,6 +1,6 @@
-// Sequence log-prob gradients for the influence probes (bridge-method.md §5, §9.2). Every quantity the probes need is a
-// weighted sum Σ_i w_i · g(q_i, o_i) of per-sequence gradients, and one backward pass over a weighted loss gives it:
-// no kernel matrix and no per-example gradient is ever stored.
+// Sequence log-prob gradients for the influence probes (docs/method.md, Influence probe as implemented). Every quantity
+// the probes need is a weighted sum Σ_i w_i · g(q_i, o_i) of per-sequence gradients, and one backward pass over a
+// weighted loss gives it: no kernel matrix and no per-example gradient is ever stored.
 import * as tf from '@tensorflow/tfjs';
 import { PAD } from '../text/tokenizer';
 import type { SeqBatch } from '../model/batch';
@@ -8,7 +8,10 @@ import { scoreSequences } from '../model/score';
 import { computeGrads } from '../model/step';
 import type { Transformer } from '../model/transformer';
 
-/** How g(q, o) reduces over the tokens of o: the trainer's token mean (default) or the sum (bridge-method.md §5.4). */
+/**
+ * How g(q, o) reduces over the tokens of o: the trainer's token mean (default) or the sum (docs/method.md, Kernel
+ * normalisation).
+ */
 export type KernelNorm = 'mean' | 'sum';
 
 /** A prompt and one completion, as token ids ([BOS, …prompt…] and the completion tokens). */

@@ -1,4 +1,5 @@
-// Per-step influence and co-influence (bridge-method.md §5 and §9): for each probe query q with rollout accuracy α,
+// Per-step influence and co-influence (docs/method.md, Influence probe as implemented): for each probe query q with
+// rollout accuracy α,
 //   C_q = ⟨G_T, ḡ⁺ − ḡ⁻⟩ = E_{q',o'}[A(q',o')·(K⁺ − K⁻)],   I_q = η·√(α(1−α))·C_q,
 // with G_T the advantage-weighted mean gradient of the target rollouts. I_q^impl uses the trainer's advantages
 // (unbiased std + 1e-6): ∇J_impl(q) = α(1−α)/σ_u · (ḡ⁺ − ḡ⁻). A ground-truth check takes the plain gradient step and
@@ -102,7 +103,7 @@ export function influenceByBin(rows: readonly QueryInfluence[]): { bin: string; 
 
 /**
  * Count sketch: coordinate i goes to bucket h(i) with sign s(i), so E⟨Sx, Sy⟩ = ⟨x, y⟩ with O(P) memory and time
- * (bridge-method.md §9.3). Seeded: the same (P, k, seed) gives the same sketch.
+ * (docs/method.md, Count-sketch projection). Seeded: the same (P, k, seed) gives the same sketch.
  */
 export function countSketch(P: number, k: number, seed: number): (v: Float32Array) => Float32Array {
   if (!(Number.isInteger(k) && k >= 1)) throw new Error(`projection k must be a positive integer (got ${k})`);
@@ -158,7 +159,7 @@ export interface GroundTruthPoint {
 }
 
 /**
- * First-order check (bridge-method.md §9.4): θ' = θ + η·∇J_impl(q) (plain step, no Adam/clip/KL), then
+ * First-order check (docs/method.md, First-order check): θ' = θ + η·∇J_impl(q) (plain step, no Adam/clip/KL), then
  * ΔĴ = mean over the fixed target rollouts of A(q',o')·[ℓ_θ'(o') − ℓ_θ(o')] against the prediction η·⟨G_T, ∇J_impl(q)⟩.
  */
 export function groundTruth(

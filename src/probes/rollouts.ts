@@ -1,5 +1,6 @@
-// Rollout accuracy (bridge-method.md §5.3, Figure 1 middle): N samples per query at temperature T, α = share correct,
-// the α histogram and the share of informative queries (0 < α < 1). Also the sampled groups the influence probe uses.
+// Rollout accuracy (docs/method.md, Rollout accuracy; Figure 1 middle): N samples per query at temperature T, α = share
+// correct, the α histogram and the share of informative queries (0 < α < 1). Also the sampled groups the influence
+// probe uses.
 import { reward } from '../igsm/answer';
 import type { ProblemRow } from '../igsm/types';
 import { EOS, type Tokenizer } from '../text/tokenizer';

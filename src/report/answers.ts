@@ -1,4 +1,4 @@
-// Vanilla and injected answers side by side, with the injected behaviours highlighted (notebook 01, issue 9).
+// Vanilla and injected answers side by side, with the injected behaviours highlighted (notebook 01).
 // A plain text diff cannot find the injected steps — the injected answer re-draws letters and phrasings — so each
 // answer is read back with the verifier's parser and every step is classified against the graph.
 import { igsmFormat } from '../inject/index';
@@ -6,7 +6,7 @@ import type { ProblemRow } from '../igsm/types';
 import { escapeXML } from './dag';
 
 /**
- * What was injected, per step line (igsm-reasoning.md §12):
+ * What was injected, per step line (docs/igsm-generator.md, Injected behaviours):
  * - failed-attempt: a locked quantity attempted too early ("… is not known yet, so f has to wait") — exploration;
  * - revisit: a later step on a quantity that had a failed attempt (it recalls the letter; usually its computation);
  * - early-solve: a needed quantity computed ahead of the solution order — exploration;

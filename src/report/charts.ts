@@ -1,4 +1,5 @@
-// Vega-lite → SVG → PNG without a browser or canvas (toolchain doc §9): the figures of reports and notebooks.
+// Vega-lite → SVG → PNG without a browser or canvas (docs/toolchain.md, Charts without a browser): the figures of
+// reports and notebooks.
 
 /**
  * vega and vega-lite are ESM-only with top-level await, so they load through import(). Where this file runs compiled to

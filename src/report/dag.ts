@@ -1,4 +1,4 @@
-// A problem's dependency graph as a standalone SVG (notebook 01, issue 9): no layout engine, no browser — columns by
+// A problem's dependency graph as a standalone SVG (notebook 01): no layout engine, no browser — columns by
 // depth, so every edge runs left to right.
 import type { GraphNode, ProblemGraph, ProblemRow } from '../igsm/types';
 
@@ -6,8 +6,8 @@ import type { GraphNode, ProblemGraph, ProblemRow } from '../igsm/types';
 export type DagNodeRole = 'target' | 'leaf' | 'intermediate' | 'redundant';
 
 /**
- * explicit: the question text states the relation (the child is an instance parameter); implicit: the relation
- * follows from the structure and is never stated (the child is an abstract parameter) — igsm-reasoning.md §7.
+ * explicit: the question text states the relation (the child is an instance parameter); implicit: the relation follows
+ * from the structure and is never stated (the child is an abstract parameter) — docs/igsm-generator.md, Parameters.
  */
 export type DagEdgeKind = 'explicit' | 'implicit';
 

@@ -1,4 +1,4 @@
-// SFT-data statistics per answer variant, and a seeded example problem (notebook 01, issue 9). The numbers are the
+// SFT-data statistics per answer variant, and a seeded example problem (notebook 01). The numbers are the
 // ones `bridge stats` prints (splitStats, summarizeTraces, canonical-tokenizer length), here for every variant of
 // the same problems at once.
 import { generateSplit, type SplitSpec } from '../igsm/dataset';

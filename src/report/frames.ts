@@ -1,8 +1,8 @@
-// The report's tables as danfo DataFrames, for the notebooks (issue 9). Plain-object versions live in tables.ts;
+// The report's tables as danfo DataFrames, for the notebooks. Plain-object versions live in tables.ts;
 // this file only wraps them, so report.html and summary.md never load danfo.
 //
 // danfo is loaded with require, not a static import: tslab compiles notebooks' imports to CommonJS with Node10
-// resolution, where `import 'danfojs'` cannot find danfo's types (toolchain doc §8, workaround 2).
+// resolution, where `import 'danfojs'` cannot find danfo's types (docs/toolchain.md, Notebooks: Jupyter and tslab).
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { TABLE1_METHODS, type ResultRow } from './rows';

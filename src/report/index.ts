@@ -1,7 +1,7 @@
-// The report stage (issue 8): tidy result rows → figures (vega-lite, SVG, PNG), report.html and summary.md. Also the
-// one import for notebooks (issue 9): every table, frame, spec and claim helper is re-exported here. Nothing heavy
-// loads at import time (danfo, vega and resvg load on first use), and there is no top-level await, so tslab's
-// CommonJS compilation can import it.
+// The report stage of `bridge reproduce`: tidy result rows → figures (vega-lite, SVG, PNG), report.html and summary.md.
+// Also the one import for the notebooks: every table, frame, spec and claim helper is re-exported here. Nothing heavy
+// loads at import time (danfo, vega and resvg load on first use), and there is no top-level await, so tslab's CommonJS
+// compilation can import it.
 import path from 'node:path';
 import { validateRows } from '../experiments/results';
 import { writeFileAtomic, writeJsonAtomic } from '../fsutil';

@@ -1,4 +1,4 @@
-// What every tslab notebook needs besides the analysis helpers (issue 9): its parameters (results dir, preset) from the
+// What every tslab notebook needs besides the analysis helpers: its parameters (results dir, preset) from the
 // environment that `npm run notebooks` sets, charts shown both as interactive vega-lite and as SVG, and a warning when
 // dist/ (the compiled helpers the notebooks import) is older than src/.
 import { spawnSync } from 'node:child_process';

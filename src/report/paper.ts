@@ -1,4 +1,4 @@
-// The paper's reported numbers (bridge-method.md §8 and §7), to print next to ours. Greedy accuracy in %; the
+// The paper's reported numbers (docs/method.md, The paper's results), to print next to ours. Greedy accuracy in %; the
 // confidence column says how sure the spec is of each number (the full paper text was not available).
 
 /** One Table-1 row of the paper; null where the number is unknown. */

@@ -215,7 +215,7 @@ function binBars(title: string, yTitle: string, recs: BinRecord[], why: string, 
   if (recs.length === 0) return noDataSpec(title, 'rollout accuracy α of the SFT model (bin)', yTitle, why);
   const labels = orderMethods(recs.map((r) => r.method)).map(methodLabel);
   const values = recs.map((r) => ({ method: r.label, bin: r.bin, ...ci(r.value) }));
-  // shade the bins with 0 < α < 1: only these queries give GRPO a non-zero advantage (bridge-method.md §5.3)
+  // shade the bins with 0 < α < 1: only these queries give GRPO a non-zero advantage (docs/method.md, Rollout accuracy)
   const background: VegaLiteSpec[] = markInformative
     ? [
         {

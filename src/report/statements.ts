@@ -1,4 +1,4 @@
-// The paper's statements next to ours, for the notebooks' Figure 1 and Figure 4 sections (issue 9): one row per panel
+// The paper's statements next to ours, for the notebooks' Figure 1 and Figure 4 sections: one row per panel
 // or finding, our side computed from the rows, the verdict taken from evaluateClaims where a claim covers it. Also the
 // claim sections as Markdown, so no notebook cell hand-writes a number or a verdict.
 import { evaluateClaims, type ClaimResult } from './claims';

@@ -2,7 +2,10 @@
 import type { Tokenizer } from '../text/tokenizer';
 import { BOS, EOS } from '../text/tokenizer';
 
-/** The prompt a model continues during RL and evaluation (spec §11.1: it ends with the literal <think>). */
+/**
+ * The prompt a model continues during RL and evaluation (docs/igsm-generator.md, Answer skeleton: it ends with the
+ * literal <think>).
+ */
 export function promptText(query: string): string {
   return `${query}\n<think>`;
 }

@@ -1,6 +1,6 @@
-// The GRPO loss of one micro-batch (bridge-method.md §3.3): clipped importance-weighted policy gradient, entropy bonus
-// and KL to the frozen reference, aggregated per sequence or per token. A module of its own with no side effects, so
-// data-parallel helper threads can import the same function.
+// The GRPO loss of one micro-batch (docs/method.md, The loss): clipped importance-weighted policy gradient, entropy
+// bonus and KL to the frozen reference, aggregated per sequence or per token. A module of its own with no side effects,
+// so data-parallel helper threads can import the same function.
 import * as tf from '@tensorflow/tfjs';
 import type { SeqBatch } from '../model/batch';
 import { scoreSequences } from '../model/score';
