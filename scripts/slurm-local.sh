@@ -79,6 +79,7 @@ start() {
   dir=$(cd "$dir" && pwd)
   stop
   chmod 700 "$dir"
+  rm -rf "$dir/state" "$dir/spool" # a fresh cluster: no jobs of an earlier start
   mkdir -p "$dir/state" "$dir/spool"
   # munged: its own key and socket
   dd if=/dev/urandom of="$dir/munge.key" bs=1024 count=1 status=none
@@ -120,7 +121,7 @@ SchedulerType=sched/backfill
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 # schedule right after submissions and job ends (dependent jobs start without waiting for the periodic pass)
-SchedulerParameters=sched_min_interval=200000
+SchedulerParameters=sched_min_interval=200000,bf_interval=1
 # ended jobs stay visible to scontrol for 10 min (accounting is off, so sacct cannot answer)
 MinJobAge=600
 KillWait=5

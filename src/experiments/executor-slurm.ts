@@ -13,7 +13,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../fsutil';
 import { buildPlan, type Plan } from './definitions';
 import { PRESET_NAMES, type Preset } from './presets';
 import { claimOut, jobOf, LOCK_FILE, readDone } from './runner';
-import { addRecord, endedJobs, hasSlurmJobs, markerDir, markerFile, queuedJobs, runQueue, sbatch, scancel, slurmCommand, slurmDir } from './slurm';
+import { addRecord, endedJobs, hasSlurmJobs, jobLog, markerDir, markerFile, queuedJobs, runQueue, sbatch, scancel, slurmCommand, slurmDir } from './slurm';
 import { batchScript, sbatchArgs, type SlurmSettings } from './slurm-settings';
 import { runStatus, type RunStatus, type StageState } from './status';
 
@@ -83,11 +83,12 @@ export async function submitSlurm(o: SubmitOptions): Promise<SubmitOutcome> {
       const jobFile = path.join(st.dir, 'job.json');
       const script = path.join(st.dir, 'slurm-job.sh');
       writeJsonAtomic(jobFile, jobOf(st, plan));
-      writeFileAtomic(script, batchScript(s, { title: `stage ${st.id}`, markerDir: markerDir(out), command: nodeCommand(s, path.join(srcDir, 'experiments', 'stage-main.ts'), [jobFile]) }));
+      const command = nodeCommand(s, path.join(srcDir, 'experiments', 'stage-main.ts'), [jobFile]);
+      writeFileAtomic(script, batchScript(s, { title: `stage ${st.id}`, markerDir: markerDir(out), command, stage: { id: st.id, dir: st.dir } }));
       fs.rmSync(path.join(st.dir, 'error.log'), { force: true });
       let job: string;
       try {
-        job = sbatch(sbatchArgs(s, { name: st.id, kind: st.kind, workdir: st.dir, log: path.join(st.dir, 'slurm-%j.log'), after, afterType: 'afterok', script }));
+        job = sbatch(sbatchArgs(s, { name: st.id, kind: st.kind, workdir: st.dir, log: jobLog(st.dir, '%j'), after, afterType: 'afterok', script }));
       } catch (err) {
         const n = outcome.submitted.length;
         throw new Error(`sbatch rejected the job of stage ${st.id}: ${(err as Error).message}${n ? ` (the ${n} job(s) submitted before it stay queued; run the command again once this is fixed)` : ''}`);
@@ -129,7 +130,7 @@ function submitCollect(preset: Preset, out: string, s: SlurmSettings, after: str
   writeFileAtomic(script, batchScript(s, { title: `results of ${out}`, markerDir: markerDir(out), command: nodeCommand(s, cli, ['reproduce', '--preset', preset.name, '--out', out, '--collect', '--no-progress']) }));
   let job: string;
   try {
-    job = sbatch(sbatchArgs(s, { name: `collect-${preset.name}`, kind: 'collect', workdir: dir, log: path.join(dir, 'collect-%j.log'), after, afterType: 'afterany', script }));
+    job = sbatch(sbatchArgs(s, { name: `collect-${preset.name}`, kind: 'collect', workdir: dir, log: jobLog(dir, '%j'), after, afterType: 'afterany', script }));
   } catch (err) {
     throw new Error(`sbatch rejected the results job: ${(err as Error).message} (the stage jobs stay queued; \`bridge reproduce --collect\` assembles the results once they end)`);
   }

@@ -275,16 +275,39 @@ export function sbatchArgs(s: SlurmSettings, job: BatchJob): string[] {
 /** A word for a POSIX shell, single-quoted. */
 export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** The batch script: the marker (see executor-slurm.ts), the setup lines, then `command`. */
-export function batchScript(s: SlurmSettings, o: { title: string; markerDir: string; command: string[] }): string {
-  return [
+/**
+ * The batch script: the marker (see executor-slurm.ts), the setup lines, then `command`. For a stage (`stage`: its id
+ * and directory), a SIGTERM from Slurm (scancel, the time limit, preemption) leaves the stage's error.log, as a
+ * failure in a local worker does, unless the stage finished. The command runs in the background and the script waits
+ * for it, so the trap runs at once; the command itself ends on Slurm's SIGTERM (node's default action), which a
+ * handler inside node would delay until the running step yields.
+ */
+export function batchScript(s: SlurmSettings, o: { title: string; markerDir: string; command: string[]; stage?: { id: string; dir: string } }): string {
+  const lines = [
     '#!/bin/bash',
     `# ${o.title} — written by bridge reproduce --executor slurm (src/experiments/executor-slurm.ts)`,
     'set -e',
     `mkdir -p ${shellQuote(o.markerDir)}`,
     `echo "$(hostname) $(date +%s)" > ${shellQuote(o.markerDir)}/"$SLURM_JOB_ID"`,
     ...s.setup,
-    `exec ${o.command.map(shellQuote).join(' ')}`,
+  ];
+  if (!o.stage) return [...lines, `exec ${o.command.map(shellQuote).join(' ')}`, ''].join('\n');
+  const dir = shellQuote(o.stage.dir);
+  const reason = `${o.stage.id} failed: the job was terminated (SIGTERM: scancel, its time limit or preemption); running it again resumes it`;
+  return [
+    ...lines,
+    'terminated() {',
+    `  if [ ! -e ${dir}/done.json ]; then`,
+    `    printf '%s\\n\\njob %s\\n' ${shellQuote(reason)} "$SLURM_JOB_ID" > ${dir}/error.log.$$ && mv -f ${dir}/error.log.$$ ${dir}/error.log`,
+    '  fi',
+    '  kill -TERM "$child" 2>/dev/null || true',
+    '  wait "$child" || true',
+    '  exit 143',
+    '}',
+    "trap terminated TERM",
+    `${o.command.map(shellQuote).join(' ')} &`,
+    'child=$!',
+    'wait "$child"',
     '',
   ].join('\n');
 }

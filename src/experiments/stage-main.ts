@@ -1,9 +1,9 @@
 // One stage of `bridge reproduce --executor slurm`, as the program of its batch job:
 //   node --import=<tsx loader> src/experiments/stage-main.ts OUT/stages/<id>/job.json
 // It runs exactly what a local worker process runs for the stage (runStageToDone: the stage, then done.json), prints
-// its progress into the job's log and, when the stage fails or the job is cancelled (SIGTERM: scancel, the time
-// limit, preemption), writes the stage's error.log as the local runner does. SFT and GRPO resume from their
-// checkpoints when the stage runs again.
+// its progress into the job's log and, when the stage fails, writes the stage's error.log as the local runner does
+// (the batch script writes it when Slurm terminates the job: slurm-settings.ts batchScript). SFT and GRPO resume from
+// their checkpoints when the stage runs again.
 import fs from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../fsutil';
@@ -23,12 +23,6 @@ const doneFile = path.join(job.dir, 'done.json');
 const fail = (reason: string, details: string) => {
   if (!fs.existsSync(doneFile)) writeFileAtomic(errorLog, `${job.id} failed: ${reason}\n\n${details}\n`);
 };
-
-process.on('SIGTERM', () => {
-  fail('the job was terminated (SIGTERM: scancel, its time limit or preemption); running it again resumes it', `job ${process.env.SLURM_JOB_ID ?? '?'}`);
-  process.stderr.write(`[stage ${job.id}] terminated by SIGTERM\n`);
-  process.exit(143);
-});
 
 fs.rmSync(errorLog, { force: true });
 process.stdout.write(`[stage ${job.id}] start on ${process.env.SLURMD_NODENAME ?? 'this host'} (job ${process.env.SLURM_JOB_ID ?? '?'})\n`);

@@ -146,7 +146,7 @@ export function runStatus(outDir: string, queue?: QueuedJob[]): RunStatus {
       } else if (job && q) {
         // the job ended without done.json or error.log: killed (SIGKILL, node failure) or never started
         st.state = 'failed';
-        st.detail = `job ${job.id} ended ${job.state}${job.reason && job.reason !== 'None' ? ` (${job.reason})` : ''} without finishing the stage`;
+        st.detail = 'it ended without done.json or error.log (cancelled before it started, or killed)';
       }
       if (st.state === 'failed') st.tail = tailOf(job ? log : path.join(s.dir, 'error.log'));
     }
@@ -205,7 +205,8 @@ export function formatStatus(st: RunStatus): string {
       (st.executor === 'slurm' ? `; ${st.active} job(s) queued or running` : st.active ? '; a `bridge reproduce` is running here' : ''),
   ];
   for (const s of st.stages) {
-    const job = s.job ? `job ${s.job.id} ${s.job.state}${s.state === 'queued' && s.job.reason ? ` (${s.job.reason})` : ''}${s.state === 'running' && s.job.node ? ` on ${s.job.node}, ${s.job.elapsed}` : ''}` : '';
+    const reason = s.job?.reason && s.job.reason !== 'None' && s.state !== 'running' ? ` (${s.job.reason})` : '';
+    const job = s.job ? `job ${s.job.id} ${s.job.state}${reason}${s.state === 'running' && s.job.node ? ` on ${s.job.node}, ${s.job.elapsed}` : ''}` : '';
     const what = s.state === 'done' ? `${s.seconds!.toFixed(1)} s` : [job, s.detail].filter(Boolean).join(': ');
     lines.push(`${pad(s.state, 8)} ${pad(s.id, width)}  ${what}`.trimEnd());
     for (const t of s.tail ?? []) lines.push(`         │ ${t}`);
