@@ -135,7 +135,7 @@ export function estimateCost(plan: Plan, preset: Preset, jobs: number, skip: Rea
   return { perStage, byKind, wallSeconds: Math.max(0, ...finish.values()), jobs };
 }
 
-const mins = (s: number) => (s >= 600 ? `${(s / 60).toFixed(0)} min` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
+const mins = (s: number) => (s >= 36_000 ? `${(s / 3600).toFixed(0)} h` : s >= 600 ? `${(s / 60).toFixed(0)} min` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
 
 /** One paragraph for the terminal: what will run and what it should cost. */
 export function formatEstimate(preset: Preset, plan: Plan, est: CostEstimate, reused: number): string {
@@ -178,7 +178,7 @@ export function criticalPath(plan: Plan, est: CostEstimate): { seconds: number; 
  * then the critical path — the wall time on an unlimited cluster.
  */
 export function formatStagePlan(plan: Plan, est: CostEstimate, finished: ReadonlySet<string>, resources?: (kind: StageSpec['kind']) => { text: string; limitSeconds: number }): string {
-  const lines = ['per stage kind (stages left to run: estimated time each; resources each):'];
+  const lines = ['per stage kind (stages left to run × estimated time each, at the cost model\'s CPU calibration; resources each):'];
   for (const kind of [...new Set(plan.stages.map((s) => s.kind))]) {
     const left = plan.stages.filter((s) => s.kind === kind && !finished.has(s.id)).map((s) => est.perStage.get(s.id) ?? 0);
     if (!left.length) continue;

@@ -41,7 +41,7 @@ export function registerExecutorOptions(cmd: Command): Command {
 function resourceText(s: SlurmSettings) {
   return (kind: Parameters<typeof resourcesFor>[1]) => {
     const r = resourcesFor(s, kind);
-    return { text: `--cpus-per-task=${r.cpus} --mem=${r.mem} --time=${r.time}${r.gpus ? ` --gres=gpu:${r.gpus}` : ''}`, limitSeconds: timeSeconds(r.time) };
+    return { text: `${r.partition ? `--partition=${r.partition} ` : ''}--cpus-per-task=${r.cpus} --mem=${r.mem} --time=${r.time}${r.gpus ? ` --gres=gpu:${r.gpus}` : ''}`, limitSeconds: timeSeconds(r.time) };
   };
 }
 

@@ -30,12 +30,14 @@ const int = (lo: number, hi: number) => {
 
 /** What one job asks Slurm for. */
 const ResourceFields = {
+  partition: z.string({ error: 'must be a partition name or null' }).min(1, 'must be a partition name or null'),
   time: z.string({ error: 'must be a string' }).regex(TIME_RE, `must be a Slurm time limit: ${TIME_FORMS}`),
   cpus: int(1, 1024),
   mem: z.string({ error: 'must be a string' }).regex(/^[1-9]\d*[KMGT]?$/, 'must be a Slurm memory size: a positive integer with an optional K, M, G or T suffix (no suffix: MB)'),
   gpus: int(0, 64),
 };
 const RESOURCE_HELP: Record<keyof typeof ResourceFields, string> = {
+  partition: 'partition of each job (sbatch --partition; null: the cluster default)',
   time: 'time limit of each job (sbatch --time)',
   cpus: 'CPUs of each job (--cpus-per-task)',
   mem: 'memory of each job (--mem)',
@@ -45,6 +47,7 @@ export const RESOURCE_KEYS = Object.keys(ResourceFields) as (keyof typeof Resour
 
 export const ResourcesSchema = z
   .object({
+    partition: ResourceFields.partition.nullable().default(null).describe(RESOURCE_HELP.partition),
     time: ResourceFields.time.default('24:00:00').describe(RESOURCE_HELP.time),
     cpus: ResourceFields.cpus.default(1).describe(RESOURCE_HELP.cpus),
     mem: ResourceFields.mem.default('4G').describe(RESOURCE_HELP.mem),
@@ -56,6 +59,7 @@ export type Resources = z.infer<typeof ResourcesSchema>;
 /** A stage kind's overrides of `default`: any subset of the fields. */
 const KindResourcesSchema = z
   .object({
+    partition: ResourceFields.partition.nullable().optional().describe(RESOURCE_HELP.partition),
     time: ResourceFields.time.optional().describe(RESOURCE_HELP.time),
     cpus: ResourceFields.cpus.optional().describe(RESOURCE_HELP.cpus),
     mem: ResourceFields.mem.optional().describe(RESOURCE_HELP.mem),
@@ -65,7 +69,6 @@ const KindResourcesSchema = z
 
 export const SlurmSettingsSchema = z
   .object({
-    partition: z.string().min(1).nullable().default(null).describe('partition of every job (sbatch --partition); null: the cluster default'),
     account: z.string().min(1).nullable().default(null).describe('account charged for every job (--account); null: your default account'),
     resources: z
       .object({
@@ -171,10 +174,11 @@ export function settingFlags(): SettingFlag[] {
   for (const key of RESOURCE_KEYS) {
     const u = unwrap(ResourcesSchema.shape[key]);
     const meta = u.type === 'number' ? 'N' : key.toUpperCase();
+    const example = { partition: 'cpu,sft=gpu,grpo=gpu', time: '2:00:00,sft=24:00:00', cpus: '1,sft=4', mem: '4G,grpo=16G', gpus: 'sft=1,grpo=1' }[key];
     out.push({
       flag: `--${key}`,
       syntax: `--${key} <${meta}|KIND=${meta},…>`,
-      help: `slurm: ${u.description}: one value for every job and/or per job kind (${JOB_KINDS.join(', ')}), e.g. "${key === 'time' ? '2:00:00,sft=24:00:00' : key === 'mem' ? '4G,grpo=16G' : key === 'gpus' ? 'sft=1,grpo=1' : '1,sft=4'}"`,
+      help: `slurm: ${u.description}: one value for every job and/or per job kind (${JOB_KINDS.join(', ')}), e.g. "${example}"`,
       key,
       form: 'resource',
       numeric: u.type === 'number',
@@ -263,7 +267,7 @@ export function sbatchArgs(s: SlurmSettings, job: BatchJob): string[] {
     `--time=${r.time}`,
   ];
   if (r.gpus > 0) args.push(`--gres=gpu:${r.gpus}`);
-  if (s.partition) args.push(`--partition=${s.partition}`);
+  if (r.partition) args.push(`--partition=${r.partition}`);
   if (s.account) args.push(`--account=${s.account}`);
   // a job whose input failed or was cancelled can never start: Slurm cancels it instead of leaving it queued
   if (job.after.length) args.push(`--dependency=${job.afterType}:${job.after.join(':')}`, '--kill-on-invalid-dep=yes');
