@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { criticalPath, estimateCost } from '../src/experiments/cost';
 import { buildPlan, type Plan } from '../src/experiments/definitions';
 import { getPreset } from '../src/experiments/presets';
@@ -16,7 +16,12 @@ import { formatStatus, runStatus } from '../src/experiments/status';
 import { fakeExecutor } from './reproduce-fixtures';
 
 const root = path.resolve(__dirname, '..');
-const tmp = (p: string) => fs.mkdtempSync(path.join(os.tmpdir(), `bridge-exec-${p}-`));
+const made: string[] = [];
+const tmp = (p: string) => {
+  made.push(fs.mkdtempSync(path.join(os.tmpdir(), `bridge-exec-${p}-`)));
+  return made.at(-1)!;
+};
+afterAll(() => made.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
 const example = path.join(root, 'docs', 'slurm.example.json');
 
 describe('Slurm settings', () => {
