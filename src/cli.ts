@@ -1,5 +1,6 @@
 // The `bridge` command. Every bad flag stops with one line naming the flag and its allowed range.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import cliProgress from 'cli-progress';
@@ -21,6 +22,7 @@ import { registerTrainCommands } from './train/commands.js';
 import { computeTrace, resolveVariant, summarizeTraces, variantFn, VARIANT_NAMES, type TraceSummary, type VariantSpec } from './inject/index.js';
 import { canonicalTokenizer } from './text/vocab.js';
 import { registerProbeCommands } from './probes/commands.js';
+import { executorStep, printLocalStagePlan, registerExecutorOptions, type ReproduceFlags } from './experiments/reproduce-options.js';
 
 /** A one-line user error: printed without a stack trace. */
 class UsageError extends Error {}
@@ -271,16 +273,19 @@ export function buildProgram(): Command {
     });
   registerTrainCommands(program, (msg) => new UsageError(msg));
   registerProbeCommands(program, (msg) => new UsageError(msg));
-  program
+  const reproduce = program
     .command('reproduce')
-    .description('Table 1, Figure 1 and Figure 4 end to end: resumable stages in parallel workers → OUT/results + the report')
-    .requiredOption('--preset <name>', 'tiny | quick | full | paper (see src/experiments/presets.ts)')
-    .requiredOption('--out <DIR>', 'output directory (stages/, results/, the report)')
+    .description('Table 1, Figure 1 and Figure 4 end to end: resumable stages in parallel workers or Slurm jobs → OUT/results + the report')
+    .option('--preset <name>', 'tiny | quick | full | paper (see src/experiments/presets.ts); required unless --status')
+    .option('--out <DIR>', 'output directory (stages/, results/, the report); required unless --status')
     .option('--jobs <N>', 'stages run at once, one worker process each (default: number of cores)')
     .option('--force', 'start over: delete DIR first (also needed to reuse a DIR of another preset)')
-    .option('--estimate', 'print the plan and its estimated cost, run nothing')
-    .option('--no-progress', 'no progress display (the estimate and the summary still print)')
-    .action(async (f: { preset: string; out: string; jobs?: string; force?: boolean; estimate?: boolean; progress: boolean }) => {
+    .option('--estimate', 'print the plan, its estimated cost, each stage kind\'s resources and the critical path; run nothing')
+    .option('--no-progress', 'no progress display (the estimate and the summary still print)');
+  registerExecutorOptions(reproduce).action(async (flags: ReproduceFlags) => {
+      const step = await executorStep(flags, (msg) => new UsageError(msg));
+      if (step === 'handled') return;
+      const f = flags as ReproduceFlags & { preset: string; out: string };
       const jobs = f.jobs === undefined ? undefined : parseIntFlag('--jobs', f.jobs, 1, 64);
       const { getPreset } = await import('./experiments/presets.js');
       try {
@@ -289,9 +294,9 @@ export function buildProgram(): Command {
         throw new UsageError((err as Error).message);
       }
       const { runExperiments } = await import('./experiments/runner.js');
-      const command = ['bridge reproduce --preset', f.preset, '--out', f.out, ...(f.jobs ? ['--jobs', f.jobs] : []), ...(f.force ? ['--force'] : [])].join(' ');
-      const res = await runExperiments({ preset: f.preset, out: f.out, jobs, force: f.force, progress: f.progress, command, estimateOnly: f.estimate });
-      if (f.estimate) return;
+      const command = ['bridge reproduce --preset', f.preset, '--out', f.out, ...(f.jobs ? ['--jobs', f.jobs] : []), ...(f.force ? ['--force'] : []), ...(f.collect ? ['--collect'] : [])].join(' ');
+      const res = await runExperiments({ preset: f.preset, out: f.out, jobs, force: f.force, progress: f.progress, command, estimateOnly: f.estimate, collectOnly: step.collectOnly });
+      if (f.estimate) return printLocalStagePlan(res, jobs ?? os.cpus().length);
       // the report shows whatever finished; stage failures are still the first thing the exit status reports
       let reportError: Error | null = null;
       try {

@@ -10,8 +10,8 @@ import { ALPHA_BINS } from '../src/train/grpo';
 import { buildPlan, modelEnv, stageHash, stableStringify, TABLE1_METHODS, FIG4_METHODS, sweepMethod } from '../src/experiments/definitions';
 import { getPreset, presetConfig, PRESETS } from '../src/experiments/presets';
 import { answersHash, readResults, ROW_ALPHA_BINS, validateRows, type ResultRow } from '../src/experiments/results';
-import { runExperiments, type StageExecutor } from '../src/experiments/runner';
-import type { StageJob } from '../src/experiments/stages';
+import { runExperiments } from '../src/experiments/runner';
+import { fakeExecutor } from './reproduce-fixtures';
 
 const root = path.resolve(__dirname, '..');
 const tsx = path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs');
@@ -273,29 +273,6 @@ describe('the experiment plan', () => {
     for (const name of ['tiny', 'quick', 'full', 'paper']) expect(getPreset(name).name).toBe(name);
   });
 });
-
-/** Executes stages in-process with made-up results (of the right shape), failing the stages `fail` matches. */
-function fakeExecutor(fail: RegExp, ran: string[]): StageExecutor {
-  const results: Record<string, unknown> = {
-    splits: { counts: {} },
-    data: { problems: 1, rows: 1, variant: 'x' },
-    sft: { steps: 1, tokensSeen: 100, finalLoss: 1, weightsHash: 'w', trainSeconds: 1 },
-    'eval-sft': { id: { accuracy: 0.25 }, ood: { accuracy: 0.5 } },
-    'eval-rft': { id: { accuracy: 0.5 }, ood: { accuracy: 0.75 } },
-    grpo: { steps: 1, weightsHash: 'w', curve: [{ step: 0, reward: 0.5, informative: 0.5, valAccuracy: 0.5 }], valBefore: 0.25, trainSeconds: 2 },
-    probe: { queries: 2, samples: 4, histogram: { '0': 1, '(0.4,0.6]': 1 }, informative: 0.5, meanAlpha: 0.25, influence: { queries: 2, targets: 1, norm: 'mean', byBin: [{ bin: '0', queries: 1, meanInfluence: 0, meanCoInfluence: 0 }, { bin: '(0.4,0.6]', queries: 1, meanInfluence: 2, meanCoInfluence: 4 }], mean: 1 } },
-  };
-  return {
-    async run(job: StageJob) {
-      ran.push(job.id);
-      if (fail.test(job.id)) throw new Error('boom');
-      for (const dir of Object.values(job.inputs)) expect(fs.existsSync(path.join(dir, 'done.json'))).toBe(true); // inputs finished first
-      fs.mkdirSync(job.dir, { recursive: true });
-      fs.writeFileSync(path.join(job.dir, 'done.json'), JSON.stringify({ seconds: 0.1, result: results[job.kind] }));
-    },
-    async close() {},
-  };
-}
 
 describe('the runner', () => {
   it('a failing stage: its dependents are skipped, everything else finishes, the failure is listed', async () => {

@@ -135,7 +135,7 @@ export function estimateCost(plan: Plan, preset: Preset, jobs: number, skip: Rea
   return { perStage, byKind, wallSeconds: Math.max(0, ...finish.values()), jobs };
 }
 
-const mins = (s: number) => (s >= 600 ? `${(s / 60).toFixed(0)} min` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
+const mins = (s: number) => (s >= 36_000 ? `${(s / 3600).toFixed(0)} h` : s >= 600 ? `${(s / 60).toFixed(0)} min` : s >= 60 ? `${(s / 60).toFixed(1)} min` : `${s.toFixed(0)} s`);
 
 /** One paragraph for the terminal: what will run and what it should cost. */
 export function formatEstimate(preset: Preset, plan: Plan, est: CostEstimate, reused: number): string {
@@ -150,4 +150,46 @@ export function formatEstimate(preset: Preset, plan: Plan, est: CostEstimate, re
     ` (one-core time: ${kinds || 'nothing to run'})` +
     (preset.budgetMinutes !== null && est.wallSeconds > 60 * preset.budgetMinutes ? `; OVER this preset's budget of ${preset.budgetMinutes} min` : '')
   );
+}
+
+/** The longest chain of the DAG in estimated seconds: the wall time when every ready stage runs at once. */
+export function criticalPath(plan: Plan, est: CostEstimate): { seconds: number; stages: StageSpec[] } {
+  const finish = new Map<string, { at: number; prev: string | null }>();
+  for (const s of plan.stages) {
+    // plan order is dependency order: every input is already in `finish`
+    let prev: string | null = null;
+    let start = 0;
+    for (const d of Object.values(s.deps)) {
+      const f = finish.get(d)!;
+      if (f.at > start || prev === null) [start, prev] = [f.at, d];
+    }
+    finish.set(s.id, { at: start + (est.perStage.get(s.id) ?? 0), prev });
+  }
+  let end: string | null = null;
+  for (const [id, f] of finish) if (end === null || f.at > finish.get(end)!.at) end = id;
+  const chain: StageSpec[] = [];
+  for (let id = end; id !== null; id = finish.get(id)!.prev) chain.unshift(plan.byId.get(id)!);
+  return { seconds: end === null ? 0 : finish.get(end)!.at, stages: chain };
+}
+
+/**
+ * What --estimate adds to the one-paragraph estimate: per stage kind the stages left to run, their estimated time each
+ * and the resources each gets (`resources`: the Slurm request and its time limit; absent: one local worker process),
+ * then the critical path — the wall time on an unlimited cluster.
+ */
+export function formatStagePlan(plan: Plan, est: CostEstimate, finished: ReadonlySet<string>, resources?: (kind: StageSpec['kind']) => { text: string; limitSeconds: number }): string {
+  const lines = ['per stage kind (stages left to run × estimated time each, at the cost model\'s CPU calibration; resources each):'];
+  for (const kind of [...new Set(plan.stages.map((s) => s.kind))]) {
+    const left = plan.stages.filter((s) => s.kind === kind && !finished.has(s.id)).map((s) => est.perStage.get(s.id) ?? 0);
+    if (!left.length) continue;
+    const [lo, hi] = [Math.min(...left), Math.max(...left)];
+    const r = resources?.(kind);
+    const over = r && hi > r.limitSeconds ? ` — the longest exceeds its time limit (${mins(r.limitSeconds)})` : '';
+    lines.push(`  ${kind.padEnd(8)} ${String(left.length).padStart(4)} × ${lo === hi ? mins(hi) : `${mins(lo)}–${mins(hi)}`}; ${r ? r.text : 'one worker process (one core)'}${over}`);
+  }
+  const cp = criticalPath(plan, est);
+  lines.push(
+    `critical path: ${mins(cp.seconds)} over ${cp.stages.length} stages (${cp.stages.map((s) => s.kind).join(' → ')}): the wall time with every ready stage running at once (no queueing)`,
+  );
+  return lines.join('\n');
 }

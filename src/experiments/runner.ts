@@ -239,6 +239,8 @@ export interface RunOptions {
   estimateOnly?: boolean;
   /** Run stages here instead of in worker processes (tests). */
   executor?: StageExecutor;
+  /** Run nothing: assemble OUT/results from the stages found finished (a stage with an error.log counts as failed). */
+  collectOnly?: boolean;
 }
 
 export interface RunOutcome {
@@ -252,10 +254,10 @@ export interface RunOutcome {
   failures: { id: string; error: string }[];
 }
 
-const OWNER_FILE = 'reproduce.json';
-const LOCK_FILE = '.reproduce.lock';
+export const OWNER_FILE = 'reproduce.json';
+export const LOCK_FILE = '.reproduce.lock';
 
-function pidAlive(pid: number): boolean {
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
   } catch (err) {
@@ -271,7 +273,7 @@ function pidAlive(pid: number): boolean {
 }
 
 /** OUT may be: absent/empty, or a reproduce directory of the same preset; --force clears anything else. */
-function claimOut(out: string, preset: Preset, force: boolean): void {
+export function claimOut(out: string, preset: Preset, force: boolean): void {
   const owner = path.join(out, OWNER_FILE);
   if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new Error(`--out ${out}: exists and is not a directory`);
   const nonEmpty = fs.existsSync(out) && fs.readdirSync(out).length > 0;
@@ -298,7 +300,7 @@ interface DoneJson {
   result: unknown;
 }
 
-function readDone(s: StageSpec): DoneJson | null {
+export function readDone(s: StageSpec): DoneJson | null {
   try {
     return JSON.parse(fs.readFileSync(doneFile(s), 'utf8')) as DoneJson;
   } catch {
@@ -306,7 +308,16 @@ function readDone(s: StageSpec): DoneJson | null {
   }
 }
 
-function jobOf(s: StageSpec, plan: Plan): StageJob {
+/** The reason in a failed stage's error.log (`<id> failed: <reason>`), or null when it has none. */
+export function readErrorLine(s: StageSpec): string | null {
+  try {
+    return fs.readFileSync(path.join(s.dir, 'error.log'), 'utf8').split('\n')[0].replace(`${s.id} failed: `, '');
+  } catch {
+    return null;
+  }
+}
+
+export function jobOf(s: StageSpec, plan: Plan): StageJob {
   const inputs = Object.fromEntries(Object.entries(s.deps).map(([role, id]) => [role, plan.byId.get(id)!.dir]));
   return { id: s.id, kind: s.kind, method: s.method, seed: s.seed, dir: s.dir, config: s.config, inputs };
 }
@@ -341,6 +352,10 @@ export async function runExperiments(o: RunOptions): Promise<RunOutcome> {
       status.set(s.id, 'reused');
       seconds.set(s.id, d.seconds);
       results.set(s.id, d.result);
+    } else if (o.collectOnly) {
+      const failed = readErrorLine(s);
+      status.set(s.id, failed !== null ? 'failed' : 'skipped');
+      errors.set(s.id, failed ?? 'not finished');
     } else status.set(s.id, 'pending');
   }
   const reused = plan.stages.filter((s) => status.get(s.id) === 'reused').map((s) => s.id);

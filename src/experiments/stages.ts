@@ -257,6 +257,22 @@ async function runProbeStage(job: StageJob, progress: ProgressFn): Promise<Probe
   }
 }
 
+/** Test hook: BRIDGE_REPRODUCE_FAIL=<regexp> makes every stage whose id matches throw (the runner's failure path). */
+const failPattern = process.env.BRIDGE_REPRODUCE_FAIL ? new RegExp(process.env.BRIDGE_REPRODUCE_FAIL) : null;
+
+/**
+ * What every executor runs for a stage (a worker process, a Slurm batch job): the stage, then its done.json, written
+ * last — its presence is what marks the stage finished. Returns the stage's seconds.
+ */
+export async function runStageToDone(job: StageJob, progress: ProgressFn): Promise<number> {
+  const t0 = Date.now();
+  if (failPattern?.test(job.id)) throw new Error(`injected failure (BRIDGE_REPRODUCE_FAIL=${failPattern.source})`);
+  const result = await runStage(job, progress);
+  const seconds = (Date.now() - t0) / 1000;
+  writeJsonAtomic(path.join(job.dir, 'done.json'), { id: job.id, kind: job.kind, method: job.method, seed: job.seed, seconds, finishedAt: new Date().toISOString(), result });
+  return seconds;
+}
+
 /** Run one stage to completion in this process. */
 export async function runStage(job: StageJob, progress: ProgressFn): Promise<StageResult> {
   fs.mkdirSync(job.dir, { recursive: true });

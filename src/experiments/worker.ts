@@ -1,9 +1,7 @@
 // A stage worker: a child process of `bridge reproduce` that runs the stages it is sent over IPC, one at a time, and
 // reports progress, results and errors back. One process serves many stages because starting tsx + tfjs-wasm costs
 // seconds, a large share of a small stage; a crash loses only the stage it was running (the runner starts a new one).
-import path from 'node:path';
-import { writeJsonAtomic } from '../fsutil';
-import { runStage, type StageJob } from './stages';
+import { runStageToDone, type StageJob } from './stages';
 
 export type ToWorker = { type: 'run'; job: StageJob };
 export type FromWorker =
@@ -14,18 +12,10 @@ export type FromWorker =
 
 const send = (m: FromWorker) => process.send?.(m);
 
-/** Test hook: BRIDGE_REPRODUCE_FAIL=<regexp> makes every stage whose id matches throw (the runner's failure path). */
-const failPattern = process.env.BRIDGE_REPRODUCE_FAIL ? new RegExp(process.env.BRIDGE_REPRODUCE_FAIL) : null;
-
 async function handle(job: StageJob): Promise<void> {
-  const t0 = Date.now();
   try {
-    if (failPattern?.test(job.id)) throw new Error(`injected failure (BRIDGE_REPRODUCE_FAIL=${failPattern.source})`);
     process.stderr.write(`[stage ${job.id}] start\n`);
-    const result = await runStage(job, (value, total, info) => send({ type: 'progress', id: job.id, value, total, info }));
-    const seconds = (Date.now() - t0) / 1000;
-    // done.json last: its presence is what marks the stage finished
-    writeJsonAtomic(path.join(job.dir, 'done.json'), { id: job.id, kind: job.kind, method: job.method, seed: job.seed, seconds, finishedAt: new Date().toISOString(), result });
+    const seconds = await runStageToDone(job, (value, total, info) => send({ type: 'progress', id: job.id, value, total, info }));
     // tensor bytes still alive after the stage: the runner replaces a worker that leaks
     const liveBytes = job.kind === 'splits' || job.kind === 'data' ? 0 : (await import('@tensorflow/tfjs')).memory().numBytes;
     send({ type: 'done', id: job.id, seconds, liveBytes });
