@@ -6,6 +6,7 @@
 //
 //   npx tsx bench/base-model-study.ts --name NAME [--d 64 --layers 4 --heads 4 --ops 1-10 --problems 60000
 //     --batch 16 --lr 3e-3 --loss-on all --eval-every 250 --workers 2 --seed 1 --test-ops 2,4,6,8,10 --test-n 100]
+//   npx tsx bench/base-model-study.ts --report     (docs/base-model-study.md from the rows)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -41,8 +42,55 @@ const { values: a } = parseArgs({
     'test-n': { type: 'string', default: '100' },
     distractors: { type: 'string', default: 'yes' },
     out: { type: 'string', default: 'docs/base-model-study.jsonl' },
+    report: { type: 'boolean', default: false },
   },
 });
+
+interface StudyRow {
+  name: string;
+  step: number;
+  tokens: number;
+  trainSeconds: number;
+  loss: number | null;
+  params: number;
+  config: { d: number; layers: number; heads: number; ops: [number, number]; problems: number; batch: number; lr: number; lossOn: string; workers: number; seed: number; distractors: boolean };
+  byOp: { op: number; accuracy: number; stepAccuracy: number; exact: number }[];
+  load: number;
+}
+
+/** docs/base-model-study.md: one learning-curve table per arm (chain / per-step accuracy by test op against tokens). */
+function renderReport(rows: readonly StudyRow[]): string {
+  const pct = (x: number) => (100 * x).toFixed(0);
+  const out = [
+    '# Base-model study',
+    '',
+    'Produced by `npx tsx bench/base-model-study.ts` (rows: `docs/base-model-study.jsonl`; this page: `--report`). Each arm',
+    'trains a model from scratch on a fresh corpus of generated problems (no problem seen twice, none of the test problems)',
+    'in the terse pretraining format — the question, then one "name = SUBST = value" line per necessary node and',
+    '"result N" — with distractor sentences, mod 23, compact surface, RoPE. Every few hundred steps the model writes greedy',
+    'terse solutions for 100 held-out forced-op problems per op count: **chain** = the result line is right (chance 1/23 ≈',
+    '4 %), **step** = share of written solution lines that are exactly a needed node\'s line (src/igsm/terse.ts, scoreTerse).',
+    'Times are wall clock on the 2-core machine while other jobs shared it (load = 1-minute load average).',
+    '',
+  ];
+  for (const name of [...new Set(rows.map((r) => r.name))]) {
+    const mine = rows.filter((r) => r.name === name).sort((x, y) => x.step - y.step);
+    const c = mine[0].config;
+    const ops = mine[0].byOp.map((b) => b.op);
+    out.push(`## ${name}`, '', `d${c.d} × ${c.layers} layers × ${c.heads} heads (${(mine[0].params / 1e6).toFixed(2)} M parameters), corpus op ${c.ops[0]}–${c.ops[1]} (${c.problems.toLocaleString('en')} problems), distractors ${c.distractors ? 'on' : 'off'}, loss on ${c.lossOn === 'all' ? 'every token' : 'the solution only'}, batch ${c.batch}, lr ${c.lr} cosine, ${c.workers} workers, seed ${c.seed}.`, '');
+    out.push(`| step | tokens | loss | minutes | load | ${ops.map((o) => `op ${o} chain / step %`).join(' | ')} |`, `|---|---|---|---|---|${ops.map(() => '---').join('|')}|`);
+    for (const r of mine) {
+      out.push(`| ${r.step} | ${(r.tokens / 1e6).toFixed(2)} M | ${r.loss === null ? '–' : r.loss.toFixed(3)} | ${(r.trainSeconds / 60).toFixed(1)} | ${r.load} | ${r.byOp.map((b) => `${pct(b.accuracy)} / ${pct(b.stepAccuracy)}`).join(' | ')} |`);
+    }
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+if (a.report) {
+  writeFileAtomic('docs/base-model-study.md', renderReport(readJsonl<StudyRow>(String(a.out))));
+  process.exit(0);
+}
 if (!a.name) throw new Error('--name is required');
 const num = (k: keyof typeof a) => {
   const v = Number(a[k]);
