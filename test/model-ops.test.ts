@@ -147,18 +147,20 @@ describe('custom-gradient ops match autodiff of stock ops', () => {
   });
 
   it.each([
-    ['tf softmax backward', 7, 0],
-    ['SIMD softmax backward', 8, 0],
-    ['causal row blocks of 4 (2 blocks)', 8, 4],
-    ['causal row blocks of 4 (3 blocks)', 12, 4],
-  ])('attention with a causal + left-padding mask: %s', (_, T, R) => {
+    ['tf softmax backward', 7, 0, 5],
+    ['SIMD softmax backward', 8, 0, 5],
+    ['causal row blocks of 4 (2 blocks)', 8, 4, 5],
+    ['causal row blocks of 4 (3 blocks)', 12, 4, 5],
+    ['fused SIMD kernel', 12, 0, 8],
+    ['fused SIMD kernel, 16-key groups and a ragged tail', 23, 0, 20],
+    ['fused SIMD kernel, 16-column value blocks', 7, 0, 16],
+  ])('attention with a causal + left-padding mask: %s', (_, T, R, dh) => {
     if (!wasm) return;
     setCausalBlockRows(R as number);
     const rng = new Rng(14);
     const B = 3;
     const H = 2;
-    const dh = 5;
-    const b = leftPad([[1, 2, 3, 4, 5, 6, 7, 1, 2, 3, 4, 5].slice(0, T as number), [1, 2, 3], [4, 5, 6, 7, 1]]);
+    const b = leftPad([Array.from({ length: T as number }, (_, i) => 1 + (i % 7)), [1, 2, 3], [4, 5, 6, 7, 1]]);
     const m = new Float32Array(B * T * T);
     for (let r = 0; r < B; r++)
       for (let i = 0; i < T; i++)
@@ -168,7 +170,7 @@ describe('custom-gradient ops match autodiff of stock ops', () => {
     const realQ = tf.tensor3d(Float32Array.from({ length: B * H * T }, (_, i) => b.attn![Math.floor(i / (H * T)) * T + (i % T)]), [B * H, T, 1]);
     const r = compareGrads(
       (q, kT, v) => tf.mul(attention(q as tf.Tensor3D, kT as tf.Tensor3D, v as tf.Tensor3D, mask, H), realQ),
-      [randn(rng, [B * H, T, dh]), randn(rng, [B * H, dh, T]), randn(rng, [B * H, T, dh])],
+      [randn(rng, [B * H, T as number, dh as number]), randn(rng, [B * H, dh as number, T as number]), randn(rng, [B * H, T as number, dh as number])],
       5,
     );
     expect(r.value).toBeLessThan(tol);

@@ -2,7 +2,7 @@
 // every backend but wasm) and fast ops with hand-written gradients whose matmuls all take the XNNPACK path (wasm).
 import * as tf from '@tensorflow/tfjs';
 import { isWasm } from './backend.js';
-import { causalAccum, causalApply, causalScores, colSumRaw, geluArgRaw, geluGradRaw, lnGradRaw, lnRaw, rawBmm, scatterRows, simdReady, softmaxGradRaw } from './wasm-kernels.js';
+import { attnGradRaw, attnRaw, causalAccum, causalApply, causalScores, colSumRaw, geluArgRaw, geluGradRaw, lnGradRaw, lnRaw, rawBmm, scatterRows, simdReady, softmaxGradRaw } from './wasm-kernels.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tf.customGrad's typing needs casts (toolchain.md §10) */
 
@@ -180,6 +180,7 @@ export function attention(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask:
   const [bh, t, dh] = q.shape;
   const b = bh / heads;
   const scale = 1 / Math.sqrt(dh);
+  if (fastOps() && fusedAttention && simdReady(dh) && isCausal(mask)) return attentionFused(q, kT, v, mask, heads);
   if (fastOps()) {
     const R = causalBlockRows(t);
     if (R) return attentionCausalBlocks(q, kT, v, mask, heads, R);
@@ -212,6 +213,52 @@ export function attention(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask:
         const dKT = tf.transpose(rawBmm(tf.transpose(dS, [0, 2, 1]) as tf.Tensor3D, sq as tf.Tensor3D), [0, 2, 1]);
         return [dQ, dKT, dV];
       },
+    };
+  }) as any) as (a: tf.Tensor3D, b: tf.Tensor3D, c: tf.Tensor3D) => tf.Tensor3D;
+  return f(q, kT, v);
+}
+
+let fusedAttention = true;
+
+/** Use the fused SIMD attention kernels when they apply (default); false falls back to the XNNPACK paths (tests). */
+export function setFusedAttention(on: boolean): void {
+  fusedAttention = on;
+}
+
+/** Whether every key after its query is blocked (the fused kernel never reads those), checked once per mask. */
+const causalCache = new WeakMap<tf.Tensor, boolean>();
+function isCausal(mask: tf.Tensor4D): boolean {
+  const hit = causalCache.get(mask);
+  if (hit !== undefined) return hit;
+  const [bm, , t, t2] = mask.shape;
+  const m = mask.dataSync() as Float32Array;
+  let ok = t === t2;
+  for (let b = 0; ok && b < bm; b++)
+    for (let i = 0; ok && i < t; i++) {
+      const row = (b * t + i) * t;
+      for (let j = i + 1; j < t; j++)
+        if (!(m[row + j] <= -1e4)) {
+          ok = false;
+          break;
+        }
+    }
+  causalCache.set(mask, ok);
+  return ok;
+}
+
+/**
+ * Causal attention in one SIMD pass per query row (src/model/simd/kernels.wat attn_fwd / attn_bwd): scores,
+ * softmax and the value mix without [T, T] tensors, and no work on the blocked keys after each query. The
+ * backward recomputes the probabilities from the saved row max and 1/sum. Same maths as the XNNPACK paths.
+ */
+function attentionFused(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor4D, heads: number): tf.Tensor3D {
+  const scale = 1 / Math.sqrt(q.shape[2]);
+  const f = tf.customGrad(((qi: tf.Tensor, kTi: tf.Tensor, vi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [o, st] = attnRaw(qi as tf.Tensor3D, kTi as tf.Tensor3D, vi as tf.Tensor3D, mask, heads, scale);
+    save([qi, kTi, vi, o, st, mask]); // the mask too: a captured tensor would be disposed before the backward runs
+    return {
+      value: o,
+      gradFunc: (dy: tf.Tensor, [sq, skT, sv, so, sst, sm]: tf.Tensor[]) => attnGradRaw(sq, skT, sv, so, sst, dy, sm as tf.Tensor4D, heads, scale),
     };
   }) as any) as (a: tf.Tensor3D, b: tf.Tensor3D, c: tf.Tensor3D) => tf.Tensor3D;
   return f(q, kT, v);

@@ -18,6 +18,8 @@ export const SOFTMAX_GRAD_KERNEL = 'BridgeSoftmaxGrad';
 export const CAUSAL_SCORES_KERNEL = 'BridgeCausalScores';
 export const CAUSAL_APPLY_KERNEL = 'BridgeCausalApply';
 export const CAUSAL_ACCUM_KERNEL = 'BridgeCausalAccum';
+export const ATTN_KERNEL = 'BridgeAttnFwd';
+export const ATTN_GRAD_KERNEL = 'BridgeAttnBwd';
 
 let installed = false;
 /** Tensor ids for temporary heap views; far above the backend's own counter so the two never meet. */
@@ -44,6 +46,8 @@ export function installWasmKernels(): void {
   tf.registerKernel({ kernelName: CAUSAL_SCORES_KERNEL, backendName: 'wasm', kernelFunc: causalScoresKernel as any });
   tf.registerKernel({ kernelName: CAUSAL_APPLY_KERNEL, backendName: 'wasm', kernelFunc: causalApplyKernel as any });
   tf.registerKernel({ kernelName: CAUSAL_ACCUM_KERNEL, backendName: 'wasm', kernelFunc: causalAccumKernel as any });
+  tf.registerKernel({ kernelName: ATTN_KERNEL, backendName: 'wasm', kernelFunc: attnKernel as any });
+  tf.registerKernel({ kernelName: ATTN_GRAD_KERNEL, backendName: 'wasm', kernelFunc: attnGradKernel as any });
 }
 
 function offsetOf(backend: any, t: tf.TensorInfo): number {
@@ -315,6 +319,44 @@ export function causalAccum(xts: tf.Tensor3D[], y: tf.Tensor3D): tf.Tensor3D {
   const inputs: Record<string, tf.Tensor> = { y };
   xts.forEach((x, i) => (inputs[`x${i}`] = x));
   return tf.engine().runKernel(CAUSAL_ACCUM_KERNEL, inputs, { nb: xts.length }) as tf.Tensor3D;
+}
+
+// ---- fused causal attention (simd/kernels.wat attn_fwd / attn_bwd): no [T, T] tensors, masked tiles skipped --------
+
+const align16 = (bytes: number) => (bytes + 15) & ~15;
+
+/** q, v [BH, T, dh], kT [BH, dh, T], mask [1|B, 1, T, T] → o [BH, T, dh] and the per-row softmax stats [BH, T, 2]. */
+function attnKernel({ inputs, attrs, backend }: any): tf.TensorInfo[] {
+  const { q, kT, v, mask } = inputs as Record<string, tf.TensorInfo>;
+  const [BH, T, dh] = q.shape;
+  const o = backend.makeOutput([BH, T, dh], 'float32');
+  const st = backend.makeOutput([BH, T, 2], 'float32');
+  const sc = heapScratch(align16(4 * (T + 4)));
+  const o_ = (t: tf.TensorInfo) => offsetOf(backend, t);
+  simd(ATTN_KERNEL).attn_fwd(o_(q), o_(kT), o_(v), o_(mask), o_(o), o_(st), sc, BH, attrs.heads, T, dh, mask.shape[0] > 1 ? 1 : 0, attrs.scale);
+  return [o, st];
+}
+
+function attnGradKernel({ inputs, attrs, backend }: any): tf.TensorInfo[] {
+  const { q, kT, v, o, st, dy, mask } = inputs as Record<string, tf.TensorInfo>;
+  const [BH, T, dh] = q.shape;
+  const dq = backend.makeOutput([BH, T, dh], 'float32');
+  const dkT = backend.makeOutput([BH, dh, T], 'float32');
+  const dv = backend.makeOutput([BH, T, dh], 'float32');
+  const sc = heapScratch(2 * 4 * ((T + 7) & ~3) + 2 * 4 * T * dh);
+  const o_ = (t: tf.TensorInfo) => offsetOf(backend, t);
+  simd(ATTN_GRAD_KERNEL).attn_bwd(o_(q), o_(kT), o_(v), o_(o), o_(st), o_(dy), o_(mask), o_(dq), o_(dkT), o_(dv), sc, BH, attrs.heads, T, dh, mask.shape[0] > 1 ? 1 : 0, attrs.scale);
+  return [dq, dkT, dv];
+}
+
+/** Fused causal attention forward (wasm SIMD): [o, stats]. */
+export function attnRaw(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor4D, heads: number, scale: number): [tf.Tensor3D, tf.Tensor3D] {
+  return tf.engine().runKernel(ATTN_KERNEL, { q, kT, v, mask }, { heads, scale }) as unknown as [tf.Tensor3D, tf.Tensor3D];
+}
+
+/** Fused causal attention backward (wasm SIMD): [dq, dkT, dv]. */
+export function attnGradRaw(q: tf.Tensor, kT: tf.Tensor, v: tf.Tensor, o: tf.Tensor, st: tf.Tensor, dy: tf.Tensor, mask: tf.Tensor4D, heads: number, scale: number): tf.Tensor3D[] {
+  return tf.engine().runKernel(ATTN_GRAD_KERNEL, { q, kT, v, o, st, dy, mask }, { heads, scale }) as unknown as tf.Tensor3D[];
 }
 
 /** out[rows, D] = Σ_i onehot(ids[i]) ⊗ x[i]: the gather gradient without UnsortedSegmentSum. */
