@@ -251,6 +251,9 @@ export function rowSeed(seed: number, row: number): number {
   return (Math.imul(seed | 0, 0x9e3779b1) ^ hashString(`sample-row:${row}`)) | 0;
 }
 
+/** exp((z − max)/t) of the current row, computed once for the normaliser and reused by the draw. */
+let expScratch = new Float64Array(0);
+
 /** Draw one token from a logits row; returns [token, logprob]. */
 function drawToken(logits: Float32Array, off: number, V: number, temp: number, rng: Rng | null): [number, number] {
   let max = -Infinity;
@@ -263,14 +266,19 @@ function drawToken(logits: Float32Array, off: number, V: number, temp: number, r
     }
   }
   const t = temp > 0 ? temp : 1;
+  if (expScratch.length < V) expScratch = new Float64Array(V);
+  const e = expScratch;
   let sum = 0;
-  for (let j = 0; j < V; j++) sum += Math.exp((logits[off + j] - max) / t);
+  for (let j = 0; j < V; j++) {
+    e[j] = Math.exp((logits[off + j] - max) / t);
+    sum += e[j];
+  }
   const logZ = Math.log(sum);
   if (!rng) return [arg, (logits[off + arg] - max) / t - logZ];
   let u = rng.next() * sum;
   let pick = V - 1;
   for (let j = 0; j < V; j++) {
-    u -= Math.exp((logits[off + j] - max) / t);
+    u -= e[j];
     if (u < 0) {
       pick = j;
       break;
