@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/model/backend';
 import { leftPad } from '../src/model/batch';
 import { modelConfig } from '../src/model/config';
-import { activation, attention, CAUSAL_BLOCK_ROWS, dense, embedRows, layerNorm, setCausalBlockRows, setFastOps } from '../src/model/ops';
+import { activation, attention, attentionRows, attentionRowsReady, CAUSAL_BLOCK_ROWS, dense, embedRows, layerNorm, setCausalBlockRows, setFastOps } from '../src/model/ops';
 import { lossOnBatch } from '../src/model/score';
 import { computeGrads } from '../src/model/step';
 import { createTransformer, disposeTransformer } from '../src/model/transformer';
@@ -175,6 +175,42 @@ describe('custom-gradient ops match autodiff of stock ops', () => {
     );
     expect(r.value).toBeLessThan(tol);
     for (const g of r.grads) expect(g).toBeLessThan(tol * Math.max(1, r.scale));
+  });
+
+  it('attention on the projections\' row layout (fused kernel, no head transposes) equals the stock ops', () => {
+    if (!wasm) return;
+    const rng = new Rng(15);
+    const [B, H, T, dh] = [3, 2, 53, 20];
+    const b = leftPad([Array.from({ length: T }, (_, i) => 1 + (i % 7)), [1, 2, 3], Array.from({ length: 17 }, (_, i) => i)]);
+    const m = new Float32Array(B * T * T);
+    for (let r = 0; r < B; r++)
+      for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) if (j > i || !b.attn![r * T + j]) m[(r * T + i) * T + j] = -1e9;
+    const mask = tf.tensor4d(m, [B, 1, T, T]);
+    const realQ = tf.tensor2d(Float32Array.from({ length: B * T }, (_, i) => b.attn![i]), [B * T, 1]);
+    const heads = (x: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(x, [B, T, H, dh]), [0, 2, 1, 3]), [B * H, T, dh]) as tf.Tensor3D;
+    const rows = (fast: boolean) => (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => {
+      if (fast) {
+        expect(attentionRowsReady(mask, dh)).toBe(true);
+        return tf.mul(attentionRows(q as tf.Tensor2D, k as tf.Tensor2D, v as tf.Tensor2D, mask, H, T), realQ);
+      }
+      const kT = tf.transpose(heads(k), [0, 2, 1]) as tf.Tensor3D;
+      const o = attention(heads(q), kT, heads(v), mask, H);
+      return tf.mul(tf.reshape(tf.transpose(tf.reshape(o, [B, H, T, dh]), [0, 2, 1, 3]), [B * T, H * dh]), realQ);
+    };
+    const xs = [randn(rng, [B * T, H * dh]), randn(rng, [B * T, H * dh]), randn(rng, [B * T, H * dh])];
+    const probe = randn(new Rng(16), [B * T, H * dh]);
+    const run = (fast: boolean) => {
+      setFastOps(fast);
+      const f = rows(fast);
+      const value = tf.tidy(() => f(xs[0], xs[1], xs[2]));
+      const grads = tf.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.sum(tf.mul(f(q, k, v), probe)))(xs);
+      return [value, ...grads];
+    };
+    const a = run(true);
+    const p = run(false);
+    const scale = Math.max(...p.map((t) => tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0])));
+    a.forEach((t, i) => expect(maxAbsDiff(t, p[i])).toBeLessThan(2e-5 * Math.max(1, scale)));
+    tf.dispose([...a, ...p, ...xs, probe, mask, realQ]);
   });
 
   it.each([

@@ -2,7 +2,7 @@
 // every backend but wasm) and fast ops with hand-written gradients whose matmuls all take the XNNPACK path (wasm).
 import * as tf from '@tensorflow/tfjs';
 import { isWasm } from './backend.js';
-import { attnGradRaw, attnRaw, causalAccum, causalApply, causalScores, colSumRaw, geluArgRaw, geluGradRaw, lnGradRaw, lnRaw, rawBmm, scatterRows, simdReady, softmaxGradRaw } from './wasm-kernels.js';
+import { attnGradRaw, attnRaw, type AttnAttrs, causalAccum, causalApply, causalScores, colSumRaw, geluArgRaw, geluGradRaw, lnGradRaw, lnRaw, rawBmm, scatterRows, simdReady, softmaxGradRaw } from './wasm-kernels.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tf.customGrad's typing needs casts (toolchain.md §10) */
 
@@ -246,22 +246,43 @@ function isCausal(mask: tf.Tensor4D): boolean {
   return ok;
 }
 
+/** Fused attention on q, k, v of one layout (wasm-kernels AttnLayout), gradients by the fused backward. */
+function fusedAttn(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor4D, attrs: AttnAttrs): tf.Tensor {
+  const f = tf.customGrad(((qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [o, st] = attnRaw(qi, ki, vi, mask, attrs);
+    save([qi, ki, vi, o, st, mask]); // the mask too: a captured tensor would be disposed before the backward runs
+    return {
+      value: o,
+      gradFunc: (dy: tf.Tensor, [sq, sk, sv, so, sst, sm]: tf.Tensor[]) => attnGradRaw(sq, sk, sv, so, sst, dy, sm as tf.Tensor4D, attrs),
+    };
+  }) as any) as (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor;
+  return f(q, k, v);
+}
+
 /**
  * Causal attention in one SIMD pass per query row (src/model/simd/kernels.wat attn_fwd / attn_bwd): scores,
  * softmax and the value mix without [T, T] tensors, and no work on the blocked keys after each query. The
  * backward recomputes the probabilities from the saved row max and 1/sum. Same maths as the XNNPACK paths.
  */
 function attentionFused(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor4D, heads: number): tf.Tensor3D {
-  const scale = 1 / Math.sqrt(q.shape[2]);
-  const f = tf.customGrad(((qi: tf.Tensor, kTi: tf.Tensor, vi: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [o, st] = attnRaw(qi as tf.Tensor3D, kTi as tf.Tensor3D, vi as tf.Tensor3D, mask, heads, scale);
-    save([qi, kTi, vi, o, st, mask]); // the mask too: a captured tensor would be disposed before the backward runs
-    return {
-      value: o,
-      gradFunc: (dy: tf.Tensor, [sq, skT, sv, so, sst, sm]: tf.Tensor[]) => attnGradRaw(sq, skT, sv, so, sst, dy, sm as tf.Tensor4D, heads, scale),
-    };
-  }) as any) as (a: tf.Tensor3D, b: tf.Tensor3D, c: tf.Tensor3D) => tf.Tensor3D;
-  return f(q, kT, v);
+  const [, t, dh] = q.shape;
+  const k = tf.transpose(kT, [0, 2, 1]);
+  return fusedAttn(q, k, v, mask, { heads, layout: 'heads', T: t, scale: 1 / Math.sqrt(dh) }) as tf.Tensor3D;
+}
+
+/** Whether attentionRows applies: wasm fast ops, head width a multiple of 4, a causal mask. */
+export function attentionRowsReady(mask: tf.Tensor4D, dh: number): boolean {
+  return fastOps() && fusedAttention && simdReady(dh) && isCausal(mask);
+}
+
+/**
+ * Causal attention straight on the projections' layout: q, k, v [B·T, H·dh] (head-major columns) → [B·T, H·dh]
+ * with heads concatenated, ready for the output projection; no head split or merge transposes in either pass.
+ * Only where attentionRowsReady says so.
+ */
+export function attentionRows(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, mask: tf.Tensor4D, heads: number, T: number): tf.Tensor2D {
+  const dh = q.shape[1] / heads;
+  return fusedAttn(q, k, v, mask, { heads, layout: 'rows', T, scale: 1 / Math.sqrt(dh) }) as tf.Tensor2D;
 }
 
 /** Query rows per block of the causal attention (0 = use the full T×T path). */

@@ -14,7 +14,10 @@ export interface DecodeState {
   rows: number;
   /** Cached length (padded prompt + decoded steps). */
   len: number;
-  /** Per layer: keys and values [rows, H, cap, dh]; positions ≥ len are unused capacity (fast path only). */
+  /**
+   * Per layer: keys and values [rows, H, len, dh]. The fast path keeps keys transposed, [rows, H, dh, cap], values
+   * [rows, H, cap, dh]; positions ≥ len are unused capacity.
+   */
   kv: LayerKV[];
   /** Allocated positions of the caches (= len on the plain path, which grows them by concatenation). */
   cap: number;
@@ -33,7 +36,7 @@ function ensureCapacity(state: DecodeState, need: number): void {
   if (!state.fused || need <= state.cap) return;
   const grow = Math.max(need - state.cap, 32);
   const kv = state.kv.map((c) => ({
-    k: tf.pad(c.k, [[0, 0], [0, 0], [0, grow], [0, 0]]) as tf.Tensor4D,
+    k: tf.pad(c.k, [[0, 0], [0, 0], [0, 0], [0, grow]]) as tf.Tensor4D,
     v: tf.pad(c.v, [[0, 0], [0, 0], [0, grow], [0, 0]]) as tf.Tensor4D,
   }));
   disposeKV(state.kv);
@@ -60,13 +63,13 @@ export function prefill(model: Transformer, b: SeqBatch, capacity = b.len + 1): 
     const kv: LayerKV[] = [];
     const h = hidden(model, b, {}, kv);
     const last = tf.reshape(tf.slice(tf.reshape(h, [b.batch, b.len, model.cfg.d]), [0, b.len - 1, 0], [b.batch, 1, model.cfg.d]), [b.batch, model.cfg.d]);
-    const padded =
-      cap > b.len
-        ? kv.map((c) => ({
-            k: tf.pad(c.k, [[0, 0], [0, 0], [0, cap - b.len], [0, 0]]),
-            v: tf.pad(c.v, [[0, 0], [0, 0], [0, cap - b.len], [0, 0]]),
-          }))
-        : kv;
+    // fast path: keys transposed to [B, H, dh, cap] (the decode kernel's layout), both padded to the capacity
+    const padded = fast
+      ? kv.map((c) => ({
+          k: tf.pad(tf.transpose(c.k, [0, 1, 3, 2]), [[0, 0], [0, 0], [0, 0], [0, cap - b.len]]),
+          v: tf.pad(c.v, [[0, 0], [0, 0], [0, cap - b.len], [0, 0]]),
+        }))
+      : kv;
     const fused = fast
       ? Array.from({ length: model.cfg.layers }, (_, l) => {
           const P = (n: string) => model.byName[`h${l}.${n}`];

@@ -5,7 +5,7 @@ import { Rng } from '../rng.js';
 import { attentionMask, checkBatch, positionsOf, type SeqBatch } from './batch.js';
 import { isWasm } from './backend.js';
 import { estimateForwardHeapBytes, getHeapBudget, modelConfig, type ModelConfig } from './config.js';
-import { activation, attention, dense, embedRows, layerNorm, matmul2d } from './ops.js';
+import { activation, attention, attentionRows, attentionRowsReady, dense, embedRows, layerNorm, matmul2d } from './ops.js';
 
 export interface ParamSpec {
   name: string;
@@ -217,12 +217,15 @@ export function block(
   }
   const v = dense(h, P('attn.wv') as tf.Tensor2D, P('attn.bv') as tf.Tensor1D);
   const heads = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
-  const qh = tf.reshape(heads(q), [B * H, T, dh]) as tf.Tensor3D;
-  const vh4 = heads(v);
-  const kT = tf.reshape(tf.transpose(tf.reshape(k, [B, T, H, dh]), [0, 2, 3, 1]), [B * H, dh, T]) as tf.Tensor3D;
-  if (kvOut) kvOut.push({ k: heads(k), v: vh4 });
-  const o = attention(qh, kT, tf.reshape(vh4, [B * H, T, dh]) as tf.Tensor3D, mask, H);
-  const merged = tf.reshape(tf.transpose(tf.reshape(o, [B, H, T, dh]), [0, 2, 1, 3]), [B * T, cfg.d]) as tf.Tensor2D;
+  if (kvOut) kvOut.push({ k: heads(k), v: heads(v) });
+  let merged: tf.Tensor2D;
+  if (attentionRowsReady(mask, dh)) merged = attentionRows(q, k, v, mask, H, T);
+  else {
+    const qh = tf.reshape(heads(q), [B * H, T, dh]) as tf.Tensor3D;
+    const kT = tf.reshape(tf.transpose(tf.reshape(k, [B, T, H, dh]), [0, 2, 3, 1]), [B * H, dh, T]) as tf.Tensor3D;
+    const o = attention(qh, kT, tf.reshape(heads(v), [B * H, T, dh]) as tf.Tensor3D, mask, H);
+    merged = tf.reshape(tf.transpose(tf.reshape(o, [B, H, T, dh]), [0, 2, 1, 3]), [B * T, cfg.d]) as tf.Tensor2D;
+  }
   const a = dense(merged, P('attn.wo') as tf.Tensor2D, P('attn.bo') as tf.Tensor1D);
   const x1 = tf.add(x, dropout(a, cfg.dropout, dropSeed === null ? null : dropSeed * 2 + 1)) as tf.Tensor2D;
   const h2 = layerNorm(x1, P('ln2.g') as tf.Tensor1D, P('ln2.b') as tf.Tensor1D);

@@ -323,40 +323,62 @@ export function causalAccum(xts: tf.Tensor3D[], y: tf.Tensor3D): tf.Tensor3D {
 
 // ---- fused causal attention (simd/kernels.wat attn_fwd / attn_bwd): no [T, T] tensors, masked tiles skipped --------
 
-const align16 = (bytes: number) => (bytes + 15) & ~15;
+/** Where the heads live in q, k, v (and o, dq, dk, dv): 'rows' = [B·T, H·dh] as the projections make them, 'heads' = [B·H, T, dh]. */
+export type AttnLayout = 'rows' | 'heads';
 
-/** q, v [BH, T, dh], kT [BH, dh, T], mask [1|B, 1, T, T] → o [BH, T, dh] and the per-row softmax stats [BH, T, 2]. */
+function attnGeometry(shape: number[], attrs: { heads: number; layout: AttnLayout; T: number }) {
+  const H = attrs.heads;
+  if (attrs.layout === 'rows') {
+    const [N, D] = shape;
+    const T = attrs.T;
+    const dh = D / H;
+    return { B: N / T, H, T, dh, sB: T * D, sH: dh, sT: D };
+  }
+  const [BH, T, dh] = shape;
+  return { B: BH / H, H, T, dh, sB: H * T * dh, sH: T * dh, sT: dh };
+}
+
+const rowFloats = (T: number) => (T + 7) & ~3;
+
 function attnKernel({ inputs, attrs, backend }: any): tf.TensorInfo[] {
-  const { q, kT, v, mask } = inputs as Record<string, tf.TensorInfo>;
-  const [BH, T, dh] = q.shape;
-  const o = backend.makeOutput([BH, T, dh], 'float32');
-  const st = backend.makeOutput([BH, T, 2], 'float32');
-  const sc = heapScratch(align16(4 * (T + 4)));
-  const o_ = (t: tf.TensorInfo) => offsetOf(backend, t);
-  simd(ATTN_KERNEL).attn_fwd(o_(q), o_(kT), o_(v), o_(mask), o_(o), o_(st), sc, BH, attrs.heads, T, dh, mask.shape[0] > 1 ? 1 : 0, attrs.scale);
+  const { q, k, v, mask } = inputs as Record<string, tf.TensorInfo>;
+  const g = attnGeometry(q.shape, attrs);
+  const o = backend.makeOutput(q.shape, 'float32');
+  const st = backend.makeOutput([g.B, g.H, g.T, 2], 'float32');
+  const sc = heapScratch(4 * (rowFloats(g.T) + g.dh * g.T));
+  const at = (t: tf.TensorInfo) => offsetOf(backend, t);
+  simd(ATTN_KERNEL).attn_fwd(at(q), at(k), at(v), at(mask), at(o), at(st), sc, g.B, g.H, g.T, g.dh, g.sB, g.sH, g.sT, mask.shape[0] > 1 ? 1 : 0, attrs.scale);
   return [o, st];
 }
 
 function attnGradKernel({ inputs, attrs, backend }: any): tf.TensorInfo[] {
-  const { q, kT, v, o, st, dy, mask } = inputs as Record<string, tf.TensorInfo>;
-  const [BH, T, dh] = q.shape;
-  const dq = backend.makeOutput([BH, T, dh], 'float32');
-  const dkT = backend.makeOutput([BH, dh, T], 'float32');
-  const dv = backend.makeOutput([BH, T, dh], 'float32');
-  const sc = heapScratch(2 * 4 * ((T + 7) & ~3) + 2 * 4 * T * dh);
-  const o_ = (t: tf.TensorInfo) => offsetOf(backend, t);
-  simd(ATTN_GRAD_KERNEL).attn_bwd(o_(q), o_(kT), o_(v), o_(o), o_(st), o_(dy), o_(mask), o_(dq), o_(dkT), o_(dv), sc, BH, attrs.heads, T, dh, mask.shape[0] > 1 ? 1 : 0, attrs.scale);
-  return [dq, dkT, dv];
+  const { q, k, v, o, st, dy, mask } = inputs as Record<string, tf.TensorInfo>;
+  const g = attnGeometry(q.shape, attrs);
+  const dq = backend.makeOutput(q.shape, 'float32');
+  const dk = backend.makeOutput(q.shape, 'float32');
+  const dv = backend.makeOutput(q.shape, 'float32');
+  const sc = heapScratch(4 * (2 * rowFloats(g.T) + 3 * g.dh * g.T));
+  const at = (t: tf.TensorInfo) => offsetOf(backend, t);
+  simd(ATTN_GRAD_KERNEL).attn_bwd(at(q), at(k), at(v), at(o), at(st), at(dy), at(mask), at(dq), at(dk), at(dv), sc, g.B, g.H, g.T, g.dh, g.sB, g.sH, g.sT, mask.shape[0] > 1 ? 1 : 0, attrs.scale);
+  return [dq, dk, dv];
 }
 
-/** Fused causal attention forward (wasm SIMD): [o, stats]. */
-export function attnRaw(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor4D, heads: number, scale: number): [tf.Tensor3D, tf.Tensor3D] {
-  return tf.engine().runKernel(ATTN_KERNEL, { q, kT, v, mask }, { heads, scale }) as unknown as [tf.Tensor3D, tf.Tensor3D];
+export interface AttnAttrs {
+  heads: number;
+  layout: AttnLayout;
+  /** Sequence length (the 'rows' layout cannot tell it from the shapes). */
+  T: number;
+  scale: number;
 }
 
-/** Fused causal attention backward (wasm SIMD): [dq, dkT, dv]. */
-export function attnGradRaw(q: tf.Tensor, kT: tf.Tensor, v: tf.Tensor, o: tf.Tensor, st: tf.Tensor, dy: tf.Tensor, mask: tf.Tensor4D, heads: number, scale: number): tf.Tensor3D[] {
-  return tf.engine().runKernel(ATTN_GRAD_KERNEL, { q, kT, v, o, st, dy, mask }, { heads, scale }) as unknown as tf.Tensor3D[];
+/** Fused causal attention forward (wasm SIMD) on q, k, v of one layout: [o, softmax stats]. */
+export function attnRaw(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor4D, attrs: AttnAttrs): [tf.Tensor, tf.Tensor] {
+  return tf.engine().runKernel(ATTN_KERNEL, { q, k, v, mask }, attrs as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor, tf.Tensor];
+}
+
+/** Fused causal attention backward (wasm SIMD): [dq, dk, dv] in the layout of q. */
+export function attnGradRaw(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, o: tf.Tensor, st: tf.Tensor, dy: tf.Tensor, mask: tf.Tensor4D, attrs: AttnAttrs): tf.Tensor[] {
+  return tf.engine().runKernel(ATTN_GRAD_KERNEL, { q, k, v, o, st, dy, mask }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
 }
 
 /** out[rows, D] = Σ_i onehot(ids[i]) ⊗ x[i]: the gather gradient without UnsortedSegmentSum. */
@@ -481,15 +503,15 @@ function colSumKernel({ inputs, backend }: any): tf.TensorInfo {
 }
 
 /**
- * One decode step of attention for every row and head, in JS on heap views: writes this step's k and v (from the
- * fused qkv projection [B, 3D]) into position L of the preallocated caches [B, H, cap, dh] IN PLACE (the caches
- * belong to the sampler alone), then attends over positions 0..L with the additive key mask [B, cap].
- * Output [B, D] with heads concatenated, ready for the output projection.
+ * One decode step of attention for every row and head, on heap views: writes this step's k and v (from the fused qkv
+ * projection [B, 3D]) at position L of the preallocated caches IN PLACE (the caches belong to the sampler alone):
+ * keys transposed, kT [B, H, dh, cap], values [B, H, cap, dh]; then attends over positions 0..L with the additive
+ * key mask [B, cap]. Output [B, D] with heads concatenated, ready for the output projection.
  */
 function decodeAttnKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
   const { qkv, kc, vc, mask } = inputs as Record<string, tf.TensorInfo>;
   const L = attrs.pos as number;
-  const [B, H, cap, dh] = kc.shape;
+  const [B, H, dh, cap] = kc.shape;
   const D = H * dh;
   if (!(L >= 0 && L < cap)) throw new Error(`${DECODE_ATTN_KERNEL}: position ${L} outside the cache capacity ${cap}`);
   if (qkv.shape[0] !== B || qkv.shape[1] !== 3 * D) throw new Error(`${DECODE_ATTN_KERNEL}: qkv shape ${qkv.shape} does not match cache ${kc.shape}`);
@@ -497,7 +519,7 @@ function decodeAttnKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
   const out = backend.makeOutput([B, D], 'float32');
   const simd = dh % 4 === 0 ? simdKernels() : null;
   if (simd) {
-    const sc = heapScratch(4 * (cap + 4));
+    const sc = heapScratch(4 * (cap + 8));
     simd.decode_attn(offsetOf(backend, qkv), offsetOf(backend, kc), offsetOf(backend, vc), offsetOf(backend, mask), offsetOf(backend, out), sc, B, H, cap, dh, L, scale);
     return out;
   }
@@ -512,13 +534,12 @@ function decodeAttnKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
     for (let h = 0; h < H; h++) {
       const base = (b * H + h) * cap * dh;
       const q0 = row + h * dh;
-      kv.set(qv.subarray(row + D + h * dh, row + D + h * dh + dh), base + L * dh);
+      for (let d = 0; d < dh; d++) kv[base + d * cap + L] = qv[row + D + h * dh + d];
       vv.set(qv.subarray(row + 2 * D + h * dh, row + 2 * D + h * dh + dh), base + L * dh);
       let max = -Infinity;
       for (let j = 0; j <= L; j++) {
-        const k0 = base + j * dh;
         let dot = 0;
-        for (let d = 0; d < dh; d++) dot += qv[q0 + d] * kv[k0 + d];
+        for (let d = 0; d < dh; d++) dot += qv[q0 + d] * kv[base + d * cap + j];
         const s = dot * scale + mv[b * cap + j];
         sc[j] = s;
         if (s > max) max = s;
@@ -541,9 +562,9 @@ function decodeAttnKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
   return out;
 }
 
-/** Decode-step attention (wasm only; mutates kc and vc, see the kernel). */
-export function decodeAttention(qkv: tf.Tensor2D, kc: tf.Tensor4D, vc: tf.Tensor4D, mask: tf.Tensor2D, pos: number): tf.Tensor2D {
-  return tf.engine().runKernel(DECODE_ATTN_KERNEL, { qkv, kc, vc, mask }, { pos }) as tf.Tensor2D;
+/** Decode-step attention (wasm only; mutates kT and vc, see the kernel). kT [B, H, dh, cap], vc [B, H, cap, dh]. */
+export function decodeAttention(qkv: tf.Tensor2D, kT: tf.Tensor4D, vc: tf.Tensor4D, mask: tf.Tensor2D, pos: number): tf.Tensor2D {
+  return tf.engine().runKernel(DECODE_ATTN_KERNEL, { qkv, kc: kT, vc, mask }, { pos }) as tf.Tensor2D;
 }
 
 /** Column sums (wasm only): x [N, D] → [D]. */
