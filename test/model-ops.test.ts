@@ -7,7 +7,7 @@ import { modelConfig } from '../src/model/config';
 import { activation, attention, attentionRows, attentionRowsReady, CAUSAL_BLOCK_ROWS, dense, embedRows, layerNorm, setCausalBlockRows, setFastOps } from '../src/model/ops';
 import { lossOnBatch } from '../src/model/score';
 import { computeGrads } from '../src/model/step';
-import { createTransformer, disposeTransformer } from '../src/model/transformer';
+import { applyRope, createTransformer, disposeTransformer, ropeTables } from '../src/model/transformer';
 import { rawBmm, scatterRows } from '../src/model/wasm-kernels';
 import { Rng } from '../src/rng';
 
@@ -135,6 +135,16 @@ describe('custom-gradient ops match autodiff of stock ops', () => {
     const r = compareGrads((x) => activation(x as tf.Tensor2D, 'gelu'), [randn(rng, [40, D as number], 3)], 3);
     expect(r.value).toBeLessThan(tol);
     expect(r.grads[0]).toBeLessThan(tol);
+  });
+
+  it('rotary positions (SIMD kernel; the backward is the inverse rotation)', () => {
+    if (!wasm) return;
+    const rng = new Rng(17);
+    const tables = ropeTables(Int32Array.from([0, 3, 1, 7, 2, 40, 5]), 16);
+    const r = compareGrads((x) => applyRope(x as tf.Tensor2D, 3, tables), [randn(rng, [7, 48])], 6);
+    expect(r.value).toBeLessThan(1e-6);
+    expect(r.grads[0]).toBeLessThan(1e-6);
+    tf.dispose([tables.cos, tables.sin]);
   });
 
   it('embedding rows (gather with a scatter-add gradient)', () => {

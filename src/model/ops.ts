@@ -2,7 +2,7 @@
 // every backend but wasm) and fast ops with hand-written gradients whose matmuls all take the XNNPACK path (wasm).
 import * as tf from '@tensorflow/tfjs';
 import { isWasm } from './backend.js';
-import { attnGradRaw, attnRaw, type AttnAttrs, causalAccum, causalApply, causalScores, colSumRaw, geluArgRaw, geluGradRaw, lnGradRaw, lnRaw, rawBmm, scatterRows, simdReady, softmaxGradRaw } from './wasm-kernels.js';
+import { attnGradRaw, attnRaw, type AttnAttrs, ropeRaw, causalAccum, causalApply, causalScores, colSumRaw, geluArgRaw, geluGradRaw, lnGradRaw, lnRaw, rawBmm, scatterRows, simdReady, softmaxGradRaw } from './wasm-kernels.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tf.customGrad's typing needs casts (toolchain.md §10) */
 
@@ -151,6 +151,27 @@ const layerNormSimd = tf.customGrad(((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, 
 export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
   if (!fastOps()) return layerNormPlain(x, g, b);
   return simdReady(x.shape[1]) ? layerNormSimd(x, g, b) : layerNormFast(x, g, b);
+}
+
+/** Whether ropeRows applies: wasm fast ops and half a head a multiple of 4 floats. */
+export function ropeRowsReady(dh: number): boolean {
+  return fastOps() && dh % 8 === 0 && simdReady(dh / 2);
+}
+
+/**
+ * Rotary positions on x [N, H·dh] in one SIMD pass (kernels.wat rope); the backward is the inverse rotation.
+ * cos, sin [N, 1, dh/2] as transformer.ts ropeTables makes them. Only where ropeRowsReady says so.
+ */
+export function ropeRows(x: tf.Tensor2D, heads: number, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor2D {
+  const dh = x.shape[1] / heads;
+  const f = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([cos, sin]); // captured tensors would be disposed before the backward runs
+    return {
+      value: ropeRaw(xi as tf.Tensor2D, cos, sin, heads, dh, 1),
+      gradFunc: (dy: tf.Tensor, [c, s]: tf.Tensor[]) => [ropeRaw(dy as tf.Tensor2D, c, s, heads, dh, -1)],
+    };
+  }) as any) as (a: tf.Tensor2D) => tf.Tensor2D;
+  return f(x);
 }
 
 /** Rows of table [R, D] at ids [N] → [N, D]; on wasm the gradient is a row scatter-add (no UnsortedSegmentSum). */

@@ -5,9 +5,9 @@ import * as tf from '@tensorflow/tfjs';
 import { hashString, Rng } from '../rng.js';
 import { leftPad, MASK_NEG, type SeqBatch } from './batch.js';
 import { planSampleChunks } from './config.js';
-import { activation, dense, fastOps, layerNorm, matmul2d } from './ops.js';
+import { activation, dense, fastOps, layerNorm, matmul2d, ropeRowsReady } from './ops.js';
 import { applyRope, embed, head, hidden, ropeTables, type LayerKV, type Transformer } from './transformer.js';
-import { decodeAttention } from './wasm-kernels.js';
+import { decodeAttention, ropeRaw } from './wasm-kernels.js';
 
 export interface DecodeState {
   /** Rows currently in the cache. */
@@ -132,6 +132,7 @@ function decodeFast(model: Transformer, state: DecodeState, tokens: Int32Array):
     for (let t = 0; t < state.len; t++) if (!ok[t]) maskData[r * cap + t] = MASK_NEG;
   }
   const fused = state.fused!;
+  const dh = cfg.d / cfg.heads;
   return tf.tidy(() => {
     const mask = tf.tensor2d(maskData, [B, cap]);
     let x = embed(model, tokens, state.nextPos);
@@ -140,7 +141,8 @@ function decodeFast(model: Transformer, state: DecodeState, tokens: Int32Array):
       const P = (n: string) => model.byName[`h${l}.${n}`] as tf.Tensor;
       const h = layerNorm(x, P('ln1.g') as tf.Tensor1D, P('ln1.b') as tf.Tensor1D);
       let qkv = dense(h, fused[l].w, fused[l].b);
-      if (rope) {
+      if (rope && ropeRowsReady(dh)) qkv = ropeRaw(qkv, rope.cos, rope.sin, 2 * cfg.heads, dh, 1); // q and k: the first 2H heads
+      else if (rope) {
         const d = cfg.d;
         const [q, k, v] = tf.split(qkv, [d, d, d], 1) as tf.Tensor2D[];
         qkv = tf.concat([applyRope(q, cfg.heads, rope), applyRope(k, cfg.heads, rope), v], 1) as tf.Tensor2D;

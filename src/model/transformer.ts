@@ -5,7 +5,7 @@ import { Rng } from '../rng.js';
 import { attentionMask, checkBatch, positionsOf, type SeqBatch } from './batch.js';
 import { isWasm } from './backend.js';
 import { estimateForwardHeapBytes, getHeapBudget, modelConfig, type ModelConfig } from './config.js';
-import { activation, attention, attentionRows, attentionRowsReady, dense, embedRows, layerNorm, matmul2d } from './ops.js';
+import { activation, attention, attentionRows, attentionRowsReady, dense, embedRows, layerNorm, matmul2d, ropeRows, ropeRowsReady } from './ops.js';
 
 export interface ParamSpec {
   name: string;
@@ -180,6 +180,7 @@ export function ropeTables(pos: Int32Array, dh: number): RopeTables {
 export function applyRope(x: tf.Tensor2D, heads: number, r: RopeTables): tf.Tensor2D {
   const [N, D] = x.shape;
   const dh = D / heads;
+  if (ropeRowsReady(dh)) return ropeRows(x, heads, r.cos, r.sin);
   const x3 = tf.reshape(x, [N, heads, dh]);
   const x1 = tf.slice(x3, [0, 0, 0], [N, heads, dh / 2]);
   const x2 = tf.slice(x3, [0, 0, dh / 2], [N, heads, dh / 2]);

@@ -20,6 +20,7 @@ export const CAUSAL_APPLY_KERNEL = 'BridgeCausalApply';
 export const CAUSAL_ACCUM_KERNEL = 'BridgeCausalAccum';
 export const ATTN_KERNEL = 'BridgeAttnFwd';
 export const ATTN_GRAD_KERNEL = 'BridgeAttnBwd';
+export const ROPE_KERNEL = 'BridgeRope';
 
 let installed = false;
 /** Tensor ids for temporary heap views; far above the backend's own counter so the two never meet. */
@@ -48,6 +49,7 @@ export function installWasmKernels(): void {
   tf.registerKernel({ kernelName: CAUSAL_ACCUM_KERNEL, backendName: 'wasm', kernelFunc: causalAccumKernel as any });
   tf.registerKernel({ kernelName: ATTN_KERNEL, backendName: 'wasm', kernelFunc: attnKernel as any });
   tf.registerKernel({ kernelName: ATTN_GRAD_KERNEL, backendName: 'wasm', kernelFunc: attnGradKernel as any });
+  tf.registerKernel({ kernelName: ROPE_KERNEL, backendName: 'wasm', kernelFunc: ropeKernel as any });
 }
 
 function offsetOf(backend: any, t: tf.TensorInfo): number {
@@ -379,6 +381,25 @@ export function attnRaw(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tenso
 /** Fused causal attention backward (wasm SIMD): [dq, dk, dv] in the layout of q. */
 export function attnGradRaw(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, o: tf.Tensor, st: tf.Tensor, dy: tf.Tensor, mask: tf.Tensor4D, attrs: AttnAttrs): tf.Tensor[] {
   return tf.engine().runKernel(ATTN_GRAD_KERNEL, { q, k, v, o, st, dy, mask }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+}
+
+/**
+ * Rotary positions on x [N, ld]: the first `heads` heads of dh columns of every row are rotated by the tables
+ * cos, sin [N, ·, dh/2] (sgn −1: the inverse rotation); the remaining columns are copied.
+ */
+function ropeKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
+  const { x, cos, sin } = inputs as Record<string, tf.TensorInfo>;
+  const [N, ld] = x.shape;
+  const { heads, dh, sgn } = attrs as { heads: number; dh: number; sgn: number };
+  const out = backend.makeOutput(x.shape, 'float32');
+  if (heads * dh < ld) (backend.typedArrayFromHeap(out) as Float32Array).set(backend.typedArrayFromHeap(x) as Float32Array);
+  simd(ROPE_KERNEL).rope(offsetOf(backend, x), offsetOf(backend, cos), offsetOf(backend, sin), offsetOf(backend, out), N, heads, dh, ld, sgn);
+  return out;
+}
+
+/** Rotary positions on the first `heads` heads of dh columns of x [N, ·] (wasm SIMD; dh % 8 == 0). */
+export function ropeRaw(x: tf.Tensor2D, cos: tf.Tensor, sin: tf.Tensor, heads: number, dh: number, sgn: 1 | -1): tf.Tensor2D {
+  return tf.engine().runKernel(ROPE_KERNEL, { x, cos, sin }, { heads, dh, sgn }) as tf.Tensor2D;
 }
 
 /** out[rows, D] = Σ_i onehot(ids[i]) ⊗ x[i]: the gather gradient without UnsortedSegmentSum. */

@@ -792,4 +792,40 @@
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $bl))))
 
+
+  ;; Rotary positions on rows: for n < N and head h < nh, the dh floats at x + (n·ld + h·dh)·4 hold pairs
+  ;; (i, i + dh/2) turned by angle θ_ni: y1 = x1·cos − x2·s·sin, y2 = x1·s·sin + x2·cos, s = sgn (+1 forward, −1 the
+  ;; inverse rotation: the backward). cos, sin [N, dh/2]; out has x's layout (may be x). dh/2 % 4 == 0.
+  (func (export "rope") (param $x i32) (param $cos i32) (param $sin i32) (param $out i32)
+    (param $N i32) (param $nh i32) (param $dh i32) (param $ld i32) (param $sgn f32)
+    (local $n i32) (local $h i32) (local $c i32) (local $halfb i32) (local $cb i32) (local $sb i32) (local $px i32) (local $po i32)
+    (local $cv v128) (local $sv v128) (local $x1 v128) (local $x2 v128) (local $sg v128)
+    (local.set $halfb (i32.shl (local.get $dh) (i32.const 1)))
+    (local.set $sg (f32x4.splat (local.get $sgn)))
+    (block $nd (loop $nl
+      (br_if $nd (i32.ge_u (local.get $n) (local.get $N)))
+      (local.set $cb (i32.add (local.get $cos) (i32.mul (local.get $n) (local.get $halfb))))
+      (local.set $sb (i32.add (local.get $sin) (i32.mul (local.get $n) (local.get $halfb))))
+      (local.set $h (i32.const 0))
+      (block $hd (loop $hl
+        (br_if $hd (i32.ge_u (local.get $h) (local.get $nh)))
+        (local.set $px (i32.add (local.get $x) (i32.shl (i32.add (i32.mul (local.get $n) (local.get $ld)) (i32.mul (local.get $h) (local.get $dh))) (i32.const 2))))
+        (local.set $po (i32.add (local.get $out) (i32.sub (local.get $px) (local.get $x))))
+        (local.set $c (i32.const 0))
+        (block $cd (loop $cl
+          (br_if $cd (i32.ge_u (local.get $c) (local.get $halfb)))
+          (local.set $cv (v128.load (i32.add (local.get $cb) (local.get $c))))
+          (local.set $sv (f32x4.mul (v128.load (i32.add (local.get $sb) (local.get $c))) (local.get $sg)))
+          (local.set $x1 (v128.load (i32.add (local.get $px) (local.get $c))))
+          (local.set $x2 (v128.load (i32.add (i32.add (local.get $px) (local.get $halfb)) (local.get $c))))
+          (v128.store (i32.add (local.get $po) (local.get $c))
+            (f32x4.sub (f32x4.mul (local.get $x1) (local.get $cv)) (f32x4.mul (local.get $x2) (local.get $sv))))
+          (v128.store (i32.add (i32.add (local.get $po) (local.get $halfb)) (local.get $c))
+            (f32x4.add (f32x4.mul (local.get $x1) (local.get $sv)) (f32x4.mul (local.get $x2) (local.get $cv))))
+          (local.set $c (i32.add (local.get $c) (i32.const 16)))
+          (br $cl)))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (br $hl)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $nl))))
 )
