@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/model/backend';
 import { leftPad } from '../src/model/batch';
 import { modelConfig } from '../src/model/config';
-import { activation, attention, attentionRows, attentionRowsReady, CAUSAL_BLOCK_ROWS, dense, embedRows, layerNorm, setCausalBlockRows, setFastOps } from '../src/model/ops';
+import { activation, attention, attentionRows, attentionRowsReady, CAUSAL_BLOCK_ROWS, tokenLogp, dense, embedRows, layerNorm, setCausalBlockRows, setFastOps } from '../src/model/ops';
 import { lossOnBatch } from '../src/model/score';
 import { computeGrads } from '../src/model/step';
 import { applyRope, createTransformer, disposeTransformer, ropeTables } from '../src/model/transformer';
@@ -145,6 +145,19 @@ describe('custom-gradient ops match autodiff of stock ops', () => {
     expect(r.value).toBeLessThan(1e-6);
     expect(r.grads[0]).toBeLessThan(1e-6);
     tf.dispose([tables.cos, tables.sin]);
+  });
+
+  it.each([
+    ['vocabulary width a multiple of 4', 16],
+    ['ragged vocabulary width', 13],
+  ])('token log-probs (log-softmax at the target, SIMD): %s', (_, V) => {
+    if (!wasm) return;
+    const rng = new Rng(18);
+    const t = tf.tensor1d(Array.from({ length: 9 }, (_, i) => (i * 5) % (V as number)), 'int32');
+    const r = compareGrads((x) => tokenLogp(x as tf.Tensor2D, t), [randn(rng, [9, V as number], 4)], 7);
+    expect(r.value).toBeLessThan(tol);
+    expect(r.grads[0]).toBeLessThan(tol);
+    t.dispose();
   });
 
   it('embedding rows (gather with a scatter-add gradient)', () => {

@@ -2,7 +2,8 @@
 // every backend but wasm) and fast ops with hand-written gradients whose matmuls all take the XNNPACK path (wasm).
 import * as tf from '@tensorflow/tfjs';
 import { isWasm } from './backend.js';
-import { attnGradRaw, attnRaw, type AttnAttrs, ropeRaw, causalAccum, causalApply, causalScores, colSumRaw, geluArgRaw, geluGradRaw, lnGradRaw, lnRaw, rawBmm, scatterRows, simdReady, softmaxGradRaw } from './wasm-kernels.js';
+import { simdKernels } from './simd/simd.js';
+import { attnGradRaw, attnRaw, type AttnAttrs, ropeRaw, tokenLogpGradRaw, tokenLogpRaw, causalAccum, causalApply, causalScores, colSumRaw, geluArgRaw, geluGradRaw, lnGradRaw, lnRaw, rawBmm, scatterRows, simdReady, softmaxGradRaw } from './wasm-kernels.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tf.customGrad's typing needs casts (toolchain.md §10) */
 
@@ -151,6 +152,25 @@ const layerNormSimd = tf.customGrad(((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, 
 export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Tensor2D {
   if (!fastOps()) return layerNormPlain(x, g, b);
   return simdReady(x.shape[1]) ? layerNormSimd(x, g, b) : layerNormFast(x, g, b);
+}
+
+/**
+ * log p(t_n) under softmax(logits_n) for logits [N, V] and int32 targets [N]: the stock form is log-softmax times a
+ * one-hot, summed; the fast form (wasm) reads only the target and the row's log-sum-exp in one SIMD pass, and its
+ * gradient is dy·(onehot − softmax) in one more.
+ */
+export function tokenLogp(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  if (!fastOps() || simdKernels() === null) {
+    const V = logits.shape[1];
+    // (wasm's OneHot ignores the dtype argument and writes int32: cast explicitly)
+    return tf.sum(tf.mul(tf.logSoftmax(logits), tf.cast(tf.oneHot(targets, V), 'float32')), -1) as tf.Tensor1D;
+  }
+  const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [logp, lse] = tokenLogpRaw(x as tf.Tensor2D, targets);
+    save([x, lse, targets]); // the targets too: a captured tensor would be disposed before the backward runs
+    return { value: logp, gradFunc: (dy: tf.Tensor, [sx, sl, st]: tf.Tensor[]) => [tokenLogpGradRaw(sx, sl, st, dy)] };
+  }) as any) as (x: tf.Tensor2D) => tf.Tensor1D;
+  return f(logits);
 }
 
 /** Whether ropeRows applies: wasm fast ops and half a head a multiple of 4 floats. */

@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SeqBatch } from './batch.js';
 import { planTrainMicroBatches, type ModelConfig } from './config.js';
+import { tokenLogp } from './ops.js';
 import { forward, type ForwardOptions, type Transformer } from './transformer.js';
 
 export interface ScoreOptions extends ForwardOptions {
@@ -63,14 +64,13 @@ export function scoreSequences(model: Transformer, b: SeqBatch, opts: ScoreOptio
   const V = model.cfg.vocab;
   let logits = tf.reshape(forward(model, b, opts), [b.batch * b.len, V]) as tf.Tensor2D;
   if (temp !== 1) logits = tf.div(logits, temp);
-  const lsm = tf.logSoftmax(logits);
-  // (wasm's OneHot ignores the dtype argument and writes int32: cast explicitly)
-  const onehot = tf.cast(tf.oneHot(tf.tensor1d(shiftedTargets(b), 'int32'), V), 'float32');
-  const lp = tf.reshape(tf.sum(tf.mul(lsm, onehot), -1), [b.batch, b.len]) as tf.Tensor2D;
+  const targets = tf.tensor1d(shiftedTargets(b), 'int32');
+  const lp = tf.reshape(tokenLogp(logits, targets), [b.batch, b.len]) as tf.Tensor2D;
   const has = b.attn ? tf.tensor2d(contextMask(b), [b.batch, b.len]) : null;
   const keep = (x: tf.Tensor2D) => (has ? (tf.mul(x, has) as tf.Tensor2D) : x);
   const out: Scores = { logp: keep(toTokenCoords(lp)) };
   if (opts.entropy) {
+    const lsm = tf.logSoftmax(logits);
     const ent = tf.neg(tf.sum(tf.mul(tf.exp(lsm), lsm), -1));
     out.entropy = keep(toTokenCoords(tf.reshape(ent, [b.batch, b.len]) as tf.Tensor2D));
   }

@@ -21,6 +21,8 @@ export const CAUSAL_ACCUM_KERNEL = 'BridgeCausalAccum';
 export const ATTN_KERNEL = 'BridgeAttnFwd';
 export const ATTN_GRAD_KERNEL = 'BridgeAttnBwd';
 export const ROPE_KERNEL = 'BridgeRope';
+export const TOKEN_LOGP_KERNEL = 'BridgeTokenLogp';
+export const TOKEN_LOGP_GRAD_KERNEL = 'BridgeTokenLogpGrad';
 
 let installed = false;
 /** Tensor ids for temporary heap views; far above the backend's own counter so the two never meet. */
@@ -50,6 +52,8 @@ export function installWasmKernels(): void {
   tf.registerKernel({ kernelName: ATTN_KERNEL, backendName: 'wasm', kernelFunc: attnKernel as any });
   tf.registerKernel({ kernelName: ATTN_GRAD_KERNEL, backendName: 'wasm', kernelFunc: attnGradKernel as any });
   tf.registerKernel({ kernelName: ROPE_KERNEL, backendName: 'wasm', kernelFunc: ropeKernel as any });
+  tf.registerKernel({ kernelName: TOKEN_LOGP_KERNEL, backendName: 'wasm', kernelFunc: tokenLogpKernel as any });
+  tf.registerKernel({ kernelName: TOKEN_LOGP_GRAD_KERNEL, backendName: 'wasm', kernelFunc: tokenLogpGradKernel as any });
 }
 
 function offsetOf(backend: any, t: tf.TensorInfo): number {
@@ -400,6 +404,51 @@ function ropeKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
 /** Rotary positions on the first `heads` heads of dh columns of x [N, ·] (wasm SIMD; dh % 8 == 0). */
 export function ropeRaw(x: tf.Tensor2D, cos: tf.Tensor, sin: tf.Tensor, heads: number, dh: number, sgn: 1 | -1): tf.Tensor2D {
   return tf.engine().runKernel(ROPE_KERNEL, { x, cos, sin }, { heads, dh, sgn }) as tf.Tensor2D;
+}
+
+/** logits x [N, V], targets t int32 [N] → [log p(t_n), lse_n] (both [N]): log-softmax at the target only. */
+function tokenLogpKernel({ inputs, backend }: any): tf.TensorInfo[] {
+  const { x, t } = inputs as Record<string, tf.TensorInfo>;
+  const [N, V] = x.shape;
+  const logp = backend.makeOutput([N], 'float32');
+  const lse = backend.makeOutput([N], 'float32');
+  const st = heapScratch(8 * N);
+  simd(TOKEN_LOGP_KERNEL).row_lse(offsetOf(backend, x), st, N, V);
+  const xv = backend.typedArrayFromHeap(x) as Float32Array;
+  const tv = backend.typedArrayFromHeap(t) as Int32Array;
+  const sv = new Float32Array(xv.buffer, st, 2 * N);
+  const lv = backend.typedArrayFromHeap(lse) as Float32Array;
+  const pv = backend.typedArrayFromHeap(logp) as Float32Array;
+  for (let n = 0; n < N; n++) {
+    const k = tv[n];
+    if (!(k >= 0 && k < V)) throw new Error(`${TOKEN_LOGP_KERNEL}: target ${k} outside [0, ${V})`);
+    const l = Math.fround(sv[2 * n] + Math.fround(Math.log(sv[2 * n + 1])));
+    lv[n] = l;
+    pv[n] = xv[n * V + k] - l;
+  }
+  return [logp, lse];
+}
+
+/** d/dx of Σ_n dy_n·log p(t_n) = dy_n·(onehot(t_n) − softmax(x_n)). */
+function tokenLogpGradKernel({ inputs, backend }: any): tf.TensorInfo {
+  const { x, lse, t, dy } = inputs as Record<string, tf.TensorInfo>;
+  const [N, V] = x.shape;
+  const dx = backend.makeOutput([N, V], 'float32');
+  simd(TOKEN_LOGP_GRAD_KERNEL).lse_bwd(offsetOf(backend, x), offsetOf(backend, lse), offsetOf(backend, dy), offsetOf(backend, dx), N, V);
+  const tv = backend.typedArrayFromHeap(t) as Int32Array;
+  const gv = backend.typedArrayFromHeap(dy) as Float32Array;
+  const dv = backend.typedArrayFromHeap(dx) as Float32Array;
+  for (let n = 0; n < N; n++) dv[n * V + tv[n]] += gv[n];
+  return dx;
+}
+
+/** Log-softmax of logits [N, V] at int32 targets [N] (wasm SIMD): [logp, lse], both [N]. */
+export function tokenLogpRaw(x: tf.Tensor2D, t: tf.Tensor1D): [tf.Tensor1D, tf.Tensor1D] {
+  return tf.engine().runKernel(TOKEN_LOGP_KERNEL, { x, t }, {}) as unknown as [tf.Tensor1D, tf.Tensor1D];
+}
+
+export function tokenLogpGradRaw(x: tf.Tensor, lse: tf.Tensor, t: tf.Tensor, dy: tf.Tensor): tf.Tensor2D {
+  return tf.engine().runKernel(TOKEN_LOGP_GRAD_KERNEL, { x, lse, t, dy }, {}) as tf.Tensor2D;
 }
 
 /** out[rows, D] = Σ_i onehot(ids[i]) ⊗ x[i]: the gather gradient without UnsortedSegmentSum. */

@@ -828,4 +828,64 @@
         (br $hl)))
       (local.set $n (i32.add (local.get $n) (i32.const 1)))
       (br $nl))))
+
+  ;; Σ_{j<n} e^(x[j] − max), x unchanged
+  (func $sumexp (param $x i32) (param $n i32) (param $max f32) (result f32)
+    (local $j i32) (local $n4 i32) (local $acc v128) (local $mv v128) (local $s f32)
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (local.set $mv (f32x4.splat (local.get $max)))
+    (block $vd (loop $vl
+      (br_if $vd (i32.ge_u (local.get $j) (local.get $n4)))
+      (local.set $acc (f32x4.add (local.get $acc)
+        (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $x) (i32.shl (local.get $j) (i32.const 2)))) (local.get $mv)))))
+      (local.set $j (i32.add (local.get $j) (i32.const 4)))
+      (br $vl)))
+    (local.set $s (call $hsum (local.get $acc)))
+    (block $sd (loop $sl
+      (br_if $sd (i32.ge_u (local.get $j) (local.get $n)))
+      (local.set $s (f32.add (local.get $s) (f32x4.extract_lane 0 (call $exp4 (f32x4.splat
+        (f32.sub (f32.load (i32.add (local.get $x) (i32.shl (local.get $j) (i32.const 2)))) (local.get $max)))))))
+      (local.set $j (i32.add (local.get $j) (i32.const 1)))
+      (br $sl)))
+    (local.get $s))
+
+  ;; Per row n of x [N, V]: st[2n] = max_j x, st[2n + 1] = Σ_j e^(x − max) (the log-sum-exp's parts; any V).
+  (func (export "row_lse") (param $x i32) (param $st i32) (param $N i32) (param $V i32)
+    (local $n i32) (local $row i32) (local $m f32)
+    (block $nd (loop $nl
+      (br_if $nd (i32.ge_u (local.get $n) (local.get $N)))
+      (local.set $row (i32.add (local.get $x) (i32.shl (i32.mul (local.get $n) (local.get $V)) (i32.const 2))))
+      (local.set $m (call $rowmax (local.get $row) (local.get $V)))
+      (f32.store (i32.add (local.get $st) (i32.shl (local.get $n) (i32.const 3))) (local.get $m))
+      (f32.store offset=4 (i32.add (local.get $st) (i32.shl (local.get $n) (i32.const 3))) (call $sumexp (local.get $row) (local.get $V) (local.get $m)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $nl))))
+
+  ;; dx[n, j] = −g[n]·e^(x[n, j] − lse[n]) (the softmax part of the log-softmax gradient; any V)
+  (func (export "lse_bwd") (param $x i32) (param $lse i32) (param $g i32) (param $dx i32) (param $N i32) (param $V i32)
+    (local $n i32) (local $j i32) (local $V4 i32) (local $off i32) (local $l f32) (local $gn f32) (local $lv v128) (local $gv v128)
+    (local.set $V4 (i32.and (local.get $V) (i32.const -4)))
+    (block $nd (loop $nl
+      (br_if $nd (i32.ge_u (local.get $n) (local.get $N)))
+      (local.set $l (f32.load (i32.add (local.get $lse) (i32.shl (local.get $n) (i32.const 2)))))
+      (local.set $gn (f32.neg (f32.load (i32.add (local.get $g) (i32.shl (local.get $n) (i32.const 2))))))
+      (local.set $lv (f32x4.splat (local.get $l)))
+      (local.set $gv (f32x4.splat (local.get $gn)))
+      (local.set $j (i32.const 0))
+      (block $vd (loop $vl
+        (br_if $vd (i32.ge_u (local.get $j) (local.get $V4)))
+        (local.set $off (i32.shl (i32.add (i32.mul (local.get $n) (local.get $V)) (local.get $j)) (i32.const 2)))
+        (v128.store (i32.add (local.get $dx) (local.get $off))
+          (f32x4.mul (local.get $gv) (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $off))) (local.get $lv)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $vl)))
+      (block $sd (loop $sl
+        (br_if $sd (i32.ge_u (local.get $j) (local.get $V)))
+        (local.set $off (i32.shl (i32.add (i32.mul (local.get $n) (local.get $V)) (local.get $j)) (i32.const 2)))
+        (f32.store (i32.add (local.get $dx) (local.get $off))
+          (f32.mul (local.get $gn) (f32x4.extract_lane 0 (call $exp4 (f32x4.splat (f32.sub (f32.load (i32.add (local.get $x) (local.get $off))) (local.get $l)))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $sl)))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br $nl))))
 )

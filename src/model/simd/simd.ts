@@ -20,6 +20,8 @@ export interface SimdKernels {
   attn_fwd(q: number, k: number, v: number, mask: number, o: number, st: number, sc: number, B: number, H: number, T: number, dh: number, sB: number, sH: number, sT: number, maskB: number, scale: number): void;
   attn_bwd(q: number, k: number, v: number, o: number, st: number, dO: number, mask: number, dq: number, dk: number, dv: number, sc: number, B: number, H: number, T: number, dh: number, sB: number, sH: number, sT: number, maskB: number, scale: number): void;
   rope(x: number, cos: number, sin: number, out: number, N: number, nh: number, dh: number, ld: number, sgn: number): void;
+  row_lse(x: number, st: number, N: number, V: number): void;
+  lse_bwd(x: number, lse: number, g: number, dx: number, N: number, V: number): void;
   decode_attn(qkv: number, kT: number, vc: number, mask: number, out: number, sc: number, B: number, H: number, cap: number, dh: number, pos: number, scale: number): void;
 }
 
