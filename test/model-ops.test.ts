@@ -4,8 +4,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/model/backend';
 import { leftPad } from '../src/model/batch';
 import { modelConfig } from '../src/model/config';
-import { activation, attention, attentionRows, attentionRowsReady, CAUSAL_BLOCK_ROWS, tokenLogp, dense, embedRows, layerNorm, setCausalBlockRows, setFastOps } from '../src/model/ops';
-import { lossOnBatch } from '../src/model/score';
+import { activation, attention, attentionRows, attentionRowsReady, CAUSAL_BLOCK_ROWS, setFusedAttention, tokenLogp, dense, embedRows, layerNorm, setCausalBlockRows, setFastOps } from '../src/model/ops';
+import { lossOnBatch, type LossBatch } from '../src/model/score';
 import { computeGrads } from '../src/model/step';
 import { applyRope, createTransformer, disposeTransformer, ropeTables } from '../src/model/transformer';
 import { rawBmm, scatterRows } from '../src/model/wasm-kernels';
@@ -19,6 +19,7 @@ const defaultBlockRows = CAUSAL_BLOCK_ROWS;
 afterEach(() => {
   setFastOps(null);
   setCausalBlockRows(defaultBlockRows);
+  setFusedAttention(true);
 });
 
 function randn(rng: Rng, shape: number[], scale = 1): tf.Tensor {
@@ -237,18 +238,30 @@ describe('custom-gradient ops match autodiff of stock ops', () => {
   });
 
   it.each([
-    ['full attention', 0, 'gelu'],
-    ['causal row blocks of 4', 4, 'gelu'],
-    ['ReLU MLP', 4, 'relu'],
-  ])('a whole model: loss and every gradient agree between fast and plain ops (%s)', (_, R, act) => {
+    ['fused attention kernel, left padding', 0, 'gelu', true, 'left'],
+    ['fused attention kernel, right padding skipped after the last loss token, RoPE', 0, 'gelu', true, 'right'],
+    ['XNNPACK attention, full', 0, 'gelu', false, 'left'],
+    ['XNNPACK attention, causal row blocks of 4', 4, 'gelu', false, 'left'],
+    ['ReLU MLP', 4, 'relu', true, 'left'],
+  ])('a whole model: loss and every gradient agree between fast and plain ops (%s)', (_, R, act, fused, pad) => {
     if (!wasm) return;
     setCausalBlockRows(R as number);
-    const cfg = modelConfig({ vocab: 17, ctx: 12, d: 16, layers: 2, heads: 4, activation: act as 'gelu' | 'relu' });
+    setFusedAttention(fused as boolean);
+    const cfg = modelConfig({ vocab: 17, ctx: 12, d: 16, layers: 2, heads: 4, activation: act as 'gelu' | 'relu', pos: pad === 'right' ? 'rope' : 'learned' });
     const model = createTransformer(cfg, { seed: 9 });
     const rng = new Rng(2);
     const rows = [10, 12, 7].map((n) => Array.from({ length: n }, () => rng.int(0, 16)));
-    const b = leftPad(rows);
-    const batch = { ...b, lossMask: Float32Array.from(b.attn!, (x) => x) };
+    let batch: LossBatch;
+    if (pad === 'left') {
+      const b = leftPad(rows);
+      batch = { ...b, lossMask: Float32Array.from(b.attn!, (x) => x) };
+    } else {
+      // as the SFT trainer batches: right padding, no key mask, the loss on a response part of each row
+      const ids = new Int32Array(3 * 12);
+      const lossMask = new Float32Array(3 * 12);
+      rows.forEach((r, i) => r.forEach((t, j) => ((ids[i * 12 + j] = t), (lossMask[i * 12 + j] = j >= 3 ? 1 : 0))));
+      batch = { ids, batch: 3, len: 12, attn: null, lossMask };
+    }
     setFastOps(true);
     const fast = computeGrads(model, lossOnBatch, batch);
     setFastOps(false);

@@ -288,13 +288,14 @@ function isCausal(mask: tf.Tensor4D): boolean {
 }
 
 /** Fused attention on q, k, v of one layout (wasm-kernels AttnLayout), gradients by the fused backward. */
-function fusedAttn(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor4D, attrs: AttnAttrs): tf.Tensor {
+function fusedAttn(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor4D, attrs: AttnAttrs, rows: tf.Tensor | null = null): tf.Tensor {
   const f = tf.customGrad(((qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor, save: tf.GradSaveFunc) => {
-    const [o, st] = attnRaw(qi, ki, vi, mask, attrs);
-    save([qi, ki, vi, o, st, mask]); // the mask too: a captured tensor would be disposed before the backward runs
+    const [o, st] = attnRaw(qi, ki, vi, mask, attrs, rows);
+    // the mask and rows too: captured tensors would be disposed before the backward runs
+    save([qi, ki, vi, o, st, mask, ...(rows ? [rows] : [])]);
     return {
       value: o,
-      gradFunc: (dy: tf.Tensor, [sq, sk, sv, so, sst, sm]: tf.Tensor[]) => attnGradRaw(sq, sk, sv, so, sst, dy, sm as tf.Tensor4D, attrs),
+      gradFunc: (dy: tf.Tensor, [sq, sk, sv, so, sst, sm, sr]: tf.Tensor[]) => attnGradRaw(sq, sk, sv, so, sst, dy, sm as tf.Tensor4D, attrs, sr ?? null),
     };
   }) as any) as (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor;
   return f(q, k, v);
@@ -319,11 +320,37 @@ export function attentionRowsReady(mask: tf.Tensor4D, dh: number): boolean {
 /**
  * Causal attention straight on the projections' layout: q, k, v [B·T, H·dh] (head-major columns) → [B·T, H·dh]
  * with heads concatenated, ready for the output projection; no head split or merge transposes in either pass.
- * Only where attentionRowsReady says so.
+ * rows (optional, int32 [B, 2], see realRows): per batch row the range [s, e) of tokens whose outputs are read;
+ * the rest is padding that the kernels skip (their outputs are 0). Only where attentionRowsReady says so.
  */
-export function attentionRows(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, mask: tf.Tensor4D, heads: number, T: number): tf.Tensor2D {
+export function attentionRows(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, mask: tf.Tensor4D, heads: number, T: number, rows: tf.Tensor2D | null = null): tf.Tensor2D {
   const dh = q.shape[1] / heads;
-  return fusedAttn(q, k, v, mask, { heads, layout: 'rows', T, scale: 1 / Math.sqrt(dh) }) as tf.Tensor2D;
+  return fusedAttn(q, k, v, mask, { heads, layout: 'rows', T, scale: 1 / Math.sqrt(dh) }, rows) as tf.Tensor2D;
+}
+
+/**
+ * Per batch row, the range [s, e) of positions attentionRows must compute: s = the first real token when the key
+ * mask `attn` is a left padding (a prefix of zeros; any other pattern gives s = 0 and the mask does the work), e =
+ * rowEnd[r] when given (positions from there on are right padding nobody reads), else T. Int32 [B, 2].
+ */
+export function realRows(batch: number, T: number, attn?: Uint8Array | null, rowEnd?: Int32Array): Int32Array {
+  const out = new Int32Array(2 * batch);
+  for (let r = 0; r < batch; r++) {
+    let s = 0;
+    if (attn) {
+      while (s < T && !attn[r * T + s]) s++;
+      for (let t = s; t < T; t++)
+        if (!attn[r * T + t]) {
+          s = 0; // not a left padding
+          break;
+        }
+      if (s === T) s = 0; // an all-padding row: leave it to the mask
+    }
+    const e = rowEnd ? Math.min(T, Math.max(0, rowEnd[r])) : T;
+    out[2 * r] = Math.min(s, e);
+    out[2 * r + 1] = e;
+  }
+  return out;
 }
 
 /** Query rows per block of the causal attention (0 = use the full T×T path). */

@@ -133,8 +133,17 @@ function decodeFast(model: Transformer, state: DecodeState, tokens: Int32Array):
   }
   const fused = state.fused!;
   const dh = cfg.d / cfg.heads;
+  // each row's left padding is a prefix of its cache: the first real key
+  const first = new Int32Array(B);
+  for (let r = 0; r < B; r++) {
+    const ok = state.keyOk[r];
+    let s = 0;
+    while (s < state.len && !ok[s]) s++;
+    first[r] = s;
+  }
   return tf.tidy(() => {
     const mask = tf.tensor2d(maskData, [B, cap]);
+    const starts = tf.tensor1d(first, 'int32');
     let x = embed(model, tokens, state.nextPos);
     const rope = cfg.pos === 'rope' ? ropeTables(state.nextPos, cfg.d / cfg.heads) : undefined;
     for (let l = 0; l < cfg.layers; l++) {
@@ -147,7 +156,7 @@ function decodeFast(model: Transformer, state: DecodeState, tokens: Int32Array):
         const [q, k, v] = tf.split(qkv, [d, d, d], 1) as tf.Tensor2D[];
         qkv = tf.concat([applyRope(q, cfg.heads, rope), applyRope(k, cfg.heads, rope), v], 1) as tf.Tensor2D;
       }
-      const o = decodeAttention(qkv, state.kv[l].k, state.kv[l].v, mask, state.len);
+      const o = decodeAttention(qkv, state.kv[l].k, state.kv[l].v, mask, state.len, starts);
       x = tf.add(x, dense(o, P('attn.wo') as tf.Tensor2D, P('attn.bo') as tf.Tensor1D));
       x = mlp(model, l, x);
     }

@@ -94,7 +94,10 @@ export function lossOnBatch(model: Transformer, b: LossBatch, opts: ForwardOptio
   let n = 0;
   for (const m of mask) n += m;
   if (!(n > 0)) throw new Error('lossMask selects no token (after dropping tokens without context)');
-  const fwd: ForwardOptions = b.dropoutSeed !== undefined ? { train: true, dropoutSeed: b.dropoutSeed, ...opts } : opts;
+  // positions from one past each row's last loss token on are never read: the fused attention may skip them
+  const rowEnd = new Int32Array(b.batch);
+  for (let r = 0; r < b.batch; r++) for (let t = 0; t < b.len; t++) if (mask[r * b.len + t]) rowEnd[r] = t + 1;
+  const fwd: ForwardOptions = { rowEnd, ...(b.dropoutSeed !== undefined ? { train: true, dropoutSeed: b.dropoutSeed } : {}), ...opts };
   const { logp } = scoreSequences(model, b, fwd);
   return tf.div(tf.neg(tf.sum(tf.mul(logp, tf.tensor2d(mask, [b.batch, b.len])))), n) as tf.Scalar;
 }

@@ -5,7 +5,7 @@ import { Rng } from '../rng.js';
 import { attentionMask, checkBatch, positionsOf, type SeqBatch } from './batch.js';
 import { isWasm } from './backend.js';
 import { estimateForwardHeapBytes, getHeapBudget, modelConfig, type ModelConfig } from './config.js';
-import { activation, attention, attentionRows, attentionRowsReady, dense, embedRows, layerNorm, matmul2d, ropeRows, ropeRowsReady } from './ops.js';
+import { activation, attention, attentionRows, attentionRowsReady, dense, embedRows, layerNorm, matmul2d, realRows, ropeRows, ropeRowsReady } from './ops.js';
 
 export interface ParamSpec {
   name: string;
@@ -126,6 +126,11 @@ export interface ForwardOptions {
   /** Apply dropout (cfg.dropout > 0) with masks drawn from dropoutSeed. */
   train?: boolean;
   dropoutSeed?: number;
+  /**
+   * Per row, the first position whose output nobody reads (right padding after it): the fused attention skips those
+   * rows, whose hidden states then differ from a full forward (like left pads', they are meaningless anyway).
+   */
+  rowEnd?: Int32Array;
 }
 
 export interface LayerKV {
@@ -204,6 +209,7 @@ export function block(
   dropSeed: number | null,
   kvOut?: LayerKV[],
   rope?: RopeTables,
+  rows?: tf.Tensor2D,
 ): tf.Tensor2D {
   const { cfg } = model;
   const P = (n: string) => model.byName[`h${l}.${n}`] as tf.Tensor;
@@ -220,7 +226,7 @@ export function block(
   const heads = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
   if (kvOut) kvOut.push({ k: heads(k), v: heads(v) });
   let merged: tf.Tensor2D;
-  if (attentionRowsReady(mask, dh)) merged = attentionRows(q, k, v, mask, H, T);
+  if (attentionRowsReady(mask, dh)) merged = attentionRows(q, k, v, mask, H, T, rows);
   else {
     const qh = tf.reshape(heads(q), [B * H, T, dh]) as tf.Tensor3D;
     const kT = tf.reshape(tf.transpose(tf.reshape(k, [B, T, H, dh]), [0, 2, 3, 1]), [B * H, dh, T]) as tf.Tensor3D;
@@ -257,7 +263,8 @@ export function hidden(model: Transformer, b: SeqBatch, opts: ForwardOptions = {
   let x = embed(model, b.ids, pos);
   const rope = cfg.pos === 'rope' ? ropeTables(pos, cfg.d / cfg.heads) : undefined;
   if (train) x = dropout(x, cfg.dropout, seed * 1000 + 999);
-  for (let l = 0; l < cfg.layers; l++) x = block(model, l, x, b.batch, b.len, mask, train ? seed * 1000 + l * 8 : null, kvOut, rope);
+  const rows = attentionRowsReady(mask, cfg.d / cfg.heads) ? tf.tensor2d(realRows(b.batch, b.len, b.attn, opts.rowEnd), [b.batch, 2], 'int32') : undefined;
+  for (let l = 0; l < cfg.layers; l++) x = block(model, l, x, b.batch, b.len, mask, train ? seed * 1000 + l * 8 : null, kvOut, rope, rows);
   return x;
 }
 

@@ -347,25 +347,25 @@ function attnGeometry(shape: number[], attrs: { heads: number; layout: AttnLayou
 const rowFloats = (T: number) => (T + 7) & ~3;
 
 function attnKernel({ inputs, attrs, backend }: any): tf.TensorInfo[] {
-  const { q, k, v, mask } = inputs as Record<string, tf.TensorInfo>;
+  const { q, k, v, mask, rng } = inputs as Record<string, tf.TensorInfo | undefined> as Record<string, tf.TensorInfo>;
   const g = attnGeometry(q.shape, attrs);
   const o = backend.makeOutput(q.shape, 'float32');
   const st = backend.makeOutput([g.B, g.H, g.T, 2], 'float32');
   const sc = heapScratch(4 * (rowFloats(g.T) + g.dh * g.T));
   const at = (t: tf.TensorInfo) => offsetOf(backend, t);
-  simd(ATTN_KERNEL).attn_fwd(at(q), at(k), at(v), at(mask), at(o), at(st), sc, g.B, g.H, g.T, g.dh, g.sB, g.sH, g.sT, mask.shape[0] > 1 ? 1 : 0, attrs.scale);
+  simd(ATTN_KERNEL).attn_fwd(at(q), at(k), at(v), at(mask), rng ? at(rng) : 0, at(o), at(st), sc, g.B, g.H, g.T, g.dh, g.sB, g.sH, g.sT, mask.shape[0] > 1 ? 1 : 0, attrs.scale);
   return [o, st];
 }
 
 function attnGradKernel({ inputs, attrs, backend }: any): tf.TensorInfo[] {
-  const { q, k, v, o, st, dy, mask } = inputs as Record<string, tf.TensorInfo>;
+  const { q, k, v, o, st, dy, mask, rng } = inputs as Record<string, tf.TensorInfo>;
   const g = attnGeometry(q.shape, attrs);
   const dq = backend.makeOutput(q.shape, 'float32');
   const dk = backend.makeOutput(q.shape, 'float32');
   const dv = backend.makeOutput(q.shape, 'float32');
   const sc = heapScratch(4 * (2 * rowFloats(g.T) + 3 * g.dh * g.T));
   const at = (t: tf.TensorInfo) => offsetOf(backend, t);
-  simd(ATTN_GRAD_KERNEL).attn_bwd(at(q), at(k), at(v), at(o), at(st), at(dy), at(mask), at(dq), at(dk), at(dv), sc, g.B, g.H, g.T, g.dh, g.sB, g.sH, g.sT, mask.shape[0] > 1 ? 1 : 0, attrs.scale);
+  simd(ATTN_GRAD_KERNEL).attn_bwd(at(q), at(k), at(v), at(o), at(st), at(dy), at(mask), rng ? at(rng) : 0, at(dq), at(dk), at(dv), sc, g.B, g.H, g.T, g.dh, g.sB, g.sH, g.sT, mask.shape[0] > 1 ? 1 : 0, attrs.scale);
   return [dq, dk, dv];
 }
 
@@ -377,14 +377,19 @@ export interface AttnAttrs {
   scale: number;
 }
 
-/** Fused causal attention forward (wasm SIMD) on q, k, v of one layout: [o, softmax stats]. */
-export function attnRaw(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor4D, attrs: AttnAttrs): [tf.Tensor, tf.Tensor] {
-  return tf.engine().runKernel(ATTN_KERNEL, { q, k, v, mask }, attrs as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor, tf.Tensor];
+/**
+ * Fused causal attention forward (wasm SIMD) on q, k, v of one layout: [o, softmax stats]. rows (optional, int32
+ * [B, 2]): per batch row the range [s, e) of real tokens; queries outside get o = 0 and keys before s are skipped.
+ */
+export function attnRaw(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor4D, attrs: AttnAttrs, rows?: tf.Tensor | null): [tf.Tensor, tf.Tensor] {
+  const inputs: Record<string, tf.Tensor> = { q, k, v, mask, ...(rows ? { rng: rows } : {}) };
+  return tf.engine().runKernel(ATTN_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor, tf.Tensor];
 }
 
-/** Fused causal attention backward (wasm SIMD): [dq, dk, dv] in the layout of q. */
-export function attnGradRaw(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, o: tf.Tensor, st: tf.Tensor, dy: tf.Tensor, mask: tf.Tensor4D, attrs: AttnAttrs): tf.Tensor[] {
-  return tf.engine().runKernel(ATTN_GRAD_KERNEL, { q, k, v, o, st, dy, mask }, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+/** Fused causal attention backward (wasm SIMD): [dq, dk, dv] in the layout of q (dq = 0 outside the rows). */
+export function attnGradRaw(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, o: tf.Tensor, st: tf.Tensor, dy: tf.Tensor, mask: tf.Tensor4D, attrs: AttnAttrs, rows?: tf.Tensor | null): tf.Tensor[] {
+  const inputs: Record<string, tf.Tensor> = { q, k, v, o, st, dy, mask, ...(rows ? { rng: rows } : {}) };
+  return tf.engine().runKernel(ATTN_GRAD_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
 }
 
 /**
@@ -579,7 +584,7 @@ function colSumKernel({ inputs, backend }: any): tf.TensorInfo {
  * key mask [B, cap]. Output [B, D] with heads concatenated, ready for the output projection.
  */
 function decodeAttnKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
-  const { qkv, kc, vc, mask } = inputs as Record<string, tf.TensorInfo>;
+  const { qkv, kc, vc, mask, starts } = inputs as Record<string, tf.TensorInfo>;
   const L = attrs.pos as number;
   const [B, H, dh, cap] = kc.shape;
   const D = H * dh;
@@ -590,7 +595,7 @@ function decodeAttnKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
   const simd = dh % 4 === 0 ? simdKernels() : null;
   if (simd) {
     const sc = heapScratch(4 * (cap + 8));
-    simd.decode_attn(offsetOf(backend, qkv), offsetOf(backend, kc), offsetOf(backend, vc), offsetOf(backend, mask), offsetOf(backend, out), sc, B, H, cap, dh, L, scale);
+    simd.decode_attn(offsetOf(backend, qkv), offsetOf(backend, kc), offsetOf(backend, vc), offsetOf(backend, mask), starts ? offsetOf(backend, starts) : 0, offsetOf(backend, out), sc, B, H, cap, dh, L, scale);
     return out;
   }
   const qv = backend.typedArrayFromHeap(qkv) as Float32Array;
@@ -632,9 +637,12 @@ function decodeAttnKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
   return out;
 }
 
-/** Decode-step attention (wasm only; mutates kT and vc, see the kernel). kT [B, H, dh, cap], vc [B, H, cap, dh]. */
-export function decodeAttention(qkv: tf.Tensor2D, kT: tf.Tensor4D, vc: tf.Tensor4D, mask: tf.Tensor2D, pos: number): tf.Tensor2D {
-  return tf.engine().runKernel(DECODE_ATTN_KERNEL, { qkv, kc: kT, vc, mask }, { pos }) as tf.Tensor2D;
+/**
+ * Decode-step attention (wasm only; mutates kT and vc, see the kernel). kT [B, H, dh, cap], vc [B, H, cap, dh].
+ * starts (optional, int32 [B]): each row's first real key (its left padding is skipped; the SIMD path only).
+ */
+export function decodeAttention(qkv: tf.Tensor2D, kT: tf.Tensor4D, vc: tf.Tensor4D, mask: tf.Tensor2D, pos: number, starts?: tf.Tensor1D): tf.Tensor2D {
+  return tf.engine().runKernel(DECODE_ATTN_KERNEL, { qkv, kc: kT, vc, mask, ...(starts ? { starts } : {}) }, { pos }) as tf.Tensor2D;
 }
 
 /** Column sums (wasm only): x [N, D] → [D]. */

@@ -555,18 +555,26 @@
   ;; Causal attention forward over B × H heads of T rows. q, k, v, o share one layout given by float strides: row t
   ;; of head h in batch b starts at b·sB + h·sH + t·sT (dh floats): [B, T, H·dh] is (T·H·dh, dh, H·dh), [B, H, T, dh]
   ;; is (H·T·dh, T·dh, dh). mask [Bm, 1, T, T] additive (one per batch row when maskB, else shared); keys after the
-  ;; query are never read, so the mask must block them. st [B, H, T, 2] keeps (max, 1/sum) of each row's softmax.
+  ;; query are never read, so the mask must block them. rng (0 = none): int32 pairs [B, 2], the rows [s_b, e_b) of
+  ;; batch row b that are real tokens: queries outside get o = 0, keys before s_b (left padding, blocked by the mask
+  ;; anyway) are skipped. st [B, H, T, 2] keeps (max, 1/sum) of each row's softmax.
   ;; sc: scratch of (T + 4) + dh·T floats (a score row, then k of one head transposed to [dh, T]).
-  (func (export "attn_fwd") (param $q i32) (param $k i32) (param $v i32) (param $mask i32) (param $o i32) (param $st i32) (param $sc i32)
+  (func (export "attn_fwd") (param $q i32) (param $k i32) (param $v i32) (param $mask i32) (param $rng i32) (param $o i32) (param $st i32) (param $sc i32)
     (param $B i32) (param $H i32) (param $T i32) (param $dh i32) (param $sB i32) (param $sH i32) (param $sT i32) (param $maskB i32) (param $scale f32)
-    (local $b i32) (local $h i32) (local $i i32) (local $row i32) (local $base i32) (local $rs i32) (local $mb i32) (local $kT i32)
-    (local $max f32) (local $inv f32)
+    (local $b i32) (local $h i32) (local $i i32) (local $n i32) (local $row i32) (local $base i32) (local $rs i32) (local $mb i32) (local $kT i32)
+    (local $s i32) (local $e i32) (local $s4 i32) (local $max f32) (local $inv f32)
     (local.set $rs (i32.shl (local.get $sT) (i32.const 2)))
     (local.set $kT (i32.add (local.get $sc) (i32.shl (i32.and (i32.add (local.get $T) (i32.const 7)) (i32.const -4)) (i32.const 2))))
     (block $bd (loop $bl
       (br_if $bd (i32.ge_u (local.get $b) (local.get $B)))
       (local.set $mb (i32.add (local.get $mask)
         (i32.shl (i32.mul (i32.mul (i32.mul (local.get $maskB) (local.get $b)) (local.get $T)) (local.get $T)) (i32.const 2))))
+      (local.set $s (i32.const 0))
+      (local.set $e (local.get $T))
+      (if (local.get $rng) (then
+        (local.set $s (i32.load (i32.add (local.get $rng) (i32.shl (local.get $b) (i32.const 3)))))
+        (local.set $e (i32.load offset=4 (i32.add (local.get $rng) (i32.shl (local.get $b) (i32.const 3)))))))
+      (local.set $s4 (i32.shl (local.get $s) (i32.const 2)))
       (local.set $h (i32.const 0))
       (block $hd (loop $hl
         (br_if $hd (i32.ge_u (local.get $h) (local.get $H)))
@@ -576,14 +584,20 @@
         (block $id (loop $il
           (br_if $id (i32.ge_u (local.get $i) (local.get $T)))
           (local.set $row (i32.add (local.get $base) (i32.mul (local.get $i) (local.get $rs))))
-          (call $scores (i32.add (local.get $q) (local.get $row)) (local.get $kT)
-            (i32.add (local.get $mb) (i32.shl (i32.mul (local.get $i) (local.get $T)) (i32.const 2)))
-            (local.get $sc) (i32.add (local.get $i) (i32.const 1)) (local.get $T) (local.get $dh) (local.get $scale))
-          (local.set $max (call $rowmax (local.get $sc) (i32.add (local.get $i) (i32.const 1))))
-          (local.set $inv (f32.div (f32.const 1)
-            (call $expscale (local.get $sc) (i32.add (local.get $i) (i32.const 1)) (local.get $max) (f32.const 1))))
-          (call $combine (local.get $sc) (i32.add (local.get $v) (local.get $base)) (i32.add (local.get $i) (i32.const 1)) (local.get $dh) (local.get $rs)
-            (i32.add (local.get $o) (local.get $row)) (local.get $inv))
+          (if (i32.or (i32.lt_u (local.get $i) (local.get $s)) (i32.ge_u (local.get $i) (local.get $e)))
+            (then
+              (call $zero (i32.add (local.get $o) (local.get $row)) (local.get $dh))
+              (local.set $max (f32.const 0))
+              (local.set $inv (f32.const 0)))
+            (else
+              (local.set $n (i32.sub (i32.add (local.get $i) (i32.const 1)) (local.get $s)))
+              (call $scores (i32.add (local.get $q) (local.get $row)) (i32.add (local.get $kT) (local.get $s4))
+                (i32.add (i32.add (local.get $mb) (i32.shl (i32.mul (local.get $i) (local.get $T)) (i32.const 2))) (local.get $s4))
+                (local.get $sc) (local.get $n) (local.get $T) (local.get $dh) (local.get $scale))
+              (local.set $max (call $rowmax (local.get $sc) (local.get $n)))
+              (local.set $inv (f32.div (f32.const 1) (call $expscale (local.get $sc) (local.get $n) (local.get $max) (f32.const 1))))
+              (call $combine (local.get $sc) (i32.add (i32.add (local.get $v) (local.get $base)) (i32.mul (local.get $s) (local.get $rs)))
+                (local.get $n) (local.get $dh) (local.get $rs) (i32.add (local.get $o) (local.get $row)) (local.get $inv))))
           (local.set $row (i32.add (local.get $st)
             (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $H)) (local.get $h)) (local.get $T)) (local.get $i)) (i32.const 3))))
           (f32.store (local.get $row) (local.get $max))
@@ -627,15 +641,16 @@
       (local.set $j (i32.add (local.get $j) (i32.const 1)))
       (br $jl))))
 
-  ;; Causal attention backward (layout as attn_fwd) from q, k, v, o, st and dO: dq, dk, dv. Per row: p = e^(s − max)/sum,
+  ;; Causal attention backward (layout, mask and rng as attn_fwd) from q, k, v, o, st and dO: dq, dk, dv. Per row: p = e^(s − max)/sum,
   ;; dP = dO·vᵀ, dS = p ⊙ (dP − dO·o); dq = scale·dS·k, dk += scale·dSᵀq, dv += pᵀdO. Scratch sc: 2(T + 4) + 3·dh·T
   ;; floats (two rows, then kᵀ, vᵀ and the dkᵀ accumulator of one head).
-  (func (export "attn_bwd") (param $q i32) (param $k i32) (param $v i32) (param $o i32) (param $st i32) (param $dO i32) (param $mask i32)
+  (func (export "attn_bwd") (param $q i32) (param $k i32) (param $v i32) (param $o i32) (param $st i32) (param $dO i32) (param $mask i32) (param $rng i32)
     (param $dq i32) (param $dk i32) (param $dv i32) (param $sc i32)
     (param $B i32) (param $H i32) (param $T i32) (param $dh i32) (param $sB i32) (param $sH i32) (param $sT i32) (param $maskB i32) (param $scale f32)
     (local $b i32) (local $h i32) (local $i i32) (local $j i32) (local $d i32) (local $n i32) (local $n4 i32) (local $dhb i32) (local $rs i32)
     (local $base i32) (local $row i32) (local $mb i32) (local $qi i32) (local $gi i32) (local $p i32) (local $srow i32)
     (local $sc2 i32) (local $kT i32) (local $vT i32) (local $dkT i32) (local $Dv v128) (local $w v128) (local $D f32) (local $x f32)
+    (local $s i32) (local $e i32) (local $s4 i32)
     (local.set $dhb (i32.shl (local.get $dh) (i32.const 2)))
     (local.set $rs (i32.shl (local.get $sT) (i32.const 2)))
     (local.set $sc2 (i32.add (local.get $sc) (i32.shl (i32.and (i32.add (local.get $T) (i32.const 7)) (i32.const -4)) (i32.const 2))))
@@ -646,6 +661,12 @@
       (br_if $bd (i32.ge_u (local.get $b) (local.get $B)))
       (local.set $mb (i32.add (local.get $mask)
         (i32.shl (i32.mul (i32.mul (i32.mul (local.get $maskB) (local.get $b)) (local.get $T)) (local.get $T)) (i32.const 2))))
+      (local.set $s (i32.const 0))
+      (local.set $e (local.get $T))
+      (if (local.get $rng) (then
+        (local.set $s (i32.load (i32.add (local.get $rng) (i32.shl (local.get $b) (i32.const 3)))))
+        (local.set $e (i32.load offset=4 (i32.add (local.get $rng) (i32.shl (local.get $b) (i32.const 3)))))))
+      (local.set $s4 (i32.shl (local.get $s) (i32.const 2)))
       (local.set $h (i32.const 0))
       (block $hd (loop $hl
         (br_if $hd (i32.ge_u (local.get $h) (local.get $H)))
@@ -665,16 +686,21 @@
           (local.set $row (i32.add (local.get $base) (i32.mul (local.get $i) (local.get $rs))))
           (local.set $srow (i32.add (local.get $st)
             (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $H)) (local.get $h)) (local.get $T)) (local.get $i)) (i32.const 3))))
-          (local.set $n (i32.add (local.get $i) (i32.const 1)))
+          (if (i32.or (i32.lt_u (local.get $i) (local.get $s)) (i32.ge_u (local.get $i) (local.get $e))) (then
+            (call $zero (i32.add (local.get $dq) (local.get $row)) (local.get $dh))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $il)))
+          (local.set $n (i32.sub (i32.add (local.get $i) (i32.const 1)) (local.get $s)))
           (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
           (local.set $qi (i32.add (local.get $q) (local.get $row)))
           (local.set $gi (i32.add (local.get $dO) (local.get $row)))
           (local.set $D (call $dot (local.get $gi) (i32.add (local.get $o) (local.get $row)) (local.get $dh)))
           ;; p (sc) recomputed from the saved max and 1/sum; dP (sc2)
-          (call $scores (local.get $qi) (local.get $kT) (i32.add (local.get $mb) (i32.shl (i32.mul (local.get $i) (local.get $T)) (i32.const 2)))
+          (call $scores (local.get $qi) (i32.add (local.get $kT) (local.get $s4))
+            (i32.add (i32.add (local.get $mb) (i32.shl (i32.mul (local.get $i) (local.get $T)) (i32.const 2))) (local.get $s4))
             (local.get $sc) (local.get $n) (local.get $T) (local.get $dh) (local.get $scale))
           (drop (call $expscale (local.get $sc) (local.get $n) (f32.load (local.get $srow)) (f32.load offset=4 (local.get $srow))))
-          (call $scores (local.get $gi) (local.get $vT) (i32.const 0) (local.get $sc2) (local.get $n) (local.get $T) (local.get $dh) (f32.const 1))
+          (call $scores (local.get $gi) (i32.add (local.get $vT) (local.get $s4)) (i32.const 0) (local.get $sc2) (local.get $n) (local.get $T) (local.get $dh) (f32.const 1))
           ;; dS = p ⊙ (dP − D) in sc2
           (local.set $Dv (f32x4.splat (local.get $D)))
           (local.set $j (i32.const 0))
@@ -693,14 +719,14 @@
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $sl1)))
           ;; dq_i = scale·Σ_j dS_j k_j
-          (call $combine (local.get $sc2) (i32.add (local.get $k) (local.get $base)) (local.get $n) (local.get $dh) (local.get $rs)
+          (call $combine (local.get $sc2) (i32.add (i32.add (local.get $k) (local.get $base)) (i32.mul (local.get $s) (local.get $rs))) (local.get $n) (local.get $dh) (local.get $rs)
             (i32.add (local.get $dq) (local.get $row)) (local.get $scale))
           ;; dv_j += p_j·dO_i
           (local.set $j (i32.const 0))
           (block $vd (loop $vl
             (br_if $vd (i32.ge_u (local.get $j) (local.get $n)))
             (local.set $w (v128.load32_splat (i32.add (local.get $sc) (i32.shl (local.get $j) (i32.const 2)))))
-            (local.set $p (i32.add (i32.add (local.get $dv) (local.get $base)) (i32.mul (local.get $j) (local.get $rs))))
+            (local.set $p (i32.add (i32.add (local.get $dv) (local.get $base)) (i32.mul (i32.add (local.get $j) (local.get $s)) (local.get $rs))))
             (local.set $d (i32.const 0))
             (block $vdd (loop $vdl
               (br_if $vdd (i32.ge_u (local.get $d) (local.get $dhb)))
@@ -716,7 +742,7 @@
             (br_if $kd (i32.ge_u (local.get $d) (local.get $dh)))
             (local.set $x (f32.mul (local.get $scale) (f32.load (i32.add (local.get $qi) (i32.shl (local.get $d) (i32.const 2))))))
             (local.set $w (f32x4.splat (local.get $x)))
-            (local.set $p (i32.add (local.get $dkT) (i32.shl (i32.mul (local.get $d) (local.get $T)) (i32.const 2))))
+            (local.set $p (i32.add (i32.add (local.get $dkT) (i32.shl (i32.mul (local.get $d) (local.get $T)) (i32.const 2))) (local.get $s4)))
             (local.set $j (i32.const 0))
             (block $kjd (loop $kjl
               (br_if $kjd (i32.ge_u (local.get $j) (local.get $n4)))
@@ -744,12 +770,13 @@
   ;; One decode step of attention for B rows × H heads. qkv [B, 3D] holds this step's q | k | v; the caches get k and v
   ;; written at position `pos` (in place): keys transposed, kT [B, H, dh, cap], values vc [B, H, cap, dh]. Then each
   ;; head attends over 0..pos with the additive key mask [B, cap]: out [B, D] (heads concatenated). sc: scratch for
-  ;; cap + 4 floats. dh % 4 == 0. (Defined after the fused-attention helpers it shares: $scores, $combine, ….)
+  ;; cap + 4 floats. starts (0 = none): int32 [B], keys before starts[b] (the row's left padding, blocked by the mask
+  ;; anyway) are skipped. dh % 4 == 0. (Defined after the fused-attention helpers it shares: $scores, $combine, ….)
   (func (export "decode_attn")
-    (param $qkv i32) (param $kT i32) (param $vc i32) (param $mask i32) (param $out i32) (param $sc i32)
+    (param $qkv i32) (param $kT i32) (param $vc i32) (param $mask i32) (param $starts i32) (param $out i32) (param $sc i32)
     (param $B i32) (param $H i32) (param $cap i32) (param $dh i32) (param $pos i32) (param $scale f32)
     (local $b i32) (local $h i32) (local $d i32) (local $D i32) (local $dhb i32) (local $capb i32)
-    (local $qp i32) (local $kb i32) (local $vb i32) (local $max f32) (local $inv f32)
+    (local $qp i32) (local $kb i32) (local $vb i32) (local $j0 i32) (local $n i32) (local $max f32) (local $inv f32)
     (local.set $D (i32.mul (local.get $H) (local.get $dh)))
     (local.set $dhb (i32.shl (local.get $dh) (i32.const 2)))
     (local.set $capb (i32.shl (local.get $cap) (i32.const 2)))
@@ -779,12 +806,15 @@
             (v128.load (i32.add (i32.add (local.get $qp) (i32.shl (local.get $D) (i32.const 3))) (local.get $d))))
           (local.set $d (i32.add (local.get $d) (i32.const 16)))
           (br $vl)))
-        (call $scores (local.get $qp) (local.get $kb) (i32.add (local.get $mask) (i32.mul (local.get $b) (local.get $capb)))
-          (local.get $sc) (i32.add (local.get $pos) (i32.const 1)) (local.get $cap) (local.get $dh) (local.get $scale))
-        (local.set $max (call $rowmax (local.get $sc) (i32.add (local.get $pos) (i32.const 1))))
-        (local.set $inv (f32.div (f32.const 1)
-          (call $expscale (local.get $sc) (i32.add (local.get $pos) (i32.const 1)) (local.get $max) (f32.const 1))))
-        (call $combine (local.get $sc) (local.get $vb) (i32.add (local.get $pos) (i32.const 1)) (local.get $dh) (local.get $dhb)
+        (local.set $j0 (i32.const 0))
+        (if (local.get $starts) (then (local.set $j0 (i32.load (i32.add (local.get $starts) (i32.shl (local.get $b) (i32.const 2)))))))
+        (local.set $n (i32.sub (i32.add (local.get $pos) (i32.const 1)) (local.get $j0)))
+        (call $scores (local.get $qp) (i32.add (local.get $kb) (i32.shl (local.get $j0) (i32.const 2)))
+          (i32.add (i32.add (local.get $mask) (i32.mul (local.get $b) (local.get $capb))) (i32.shl (local.get $j0) (i32.const 2)))
+          (local.get $sc) (local.get $n) (local.get $cap) (local.get $dh) (local.get $scale))
+        (local.set $max (call $rowmax (local.get $sc) (local.get $n)))
+        (local.set $inv (f32.div (f32.const 1) (call $expscale (local.get $sc) (local.get $n) (local.get $max) (f32.const 1))))
+        (call $combine (local.get $sc) (i32.add (local.get $vb) (i32.mul (local.get $j0) (local.get $dhb))) (local.get $n) (local.get $dh) (local.get $dhb)
           (i32.add (local.get $out) (i32.shl (i32.add (i32.mul (local.get $b) (local.get $D)) (i32.mul (local.get $h) (local.get $dh))) (i32.const 2)))
           (local.get $inv))
         (local.set $h (i32.add (local.get $h) (i32.const 1)))
