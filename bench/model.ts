@@ -1,10 +1,13 @@
-// Model throughput on the spec model (vocab 128, ctx 256, d 128, 4 layers, 4 heads, tied head), next to the PyTorch
-// peer measured in the same run. Prints one JSON line per measurement: {"name", "value", "unit", ...context}.
-//   npm run bench:model -- --json [--steps=5] [--warmup=2] [--sample-runs=2] [--workers=2] [--no-peer] [--no-parallel]
-//                                 [--activation=gelu|relu] [--only=train|sample] [--wait-idle=SECONDS]
+// Model throughput per workload of bench/shapes.ts (spec: the spec model 16 × 256; sft: the SFT default d64 × 4, RoPE,
+// batch 8 of 150–400 tokens, 64 ragged prompts), next to the PyTorch peer (bench/torch_peer.py, one thread) measured
+// in the same run, interleaved with ours rep by rep. Prints one JSON line per measurement: {"name", "value", "unit",
+// "shape", ...context}; the summary lines (median over reps) carry `"summary": true` and the ratios to the peer.
+//   npm run bench:model -- --json [--shape=spec,sft] [--reps=3] [--steps=5] [--warmup=2] [--sample-runs=2]
+//                                 [--workers=2] [--no-peer] [--no-parallel] [--no-ipc] [--activation=gelu|relu]
+//                                 [--only=train|sample] [--wait-idle=SECONDS]
 // --wait-idle: before each measurement, wait (up to SECONDS) until /proc/stat shows the machine's cores idle (other
-// jobs share this machine); every line reports idle_cores_before, the idle cores seen just before it started.
-// Targets (issue 4): two-core train ≥ 2,750 tok/s and sample ≥ 4,000 tok/s; stretch = the peer's numbers.
+// jobs share this machine); every line reports idle_cores_before, the idle cores seen just before it started, and
+// cpu_cores_used (process CPU time / wall time: below the replica count when other load took the rest).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,14 +15,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { initBackend } from '../src/model/backend.js';
-import { estimateTrainHeapBytes, modelConfig, paramCount, SPEC_MODEL } from '../src/model/config.js';
+import { modelConfig, paramCount, SPEC_MODEL } from '../src/model/config.js';
 import { DataParallel } from '../src/model/parallel.js';
 import { sample } from '../src/model/sampler.js';
-import { lossOnBatch, splitLossBatch, type LossBatch } from '../src/model/score.js';
+import { lossOnBatch } from '../src/model/score.js';
 import { createAdamW, trainStep } from '../src/model/step.js';
-import { createTransformer } from '../src/model/transformer.js';
+import { createTransformer, disposeTransformer } from '../src/model/transformer.js';
 import { wasmHeapBytes } from '../src/model/wasm-kernels.js';
-import { Rng } from '../src/rng.js';
+import { workloads, type Workload } from './shapes.js';
 
 const flags = new Map<string, string>();
 for (const a of process.argv.slice(2)) {
@@ -35,6 +38,7 @@ const num = (k: string, d: number) => {
 const STEPS = num('steps', 5);
 const WARMUP = num('warmup', 2);
 const SAMPLE_RUNS = num('sample-runs', 2);
+const REPS = Math.max(1, num('reps', 3));
 const WORKERS = num('workers', 2);
 const WAIT_IDLE = num('wait-idle', 0);
 const only = flags.get('only');
@@ -44,31 +48,15 @@ if (act !== 'gelu' && act !== 'relu') throw new Error(`--activation must be gelu
 const doTrain = only !== 'sample';
 const doSample = only !== 'train';
 
-const cfg = modelConfig({ ...SPEC_MODEL, activation: act });
-const B = 16;
-const T = 256;
-const SB = 64;
-const PROMPT = 16;
-const NEW = 128;
 
 let idleBefore = NaN;
 const info = await initBackend();
 const ctx = { backend: info.name, activation: act };
 
 function emit(name: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ name, value: Math.round(value * 10) / 10, unit, ...ctx, ...extra, load1: Math.round(os.loadavg()[0] * 100) / 100, idle_cores_before: idleBefore }));
+  console.log(JSON.stringify({ name, value: unit === 'x' ? Math.round(value * 1000) / 1000 : Math.round(value * 10) / 10, unit, ...ctx, ...extra, load1: Math.round(os.loadavg()[0] * 100) / 100, idle_cores_before: idleBefore }));
 }
 const median = (xs: number[]) => xs.slice().sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-emit('model_params', paramCount(cfg), 'params', { skipped: info.skipped });
-
-const rng = new Rng(1234);
-const ids = Int32Array.from({ length: B * T }, () => rng.int(0, cfg.vocab - 1));
-const batch: LossBatch = { ids, batch: B, len: T, lossMask: new Float32Array(B * T).fill(1) };
-const prompts = Array.from({ length: SB }, () => Array.from({ length: PROMPT }, () => rng.int(0, cfg.vocab - 1)));
-
-const model = createTransformer(cfg, { seed: 0 });
-const opt = createAdamW(model, { lr: 3e-4 });
 
 /** Idle cores over the next `ms` milliseconds, from /proc/stat (Linux); NaN elsewhere. */
 async function idleCores(ms = 1000): Promise<number> {
@@ -88,6 +76,7 @@ async function idleCores(ms = 1000): Promise<number> {
 
 /** Wait (up to WAIT_IDLE seconds) for the machine to be idle; remember what was seen for the next line. */
 async function quiet(): Promise<void> {
+  if (WAIT_IDLE === 0) return;
   const want = os.cpus().length * 0.9;
   const until = Date.now() + WAIT_IDLE * 1000;
   do {
@@ -104,74 +93,141 @@ function cpuMs(): number {
 
 interface Timing {
   tokS: number;
+  /** Throughput per CPU second of this process (median run): robust to other load for one-thread runs. */
+  tokSCpu: number;
   ms: number[];
   /** CPU cores the run actually got (process CPU time / wall time): < workers means other load took the rest. */
   cores: number;
 }
 
+/** Median-based throughput of `runs` timed calls after `warmup` untimed ones. */
 async function timeRuns(runs: number, tokens: number, warmup: number, run: () => Promise<unknown> | unknown): Promise<Timing> {
   for (let i = 0; i < warmup; i++) await run();
   await quiet();
   const ms: number[] = [];
+  const cpu: number[] = [];
   const c0 = cpuMs();
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
+    const u0 = cpuMs();
     await run();
     ms.push(performance.now() - t0);
+    cpu.push(cpuMs() - u0);
   }
   const total = ms.reduce((a, b) => a + b, 0);
-  return { tokS: (tokens * runs) / (total / 1000), ms, cores: Math.round(((cpuMs() - c0) / total) * 100) / 100 };
+  return { tokS: tokens / (median(ms) / 1000), tokSCpu: tokens / (median(cpu) / 1000), ms, cores: Math.round(((cpuMs() - c0) / total) * 100) / 100 };
 }
 
-const timeTrain = (step: () => Promise<unknown> | unknown) => timeRuns(STEPS, B * T, WARMUP, step);
-const timeSample = (run: () => Promise<unknown> | unknown) => timeRuns(Math.max(1, SAMPLE_RUNS), SB * NEW, 1, run);
+const peerScript = path.resolve(path.dirname(fileURLToPath(import.meta.url)), 'torch_peer.py');
+let peerWhy = flags.has('no-peer') ? '--no-peer' : '';
+/** The first python3 that imports torch (the distribution's first: a pyenv or venv python3 usually has none). */
+const python = peerWhy
+  ? ''
+  : (['/usr/bin/python3', 'python3'].find((py) => {
+      try {
+        execFileSync(py, ['-c', 'import torch'], { stdio: 'ignore' });
+        return true;
+      } catch {
+        return false;
+      }
+    }) ?? '');
+if (!peerWhy && !python) peerWhy = 'no python3 with torch; install: apt-get install -y --no-install-recommends python3-torch libopenblas0-pthread';
+if (peerWhy) console.log(JSON.stringify({ name: 'peer_skipped', value: 0, unit: 'none', reason: peerWhy }));
 
-const results: Record<string, number> = {};
-const stepInfo = (r: Timing) => ({ step_ms_median: Math.round(median(r.ms)), step_ms_min: Math.round(Math.min(...r.ms)), steps: r.ms.length, cpu_cores_used: r.cores });
-
-// ---- one process ----
-if (doTrain) {
-  const r = await timeTrain(() => trainStep(model, opt, lossOnBatch, [{ batch, weight: B * (T - 1) }]));
-  results.train1 = r.tokS;
-  emit('train_tok_s', r.tokS, 'tok/s', { workers: 1, batch: `${B}x${T}`, optimizer: 'AdamW', warmup: WARMUP, ...stepInfo(r) });
-  emit('peak_heap_mb', wasmHeapBytes() / 2 ** 20, 'MiB', { workers: 1, phase: 'train', estimate_mb: Math.round(estimateTrainHeapBytes(cfg, B, T) / 2 ** 20) });
+/** One run of the peer on the workload's shapes (one thread), or null when skipped. */
+async function peer(w: Workload): Promise<{ train: number; sample: number; trainCpu: number; sampleCpu: number; line: string } | null> {
+  if (peerWhy) return null;
+  await quiet();
+  const line = execFileSync(python, [peerScript, '1', JSON.stringify(w.peer), String(STEPS)], { encoding: 'utf8', timeout: 600_000 }).trim();
+  const r = JSON.parse(line) as { train_tok_s: number; sample_tok_s: number; train_tok_s_cpu: number; sample_tok_s_cpu: number };
+  return { train: r.train_tok_s, sample: r.sample_tok_s, trainCpu: r.train_tok_s_cpu, sampleCpu: r.sample_tok_s_cpu, line };
 }
-if (doSample) {
-  const r = await timeSample(() => sample(model, prompts, { maxNew: NEW, seed: 1, temperature: 1 }));
-  results.sample1 = r.tokS;
-  emit('sample_tok_s', r.tokS, 'tok/s', { workers: 1, batch: SB, prompt: PROMPT, new: NEW, kv_cache: true, run_ms: ms2(r.ms), cpu_cores_used: r.cores });
-  emit('peak_heap_mb', wasmHeapBytes() / 2 ** 20, 'MiB', { workers: 1, phase: doTrain ? 'train+sample' : 'sample' });
-}
 
-function ms2(ms: number[]): number[] {
-  return ms.map((x) => Math.round(x));
-}
-
-// ---- two cores: main thread + worker threads ----
-if (WORKERS > 1 && !flags.has('no-parallel')) {
-  const dp = await DataParallel.create(model, { workers: WORKERS });
+for (const w of workloads(flags.get('shape'))) {
+  const cfg = modelConfig({ ...w.cfg, activation: act });
+  const shape = { shape: w.name, d: cfg.d, layers: cfg.layers, heads: cfg.heads, pos: cfg.pos, vocab: cfg.vocab };
+  emit('model_params', paramCount(cfg), 'params', { ...shape, skipped: info.skipped });
+  const model = createTransformer(cfg, { seed: 0 });
+  const opt = createAdamW(model, { lr: 3e-4 });
+  const shards1 = w.shards(1);
+  const shardsN = w.shards(WORKERS);
+  const rows = w.prompts.length;
+  const trainCtx = { ...shape, tokens: w.trainTokens, rows: shards1.reduce((a, s) => a + s.batch.batch, 0), optimizer: 'AdamW' };
+  const sampleCtx = { ...shape, rows, prompt_min: Math.min(...w.prompts.map((p) => p.length)), prompt_max: Math.max(...w.prompts.map((p) => p.length)), new: w.maxNew, kv_cache: true };
+  const dp = WORKERS > 1 && !flags.has('no-parallel') ? await DataParallel.create(model, { workers: WORKERS }) : null;
+  const got: Record<string, number[]> = {};
+  const push = (k: string, v: number) => (got[k] ??= []).push(v);
   try {
-    if (doTrain) {
-      const shards = splitLossBatch(batch, WORKERS);
-      const r = await timeTrain(() => dp.trainStep(opt, lossOnBatch, shards));
-      results.trainN = r.tokS;
-      emit('train_tok_s', r.tokS, 'tok/s', { workers: WORKERS, batch: `${B}x${T}`, optimizer: 'AdamW', ipc: 'SharedArrayBuffer', warmup: WARMUP, ...stepInfo(r) });
+    for (let rep = 0; rep < REPS; rep++) {
+      if (doTrain) {
+        const r = await timeRuns(STEPS, w.trainTokens, WARMUP, () => trainStep(model, opt, lossOnBatch, shards1));
+        push('train1', r.tokS);
+        push('train1cpu', r.tokSCpu);
+        emit('train_tok_s', r.tokS, 'tok/s', { ...trainCtx, rep, workers: 1, step_ms_median: Math.round(median(r.ms)), tok_s_cpu: Math.round(r.tokSCpu), cpu_cores_used: r.cores });
+        if (dp) {
+          const rn = await timeRuns(STEPS, w.trainTokens, WARMUP, () => dp.trainStep(opt, lossOnBatch, shardsN));
+          push('trainN', rn.tokS);
+          emit('train_tok_s', rn.tokS, 'tok/s', { ...trainCtx, rep, workers: WORKERS, ipc: 'SharedArrayBuffer', step_ms_median: Math.round(median(rn.ms)), cpu_cores_used: rn.cores });
+        }
+      }
+      if (doSample) {
+        const opts = { maxNew: w.maxNew, seed: 1, temperature: 1 };
+        const r = await timeRuns(Math.max(1, SAMPLE_RUNS), rows * w.maxNew, 1, () => sample(model, w.prompts, opts));
+        push('sample1', r.tokS);
+        push('sample1cpu', r.tokSCpu);
+        emit('sample_tok_s', r.tokS, 'tok/s', { ...sampleCtx, rep, workers: 1, run_ms: r.ms.map(Math.round), tok_s_cpu: Math.round(r.tokSCpu), cpu_cores_used: r.cores });
+        if (dp) {
+          const rn = await timeRuns(Math.max(1, SAMPLE_RUNS), rows * w.maxNew, 1, () => dp.sample(w.prompts, opts));
+          push('sampleN', rn.tokS);
+          emit('sample_tok_s', rn.tokS, 'tok/s', { ...sampleCtx, rep, workers: WORKERS, run_ms: rn.ms.map(Math.round), cpu_cores_used: rn.cores });
+        }
+      }
+      const p = await peer(w);
+      if (p) {
+        push('peerTrain', p.train);
+        push('peerSample', p.sample);
+        push('peerTrainCpu', p.trainCpu);
+        push('peerSampleCpu', p.sampleCpu);
+        console.log(JSON.stringify({ name: 'peer', value: p.train, unit: 'tok/s', ...shape, rep, backend: 'pytorch-cpu', threads: 1, peer: JSON.parse(p.line), load1: os.loadavg()[0] }));
+      }
     }
-    if (doSample) {
-      const r = await timeSample(() => dp.sample(prompts, { maxNew: NEW, seed: 1, temperature: 1 }));
-      results.sampleN = r.tokS;
-      emit('sample_tok_s', r.tokS, 'tok/s', { workers: WORKERS, batch: SB, prompt: PROMPT, new: NEW, kv_cache: true, run_ms: ms2(r.ms), cpu_cores_used: r.cores });
-    }
-    const heaps = await dp.heapBytes();
-    emit('peak_heap_mb', Math.max(...heaps) / 2 ** 20, 'MiB', { workers: WORKERS, per_replica_mb: heaps.map((h) => Math.round(h / 2 ** 20)) });
+    if (dp) {
+      const heaps = await dp.heapBytes();
+      emit('peak_heap_mb', Math.max(...heaps) / 2 ** 20, 'MiB', { ...shape, workers: WORKERS, per_replica_mb: heaps.map((h) => Math.round(h / 2 ** 20)) });
+    } else emit('peak_heap_mb', wasmHeapBytes() / 2 ** 20, 'MiB', { ...shape, workers: 1 });
   } finally {
-    await dp.close();
+    await dp?.close();
+    disposeTransformer(model);
   }
+  // ---- summary: medians over reps, ratios to the peer and the two-replica scaling
+  const m = (k: string) => (got[k] ? median(got[k]) : undefined);
+  const sum = { ...shape, summary: true, reps: REPS };
+  const line = (name: string, value: number | undefined, unit: string, extra: Record<string, unknown> = {}) => {
+    if (value !== undefined && Number.isFinite(value)) emit(name, value, unit, { ...sum, ...extra });
+  };
+  const pt = m('peerTrain');
+  const ps = m('peerSample');
+  line('train_tok_s', m('train1'), 'tok/s', { workers: 1 });
+  line('train_tok_s', m('trainN'), 'tok/s', { workers: WORKERS });
+  line('sample_tok_s', m('sample1'), 'tok/s', { workers: 1 });
+  line('sample_tok_s', m('sampleN'), 'tok/s', { workers: WORKERS });
+  line('peer_train_tok_s', pt, 'tok/s', { threads: 1, backend: 'pytorch-cpu' });
+  line('peer_sample_tok_s', ps, 'tok/s', { threads: 1, backend: 'pytorch-cpu' });
+  const ratio = (a: number | undefined, b: number | undefined) => (a !== undefined && b !== undefined ? a / b : undefined);
+  line('train_vs_peer', ratio(m('train1'), pt), 'x', { workers: 1 });
+  line('train_vs_peer', ratio(m('trainN'), pt), 'x', { workers: WORKERS });
+  line('sample_vs_peer', ratio(m('sample1'), ps), 'x', { workers: 1 });
+  line('sample_vs_peer', ratio(m('sampleN'), ps), 'x', { workers: WORKERS });
+  // per CPU second of each side: what the ratios would be on a machine where neither shares its core
+  line('train_vs_peer_cpu', ratio(m('train1cpu'), m('peerTrainCpu')), 'x', { workers: 1, ours: m('train1cpu'), peer: m('peerTrainCpu') });
+  line('sample_vs_peer_cpu', ratio(m('sample1cpu'), m('peerSampleCpu')), 'x', { workers: 1, ours: m('sample1cpu'), peer: m('peerSampleCpu') });
+  line('train_scaling', ratio(m('trainN'), m('train1')), 'x', { workers: WORKERS });
+  line('sample_scaling', ratio(m('sampleN'), m('sample1')), 'x', { workers: WORKERS });
 }
 
 // ---- gradient exchange cost: SharedArrayBuffer vs postMessage copy vs child-process IPC ----
 if (!flags.has('no-ipc')) {
-  const P = paramCount(cfg);
+  const P = paramCount(modelConfig(SPEC_MODEL));
   const reps = 20;
   // worker thread echo: 'sab' reads the shared gradient and sums it (what a replica does); 'copy' gets a clone back
   const echo = new Worker(
@@ -208,37 +264,3 @@ if (!flags.has('no-ipc')) {
   emit('ipc_roundtrip_ms', tChild, 'ms', { ipc: 'child_process+advanced-serialization', ...extra });
 }
 
-// ---- the PyTorch peer, same machine, same run ----
-if (!flags.has('no-peer')) {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const script = path.resolve(here, '../../shared/bench/torch_baseline.py');
-  let line = '';
-  let why = '';
-  if (!fs.existsSync(script)) why = `peer script not found at ${script}`;
-  else {
-    try {
-      execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' });
-      await quiet();
-      line = execFileSync('/usr/bin/python3', [script, '1'], { encoding: 'utf8', timeout: 600_000 }).trim();
-    } catch (err) {
-      why = `python3 torch unavailable (${String((err as Error).message).split('\n')[0]}); install: apt-get install -y --no-install-recommends python3-torch libopenblas0-pthread`;
-    }
-  }
-  if (!line) {
-    console.log(JSON.stringify({ name: 'peer_skipped', value: 0, unit: 'none', reason: why }));
-  } else {
-    const get = (k: string) => Number(new RegExp(`${k}=(\\d+)`).exec(line)?.[1] ?? NaN);
-    const pt = get('train_tok_s');
-    const ps = get('sample_tok_s');
-    const peerCtx = { backend: 'pytorch-cpu', peer: line, idle_cores_before: idleBefore };
-    console.log(JSON.stringify({ name: 'peer_train_tok_s', value: pt, unit: 'tok/s', threads: 1, ...peerCtx, load1: os.loadavg()[0] }));
-    console.log(JSON.stringify({ name: 'peer_sample_tok_s', value: ps, unit: 'tok/s', threads: 1, ...peerCtx, load1: os.loadavg()[0] }));
-    const ratio = (name: string, ours: number | undefined, peer: number, workers: number) => {
-      if (ours !== undefined && Number.isFinite(peer)) console.log(JSON.stringify({ name, value: Math.round((ours / peer) * 1000) / 1000, unit: "x", ...ctx, workers, ours: Math.round(ours), peer, load1: os.loadavg()[0] }));
-    };
-    ratio('train_vs_peer', results.train1, pt, 1);
-    ratio('train_vs_peer', results.trainN, pt, WORKERS);
-    ratio('sample_vs_peer', results.sample1, ps, 1);
-    ratio('sample_vs_peer', results.sampleN, ps, WORKERS);
-  }
-}

@@ -4,10 +4,10 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../src/model/backend';
 import { leftPad } from '../src/model/batch';
 import { modelConfig } from '../src/model/config';
-import { activation, attention, CAUSAL_BLOCK_ROWS, dense, embedRows, layerNorm, setCausalBlockRows, setFastOps } from '../src/model/ops';
-import { lossOnBatch } from '../src/model/score';
+import { activation, attention, attentionRows, attentionRowsReady, CAUSAL_BLOCK_ROWS, setFusedAttention, tokenLogp, dense, embedRows, layerNorm, setCausalBlockRows, setFastOps } from '../src/model/ops';
+import { lossOnBatch, type LossBatch } from '../src/model/score';
 import { computeGrads } from '../src/model/step';
-import { createTransformer, disposeTransformer } from '../src/model/transformer';
+import { applyRope, createTransformer, disposeTransformer, ropeTables } from '../src/model/transformer';
 import { rawBmm, scatterRows } from '../src/model/wasm-kernels';
 import { Rng } from '../src/rng';
 
@@ -19,6 +19,7 @@ const defaultBlockRows = CAUSAL_BLOCK_ROWS;
 afterEach(() => {
   setFastOps(null);
   setCausalBlockRows(defaultBlockRows);
+  setFusedAttention(true);
 });
 
 function randn(rng: Rng, shape: number[], scale = 1): tf.Tensor {
@@ -137,6 +138,29 @@ describe('custom-gradient ops match autodiff of stock ops', () => {
     expect(r.grads[0]).toBeLessThan(tol);
   });
 
+  it('rotary positions (SIMD kernel; the backward is the inverse rotation)', () => {
+    if (!wasm) return;
+    const rng = new Rng(17);
+    const tables = ropeTables(Int32Array.from([0, 3, 1, 7, 2, 40, 5]), 16);
+    const r = compareGrads((x) => applyRope(x as tf.Tensor2D, 3, tables), [randn(rng, [7, 48])], 6);
+    expect(r.value).toBeLessThan(1e-6);
+    expect(r.grads[0]).toBeLessThan(1e-6);
+    tf.dispose([tables.cos, tables.sin]);
+  });
+
+  it.each([
+    ['vocabulary width a multiple of 4', 16],
+    ['ragged vocabulary width', 13],
+  ])('token log-probs (log-softmax at the target, SIMD): %s', (_, V) => {
+    if (!wasm) return;
+    const rng = new Rng(18);
+    const t = tf.tensor1d(Array.from({ length: 9 }, (_, i) => (i * 5) % (V as number)), 'int32');
+    const r = compareGrads((x) => tokenLogp(x as tf.Tensor2D, t), [randn(rng, [9, V as number], 4)], 7);
+    expect(r.value).toBeLessThan(tol);
+    expect(r.grads[0]).toBeLessThan(tol);
+    t.dispose();
+  });
+
   it('embedding rows (gather with a scatter-add gradient)', () => {
     if (!wasm) return;
     const rng = new Rng(13);
@@ -147,18 +171,20 @@ describe('custom-gradient ops match autodiff of stock ops', () => {
   });
 
   it.each([
-    ['tf softmax backward', 7, 0],
-    ['SIMD softmax backward', 8, 0],
-    ['causal row blocks of 4 (2 blocks)', 8, 4],
-    ['causal row blocks of 4 (3 blocks)', 12, 4],
-  ])('attention with a causal + left-padding mask: %s', (_, T, R) => {
+    ['tf softmax backward', 7, 0, 5],
+    ['SIMD softmax backward', 8, 0, 5],
+    ['causal row blocks of 4 (2 blocks)', 8, 4, 5],
+    ['causal row blocks of 4 (3 blocks)', 12, 4, 5],
+    ['fused SIMD kernel', 12, 0, 8],
+    ['fused SIMD kernel, 16-key groups and a ragged tail', 23, 0, 20],
+    ['fused SIMD kernel, 16-column value blocks', 7, 0, 16],
+  ])('attention with a causal + left-padding mask: %s', (_, T, R, dh) => {
     if (!wasm) return;
     setCausalBlockRows(R as number);
     const rng = new Rng(14);
     const B = 3;
     const H = 2;
-    const dh = 5;
-    const b = leftPad([[1, 2, 3, 4, 5, 6, 7, 1, 2, 3, 4, 5].slice(0, T as number), [1, 2, 3], [4, 5, 6, 7, 1]]);
+    const b = leftPad([Array.from({ length: T as number }, (_, i) => 1 + (i % 7)), [1, 2, 3], [4, 5, 6, 7, 1]]);
     const m = new Float32Array(B * T * T);
     for (let r = 0; r < B; r++)
       for (let i = 0; i < T; i++)
@@ -168,26 +194,74 @@ describe('custom-gradient ops match autodiff of stock ops', () => {
     const realQ = tf.tensor3d(Float32Array.from({ length: B * H * T }, (_, i) => b.attn![Math.floor(i / (H * T)) * T + (i % T)]), [B * H, T, 1]);
     const r = compareGrads(
       (q, kT, v) => tf.mul(attention(q as tf.Tensor3D, kT as tf.Tensor3D, v as tf.Tensor3D, mask, H), realQ),
-      [randn(rng, [B * H, T, dh]), randn(rng, [B * H, dh, T]), randn(rng, [B * H, T, dh])],
+      [randn(rng, [B * H, T as number, dh as number]), randn(rng, [B * H, dh as number, T as number]), randn(rng, [B * H, T as number, dh as number])],
       5,
     );
     expect(r.value).toBeLessThan(tol);
     for (const g of r.grads) expect(g).toBeLessThan(tol * Math.max(1, r.scale));
   });
 
+  it('attention on the projections\' row layout (fused kernel, no head transposes) equals the stock ops', () => {
+    if (!wasm) return;
+    const rng = new Rng(15);
+    const [B, H, T, dh] = [3, 2, 53, 20];
+    const b = leftPad([Array.from({ length: T }, (_, i) => 1 + (i % 7)), [1, 2, 3], Array.from({ length: 17 }, (_, i) => i)]);
+    const m = new Float32Array(B * T * T);
+    for (let r = 0; r < B; r++)
+      for (let i = 0; i < T; i++) for (let j = 0; j < T; j++) if (j > i || !b.attn![r * T + j]) m[(r * T + i) * T + j] = -1e9;
+    const mask = tf.tensor4d(m, [B, 1, T, T]);
+    const realQ = tf.tensor2d(Float32Array.from({ length: B * T }, (_, i) => b.attn![i]), [B * T, 1]);
+    const heads = (x: tf.Tensor) => tf.reshape(tf.transpose(tf.reshape(x, [B, T, H, dh]), [0, 2, 1, 3]), [B * H, T, dh]) as tf.Tensor3D;
+    const rows = (fast: boolean) => (q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => {
+      if (fast) {
+        expect(attentionRowsReady(mask, dh)).toBe(true);
+        return tf.mul(attentionRows(q as tf.Tensor2D, k as tf.Tensor2D, v as tf.Tensor2D, mask, H, T), realQ);
+      }
+      const kT = tf.transpose(heads(k), [0, 2, 1]) as tf.Tensor3D;
+      const o = attention(heads(q), kT, heads(v), mask, H);
+      return tf.mul(tf.reshape(tf.transpose(tf.reshape(o, [B, H, T, dh]), [0, 2, 1, 3]), [B * T, H * dh]), realQ);
+    };
+    const xs = [randn(rng, [B * T, H * dh]), randn(rng, [B * T, H * dh]), randn(rng, [B * T, H * dh])];
+    const probe = randn(new Rng(16), [B * T, H * dh]);
+    const run = (fast: boolean) => {
+      setFastOps(fast);
+      const f = rows(fast);
+      const value = tf.tidy(() => f(xs[0], xs[1], xs[2]));
+      const grads = tf.grads((q: tf.Tensor, k: tf.Tensor, v: tf.Tensor) => tf.sum(tf.mul(f(q, k, v), probe)))(xs);
+      return [value, ...grads];
+    };
+    const a = run(true);
+    const p = run(false);
+    const scale = Math.max(...p.map((t) => tf.tidy(() => tf.max(tf.abs(t)).dataSync()[0])));
+    a.forEach((t, i) => expect(maxAbsDiff(t, p[i])).toBeLessThan(2e-5 * Math.max(1, scale)));
+    tf.dispose([...a, ...p, ...xs, probe, mask, realQ]);
+  });
+
   it.each([
-    ['full attention', 0, 'gelu'],
-    ['causal row blocks of 4', 4, 'gelu'],
-    ['ReLU MLP', 4, 'relu'],
-  ])('a whole model: loss and every gradient agree between fast and plain ops (%s)', (_, R, act) => {
+    ['fused attention kernel, left padding', 0, 'gelu', true, 'left'],
+    ['fused attention kernel, right padding skipped after the last loss token, RoPE', 0, 'gelu', true, 'right'],
+    ['XNNPACK attention, full', 0, 'gelu', false, 'left'],
+    ['XNNPACK attention, causal row blocks of 4', 4, 'gelu', false, 'left'],
+    ['ReLU MLP', 4, 'relu', true, 'left'],
+  ])('a whole model: loss and every gradient agree between fast and plain ops (%s)', (_, R, act, fused, pad) => {
     if (!wasm) return;
     setCausalBlockRows(R as number);
-    const cfg = modelConfig({ vocab: 17, ctx: 12, d: 16, layers: 2, heads: 4, activation: act as 'gelu' | 'relu' });
+    setFusedAttention(fused as boolean);
+    const cfg = modelConfig({ vocab: 17, ctx: 12, d: 16, layers: 2, heads: 4, activation: act as 'gelu' | 'relu', pos: pad === 'right' ? 'rope' : 'learned' });
     const model = createTransformer(cfg, { seed: 9 });
     const rng = new Rng(2);
     const rows = [10, 12, 7].map((n) => Array.from({ length: n }, () => rng.int(0, 16)));
-    const b = leftPad(rows);
-    const batch = { ...b, lossMask: Float32Array.from(b.attn!, (x) => x) };
+    let batch: LossBatch;
+    if (pad === 'left') {
+      const b = leftPad(rows);
+      batch = { ...b, lossMask: Float32Array.from(b.attn!, (x) => x) };
+    } else {
+      // as the SFT trainer batches: right padding, no key mask, the loss on a response part of each row
+      const ids = new Int32Array(3 * 12);
+      const lossMask = new Float32Array(3 * 12);
+      rows.forEach((r, i) => r.forEach((t, j) => ((ids[i * 12 + j] = t), (lossMask[i * 12 + j] = j >= 3 ? 1 : 0))));
+      batch = { ids, batch: 3, len: 12, attn: null, lossMask };
+    }
     setFastOps(true);
     const fast = computeGrads(model, lossOnBatch, batch);
     setFastOps(false);

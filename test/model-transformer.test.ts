@@ -159,11 +159,12 @@ describe('KV cache', () => {
     ['plain ops (concatenated caches)', false, cfg],
     ['fast ops, RoPE positions', true, modelConfig({ vocab: 23, ctx: 24, d: 16, layers: 2, heads: 2, pos: 'rope' })],
     ['plain ops, RoPE positions', false, modelConfig({ vocab: 23, ctx: 24, d: 16, layers: 2, heads: 2, pos: 'rope' })],
-  ])('incremental logits equal full-forward logits (max |Δ| ≤ 1e-4), ragged left-padded prompts: %s', (_, fast, c) => {
+    ['fast ops, long prompts (every key-group width of the SIMD kernels)', true, modelConfig({ vocab: 23, ctx: 64, d: 32, layers: 2, heads: 2, pos: 'rope' }), [53, 17, 40, 2]],
+  ])('incremental logits equal full-forward logits (max |Δ| ≤ 1e-4), ragged left-padded prompts: %s', (_, fast, c, lengths = [5, 2, 8, 3]) => {
     if (fast && backendInfo()?.name !== 'wasm') return;
     setFastOps(fast as boolean);
     const model = createTransformer(c as typeof cfg, { seed: 4 });
-    const prompts = randomRows(7, [5, 2, 8, 3]);
+    const prompts = randomRows(7, lengths as number[]);
     const cont = randomRows(8, [6, 6, 6, 6]); // teacher-forced continuation tokens
     const V = cfg.vocab;
     const { logits, state } = prefill(model, leftPad(prompts));

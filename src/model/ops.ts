@@ -2,7 +2,8 @@
 // every backend but wasm) and fast ops with hand-written gradients whose matmuls all take the XNNPACK path (wasm).
 import * as tf from '@tensorflow/tfjs';
 import { isWasm } from './backend.js';
-import { causalAccum, causalApply, causalScores, colSumRaw, geluArgRaw, geluGradRaw, lnGradRaw, lnRaw, rawBmm, scatterRows, simdReady, softmaxGradRaw } from './wasm-kernels.js';
+import { simdKernels } from './simd/simd.js';
+import { attnGradRaw, attnRaw, type AttnAttrs, ropeRaw, tokenLogpGradRaw, tokenLogpRaw, causalAccum, causalApply, causalScores, colSumRaw, geluArgRaw, geluGradRaw, lnGradRaw, lnRaw, rawBmm, scatterRows, simdReady, softmaxGradRaw } from './wasm-kernels.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- tf.customGrad's typing needs casts (toolchain.md §10) */
 
@@ -153,6 +154,46 @@ export function layerNorm(x: tf.Tensor2D, g: tf.Tensor1D, b: tf.Tensor1D): tf.Te
   return simdReady(x.shape[1]) ? layerNormSimd(x, g, b) : layerNormFast(x, g, b);
 }
 
+/**
+ * log p(t_n) under softmax(logits_n) for logits [N, V] and int32 targets [N]: the stock form is log-softmax times a
+ * one-hot, summed; the fast form (wasm) reads only the target and the row's log-sum-exp in one SIMD pass, and its
+ * gradient is dy·(onehot − softmax) in one more.
+ */
+export function tokenLogp(logits: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  if (!fastOps() || simdKernels() === null) {
+    const V = logits.shape[1];
+    // (wasm's OneHot ignores the dtype argument and writes int32: cast explicitly)
+    return tf.sum(tf.mul(tf.logSoftmax(logits), tf.cast(tf.oneHot(targets, V), 'float32')), -1) as tf.Tensor1D;
+  }
+  const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [logp, lse] = tokenLogpRaw(x as tf.Tensor2D, targets);
+    save([x, lse, targets]); // the targets too: a captured tensor would be disposed before the backward runs
+    return { value: logp, gradFunc: (dy: tf.Tensor, [sx, sl, st]: tf.Tensor[]) => [tokenLogpGradRaw(sx, sl, st, dy)] };
+  }) as any) as (x: tf.Tensor2D) => tf.Tensor1D;
+  return f(logits);
+}
+
+/** Whether ropeRows applies: wasm fast ops and half a head a multiple of 4 floats. */
+export function ropeRowsReady(dh: number): boolean {
+  return fastOps() && dh % 8 === 0 && simdReady(dh / 2);
+}
+
+/**
+ * Rotary positions on x [N, H·dh] in one SIMD pass (kernels.wat rope); the backward is the inverse rotation.
+ * cos, sin [N, 1, dh/2] as transformer.ts ropeTables makes them. Only where ropeRowsReady says so.
+ */
+export function ropeRows(x: tf.Tensor2D, heads: number, cos: tf.Tensor, sin: tf.Tensor): tf.Tensor2D {
+  const dh = x.shape[1] / heads;
+  const f = tf.customGrad(((xi: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([cos, sin]); // captured tensors would be disposed before the backward runs
+    return {
+      value: ropeRaw(xi as tf.Tensor2D, cos, sin, heads, dh, 1),
+      gradFunc: (dy: tf.Tensor, [c, s]: tf.Tensor[]) => [ropeRaw(dy as tf.Tensor2D, c, s, heads, dh, -1)],
+    };
+  }) as any) as (a: tf.Tensor2D) => tf.Tensor2D;
+  return f(x);
+}
+
 /** Rows of table [R, D] at ids [N] → [N, D]; on wasm the gradient is a row scatter-add (no UnsortedSegmentSum). */
 export function embedRows(table: tf.Tensor2D, ids: tf.Tensor1D): tf.Tensor2D {
   if (!fastOps()) {
@@ -180,6 +221,7 @@ export function attention(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask:
   const [bh, t, dh] = q.shape;
   const b = bh / heads;
   const scale = 1 / Math.sqrt(dh);
+  if (fastOps() && fusedAttention && simdReady(dh) && isCausal(mask)) return attentionFused(q, kT, v, mask, heads);
   if (fastOps()) {
     const R = causalBlockRows(t);
     if (R) return attentionCausalBlocks(q, kT, v, mask, heads, R);
@@ -215,6 +257,100 @@ export function attention(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask:
     };
   }) as any) as (a: tf.Tensor3D, b: tf.Tensor3D, c: tf.Tensor3D) => tf.Tensor3D;
   return f(q, kT, v);
+}
+
+let fusedAttention = true;
+
+/** Use the fused SIMD attention kernels when they apply (default); false falls back to the XNNPACK paths (tests). */
+export function setFusedAttention(on: boolean): void {
+  fusedAttention = on;
+}
+
+/** Whether every key after its query is blocked (the fused kernel never reads those), checked once per mask. */
+const causalCache = new WeakMap<tf.Tensor, boolean>();
+function isCausal(mask: tf.Tensor4D): boolean {
+  const hit = causalCache.get(mask);
+  if (hit !== undefined) return hit;
+  const [bm, , t, t2] = mask.shape;
+  const m = mask.dataSync() as Float32Array;
+  let ok = t === t2;
+  for (let b = 0; ok && b < bm; b++)
+    for (let i = 0; ok && i < t; i++) {
+      const row = (b * t + i) * t;
+      for (let j = i + 1; j < t; j++)
+        if (!(m[row + j] <= -1e4)) {
+          ok = false;
+          break;
+        }
+    }
+  causalCache.set(mask, ok);
+  return ok;
+}
+
+/** Fused attention on q, k, v of one layout (wasm-kernels AttnLayout), gradients by the fused backward. */
+function fusedAttn(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor4D, attrs: AttnAttrs, rows: tf.Tensor | null = null): tf.Tensor {
+  const f = tf.customGrad(((qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [o, st] = attnRaw(qi, ki, vi, mask, attrs, rows);
+    // the mask and rows too: captured tensors would be disposed before the backward runs
+    save([qi, ki, vi, o, st, mask, ...(rows ? [rows] : [])]);
+    return {
+      value: o,
+      gradFunc: (dy: tf.Tensor, [sq, sk, sv, so, sst, sm, sr]: tf.Tensor[]) => attnGradRaw(sq, sk, sv, so, sst, dy, sm as tf.Tensor4D, attrs, sr ?? null),
+    };
+  }) as any) as (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor;
+  return f(q, k, v);
+}
+
+/**
+ * Causal attention in one SIMD pass per query row (src/model/simd/kernels.wat attn_fwd / attn_bwd): scores,
+ * softmax and the value mix without [T, T] tensors, and no work on the blocked keys after each query. The
+ * backward recomputes the probabilities from the saved row max and 1/sum. Same maths as the XNNPACK paths.
+ */
+function attentionFused(q: tf.Tensor3D, kT: tf.Tensor3D, v: tf.Tensor3D, mask: tf.Tensor4D, heads: number): tf.Tensor3D {
+  const [, t, dh] = q.shape;
+  const k = tf.transpose(kT, [0, 2, 1]);
+  return fusedAttn(q, k, v, mask, { heads, layout: 'heads', T: t, scale: 1 / Math.sqrt(dh) }) as tf.Tensor3D;
+}
+
+/** Whether attentionRows applies: wasm fast ops, head width a multiple of 4, a causal mask. */
+export function attentionRowsReady(mask: tf.Tensor4D, dh: number): boolean {
+  return fastOps() && fusedAttention && simdReady(dh) && isCausal(mask);
+}
+
+/**
+ * Causal attention straight on the projections' layout: q, k, v [B·T, H·dh] (head-major columns) → [B·T, H·dh]
+ * with heads concatenated, ready for the output projection; no head split or merge transposes in either pass.
+ * rows (optional, int32 [B, 2], see realRows): per batch row the range [s, e) of tokens whose outputs are read;
+ * the rest is padding that the kernels skip (their outputs are 0). Only where attentionRowsReady says so.
+ */
+export function attentionRows(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, mask: tf.Tensor4D, heads: number, T: number, rows: tf.Tensor2D | null = null): tf.Tensor2D {
+  const dh = q.shape[1] / heads;
+  return fusedAttn(q, k, v, mask, { heads, layout: 'rows', T, scale: 1 / Math.sqrt(dh) }, rows) as tf.Tensor2D;
+}
+
+/**
+ * Per batch row, the range [s, e) of positions attentionRows must compute: s = the first real token when the key
+ * mask `attn` is a left padding (a prefix of zeros; any other pattern gives s = 0 and the mask does the work), e =
+ * rowEnd[r] when given (positions from there on are right padding nobody reads), else T. Int32 [B, 2].
+ */
+export function realRows(batch: number, T: number, attn?: Uint8Array | null, rowEnd?: Int32Array): Int32Array {
+  const out = new Int32Array(2 * batch);
+  for (let r = 0; r < batch; r++) {
+    let s = 0;
+    if (attn) {
+      while (s < T && !attn[r * T + s]) s++;
+      for (let t = s; t < T; t++)
+        if (!attn[r * T + t]) {
+          s = 0; // not a left padding
+          break;
+        }
+      if (s === T) s = 0; // an all-padding row: leave it to the mask
+    }
+    const e = rowEnd ? Math.min(T, Math.max(0, rowEnd[r])) : T;
+    out[2 * r] = Math.min(s, e);
+    out[2 * r + 1] = e;
+  }
+  return out;
 }
 
 /** Query rows per block of the causal attention (0 = use the full T×T path). */

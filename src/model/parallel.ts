@@ -107,9 +107,25 @@ function assign<T>(items: readonly T[], n: number): T[][] {
   return out;
 }
 
+/** Wall-clock split of the last data-parallel step on the main thread (ms), for the profile bench. */
+export interface ParallelStepTimes {
+  /** Flattening the weights into the shared buffer and posting the requests. */
+  publish: number;
+  /** The main thread's own shards (forward, backward, gradient readout). */
+  compute: number;
+  /** Waiting for the helpers after the main thread's share was done (idle main thread). */
+  wait: number;
+  /** Summing the helpers' gradients and normalising. */
+  reduce: number;
+  /** AdamW and writing the new weights back (trainStep only; 0 for computeGrads). */
+  apply: number;
+}
+
 export class DataParallel {
   private version = 0;
   private closed = false;
+  /** Timings of the last computeGrads / trainStep. */
+  lastTimes: ParallelStepTimes = { publish: 0, compute: 0, wait: 0, reduce: 0, apply: 0 };
 
   private constructor(
     readonly model: Transformer,
@@ -171,11 +187,13 @@ export class DataParallel {
   async computeGrads<B>(lossFn: LossFn<B>, shards: readonly Shard<B>[]): Promise<Grads> {
     this.check();
     if (shards.length === 0) throw new Error('DataParallel.computeGrads: no shards');
+    const t0 = performance.now();
     const version = this.publish();
     const parts = assign(shards, this.replicas);
     const replies = this.helpers.map((h, i) =>
       parts[i + 1].length ? h.request({ type: 'grads', version, shards: parts[i + 1] as Shard<unknown>[] }) : null,
     );
+    const t1 = performance.now();
     // replica 0: the main thread works while the helpers do
     const P = this.model.size;
     const sum = new Float32Array(P);
@@ -189,7 +207,9 @@ export class DataParallel {
         weight += s.weight;
       }
     });
+    const t2 = performance.now();
     const done = await allReplies(replies);
+    const t3 = performance.now();
     for (let i = 0; i < done.length; i++) {
       const r = done[i] as Extract<FromWorker, { type: 'grads' }> | null;
       if (!r) continue;
@@ -200,13 +220,17 @@ export class DataParallel {
     }
     if (!(weight > 0)) throw new Error('shard weights must sum to a positive number');
     for (let i = 0; i < P; i++) sum[i] /= weight;
+    this.lastTimes = { publish: t1 - t0, compute: t2 - t1, wait: t3 - t2, reduce: performance.now() - t3, apply: 0 };
     return { loss: lossSum / weight, grads: sum, weight };
   }
 
   /** Data-parallel gradients and one AdamW update of the main model (helpers pick the weights up next call). */
   async trainStep<B>(opt: AdamW, lossFn: LossFn<B>, shards: readonly Shard<B>[], lr?: number): Promise<TrainStepReport> {
     const g = await this.computeGrads(lossFn, shards);
-    return { loss: g.loss, ...applyGrads(this.model, opt, g.grads, lr) };
+    const t0 = performance.now();
+    const rep = applyGrads(this.model, opt, g.grads, lr);
+    this.lastTimes.apply = performance.now() - t0;
+    return { loss: g.loss, ...rep };
   }
 
   /**

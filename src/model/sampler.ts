@@ -5,16 +5,19 @@ import * as tf from '@tensorflow/tfjs';
 import { hashString, Rng } from '../rng.js';
 import { leftPad, MASK_NEG, type SeqBatch } from './batch.js';
 import { planSampleChunks } from './config.js';
-import { activation, dense, fastOps, layerNorm, matmul2d } from './ops.js';
+import { activation, dense, fastOps, layerNorm, matmul2d, ropeRowsReady } from './ops.js';
 import { applyRope, embed, head, hidden, ropeTables, type LayerKV, type Transformer } from './transformer.js';
-import { decodeAttention } from './wasm-kernels.js';
+import { decodeAttention, ropeRaw } from './wasm-kernels.js';
 
 export interface DecodeState {
   /** Rows currently in the cache. */
   rows: number;
   /** Cached length (padded prompt + decoded steps). */
   len: number;
-  /** Per layer: keys and values [rows, H, cap, dh]; positions ≥ len are unused capacity (fast path only). */
+  /**
+   * Per layer: keys and values [rows, H, len, dh]. The fast path keeps keys transposed, [rows, H, dh, cap], values
+   * [rows, H, cap, dh]; positions ≥ len are unused capacity.
+   */
   kv: LayerKV[];
   /** Allocated positions of the caches (= len on the plain path, which grows them by concatenation). */
   cap: number;
@@ -33,7 +36,7 @@ function ensureCapacity(state: DecodeState, need: number): void {
   if (!state.fused || need <= state.cap) return;
   const grow = Math.max(need - state.cap, 32);
   const kv = state.kv.map((c) => ({
-    k: tf.pad(c.k, [[0, 0], [0, 0], [0, grow], [0, 0]]) as tf.Tensor4D,
+    k: tf.pad(c.k, [[0, 0], [0, 0], [0, 0], [0, grow]]) as tf.Tensor4D,
     v: tf.pad(c.v, [[0, 0], [0, 0], [0, grow], [0, 0]]) as tf.Tensor4D,
   }));
   disposeKV(state.kv);
@@ -60,13 +63,13 @@ export function prefill(model: Transformer, b: SeqBatch, capacity = b.len + 1): 
     const kv: LayerKV[] = [];
     const h = hidden(model, b, {}, kv);
     const last = tf.reshape(tf.slice(tf.reshape(h, [b.batch, b.len, model.cfg.d]), [0, b.len - 1, 0], [b.batch, 1, model.cfg.d]), [b.batch, model.cfg.d]);
-    const padded =
-      cap > b.len
-        ? kv.map((c) => ({
-            k: tf.pad(c.k, [[0, 0], [0, 0], [0, cap - b.len], [0, 0]]),
-            v: tf.pad(c.v, [[0, 0], [0, 0], [0, cap - b.len], [0, 0]]),
-          }))
-        : kv;
+    // fast path: keys transposed to [B, H, dh, cap] (the decode kernel's layout), both padded to the capacity
+    const padded = fast
+      ? kv.map((c) => ({
+          k: tf.pad(tf.transpose(c.k, [0, 1, 3, 2]), [[0, 0], [0, 0], [0, 0], [0, cap - b.len]]),
+          v: tf.pad(c.v, [[0, 0], [0, 0], [0, cap - b.len], [0, 0]]),
+        }))
+      : kv;
     const fused = fast
       ? Array.from({ length: model.cfg.layers }, (_, l) => {
           const P = (n: string) => model.byName[`h${l}.${n}`];
@@ -129,20 +132,31 @@ function decodeFast(model: Transformer, state: DecodeState, tokens: Int32Array):
     for (let t = 0; t < state.len; t++) if (!ok[t]) maskData[r * cap + t] = MASK_NEG;
   }
   const fused = state.fused!;
+  const dh = cfg.d / cfg.heads;
+  // each row's left padding is a prefix of its cache: the first real key
+  const first = new Int32Array(B);
+  for (let r = 0; r < B; r++) {
+    const ok = state.keyOk[r];
+    let s = 0;
+    while (s < state.len && !ok[s]) s++;
+    first[r] = s;
+  }
   return tf.tidy(() => {
     const mask = tf.tensor2d(maskData, [B, cap]);
+    const starts = tf.tensor1d(first, 'int32');
     let x = embed(model, tokens, state.nextPos);
     const rope = cfg.pos === 'rope' ? ropeTables(state.nextPos, cfg.d / cfg.heads) : undefined;
     for (let l = 0; l < cfg.layers; l++) {
       const P = (n: string) => model.byName[`h${l}.${n}`] as tf.Tensor;
       const h = layerNorm(x, P('ln1.g') as tf.Tensor1D, P('ln1.b') as tf.Tensor1D);
       let qkv = dense(h, fused[l].w, fused[l].b);
-      if (rope) {
+      if (rope && ropeRowsReady(dh)) qkv = ropeRaw(qkv, rope.cos, rope.sin, 2 * cfg.heads, dh, 1); // q and k: the first 2H heads
+      else if (rope) {
         const d = cfg.d;
         const [q, k, v] = tf.split(qkv, [d, d, d], 1) as tf.Tensor2D[];
         qkv = tf.concat([applyRope(q, cfg.heads, rope), applyRope(k, cfg.heads, rope), v], 1) as tf.Tensor2D;
       }
-      const o = decodeAttention(qkv, state.kv[l].k, state.kv[l].v, mask, state.len);
+      const o = decodeAttention(qkv, state.kv[l].k, state.kv[l].v, mask, state.len, starts);
       x = tf.add(x, dense(o, P('attn.wo') as tf.Tensor2D, P('attn.bo') as tf.Tensor1D));
       x = mlp(model, l, x);
     }
@@ -251,6 +265,9 @@ export function rowSeed(seed: number, row: number): number {
   return (Math.imul(seed | 0, 0x9e3779b1) ^ hashString(`sample-row:${row}`)) | 0;
 }
 
+/** exp((z − max)/t) of the current row, computed once for the normaliser and reused by the draw. */
+let expScratch = new Float64Array(0);
+
 /** Draw one token from a logits row; returns [token, logprob]. */
 function drawToken(logits: Float32Array, off: number, V: number, temp: number, rng: Rng | null): [number, number] {
   let max = -Infinity;
@@ -263,14 +280,19 @@ function drawToken(logits: Float32Array, off: number, V: number, temp: number, r
     }
   }
   const t = temp > 0 ? temp : 1;
+  if (expScratch.length < V) expScratch = new Float64Array(V);
+  const e = expScratch;
   let sum = 0;
-  for (let j = 0; j < V; j++) sum += Math.exp((logits[off + j] - max) / t);
+  for (let j = 0; j < V; j++) {
+    e[j] = Math.exp((logits[off + j] - max) / t);
+    sum += e[j];
+  }
   const logZ = Math.log(sum);
   if (!rng) return [arg, (logits[off + arg] - max) / t - logZ];
   let u = rng.next() * sum;
   let pick = V - 1;
   for (let j = 0; j < V; j++) {
-    u -= Math.exp((logits[off + j] - max) / t);
+    u -= e[j];
     if (u < 0) {
       pick = j;
       break;

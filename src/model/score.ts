@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SeqBatch } from './batch.js';
 import { planTrainMicroBatches, type ModelConfig } from './config.js';
+import { tokenLogp } from './ops.js';
 import { forward, type ForwardOptions, type Transformer } from './transformer.js';
 
 export interface ScoreOptions extends ForwardOptions {
@@ -63,14 +64,13 @@ export function scoreSequences(model: Transformer, b: SeqBatch, opts: ScoreOptio
   const V = model.cfg.vocab;
   let logits = tf.reshape(forward(model, b, opts), [b.batch * b.len, V]) as tf.Tensor2D;
   if (temp !== 1) logits = tf.div(logits, temp);
-  const lsm = tf.logSoftmax(logits);
-  // (wasm's OneHot ignores the dtype argument and writes int32: cast explicitly)
-  const onehot = tf.cast(tf.oneHot(tf.tensor1d(shiftedTargets(b), 'int32'), V), 'float32');
-  const lp = tf.reshape(tf.sum(tf.mul(lsm, onehot), -1), [b.batch, b.len]) as tf.Tensor2D;
+  const targets = tf.tensor1d(shiftedTargets(b), 'int32');
+  const lp = tf.reshape(tokenLogp(logits, targets), [b.batch, b.len]) as tf.Tensor2D;
   const has = b.attn ? tf.tensor2d(contextMask(b), [b.batch, b.len]) : null;
   const keep = (x: tf.Tensor2D) => (has ? (tf.mul(x, has) as tf.Tensor2D) : x);
   const out: Scores = { logp: keep(toTokenCoords(lp)) };
   if (opts.entropy) {
+    const lsm = tf.logSoftmax(logits);
     const ent = tf.neg(tf.sum(tf.mul(tf.exp(lsm), lsm), -1));
     out.entropy = keep(toTokenCoords(tf.reshape(ent, [b.batch, b.len]) as tf.Tensor2D));
   }
@@ -94,7 +94,10 @@ export function lossOnBatch(model: Transformer, b: LossBatch, opts: ForwardOptio
   let n = 0;
   for (const m of mask) n += m;
   if (!(n > 0)) throw new Error('lossMask selects no token (after dropping tokens without context)');
-  const fwd: ForwardOptions = b.dropoutSeed !== undefined ? { train: true, dropoutSeed: b.dropoutSeed, ...opts } : opts;
+  // positions from one past each row's last loss token on are never read: the fused attention may skip them
+  const rowEnd = new Int32Array(b.batch);
+  for (let r = 0; r < b.batch; r++) for (let t = 0; t < b.len; t++) if (mask[r * b.len + t]) rowEnd[r] = t + 1;
+  const fwd: ForwardOptions = { rowEnd, ...(b.dropoutSeed !== undefined ? { train: true, dropoutSeed: b.dropoutSeed } : {}), ...opts };
   const { logp } = scoreSequences(model, b, fwd);
   return tf.div(tf.neg(tf.sum(tf.mul(logp, tf.tensor2d(mask, [b.batch, b.len])))), n) as tf.Scalar;
 }

@@ -5,7 +5,7 @@ import { Rng } from '../rng.js';
 import { attentionMask, checkBatch, positionsOf, type SeqBatch } from './batch.js';
 import { isWasm } from './backend.js';
 import { estimateForwardHeapBytes, getHeapBudget, modelConfig, type ModelConfig } from './config.js';
-import { activation, attention, dense, embedRows, layerNorm, matmul2d } from './ops.js';
+import { activation, attention, attentionRows, attentionRowsReady, dense, embedRows, layerNorm, matmul2d, realRows, ropeRows, ropeRowsReady } from './ops.js';
 
 export interface ParamSpec {
   name: string;
@@ -126,6 +126,11 @@ export interface ForwardOptions {
   /** Apply dropout (cfg.dropout > 0) with masks drawn from dropoutSeed. */
   train?: boolean;
   dropoutSeed?: number;
+  /**
+   * Per row, the first position whose output nobody reads (right padding after it): the fused attention skips those
+   * rows, whose hidden states then differ from a full forward (like left pads', they are meaningless anyway).
+   */
+  rowEnd?: Int32Array;
 }
 
 export interface LayerKV {
@@ -180,6 +185,7 @@ export function ropeTables(pos: Int32Array, dh: number): RopeTables {
 export function applyRope(x: tf.Tensor2D, heads: number, r: RopeTables): tf.Tensor2D {
   const [N, D] = x.shape;
   const dh = D / heads;
+  if (ropeRowsReady(dh)) return ropeRows(x, heads, r.cos, r.sin);
   const x3 = tf.reshape(x, [N, heads, dh]);
   const x1 = tf.slice(x3, [0, 0, 0], [N, heads, dh / 2]);
   const x2 = tf.slice(x3, [0, 0, dh / 2], [N, heads, dh / 2]);
@@ -203,6 +209,7 @@ export function block(
   dropSeed: number | null,
   kvOut?: LayerKV[],
   rope?: RopeTables,
+  rows?: tf.Tensor2D,
 ): tf.Tensor2D {
   const { cfg } = model;
   const P = (n: string) => model.byName[`h${l}.${n}`] as tf.Tensor;
@@ -217,12 +224,15 @@ export function block(
   }
   const v = dense(h, P('attn.wv') as tf.Tensor2D, P('attn.bv') as tf.Tensor1D);
   const heads = (t: tf.Tensor2D) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3]) as tf.Tensor4D;
-  const qh = tf.reshape(heads(q), [B * H, T, dh]) as tf.Tensor3D;
-  const vh4 = heads(v);
-  const kT = tf.reshape(tf.transpose(tf.reshape(k, [B, T, H, dh]), [0, 2, 3, 1]), [B * H, dh, T]) as tf.Tensor3D;
-  if (kvOut) kvOut.push({ k: heads(k), v: vh4 });
-  const o = attention(qh, kT, tf.reshape(vh4, [B * H, T, dh]) as tf.Tensor3D, mask, H);
-  const merged = tf.reshape(tf.transpose(tf.reshape(o, [B, H, T, dh]), [0, 2, 1, 3]), [B * T, cfg.d]) as tf.Tensor2D;
+  if (kvOut) kvOut.push({ k: heads(k), v: heads(v) });
+  let merged: tf.Tensor2D;
+  if (attentionRowsReady(mask, dh)) merged = attentionRows(q, k, v, mask, H, T, rows);
+  else {
+    const qh = tf.reshape(heads(q), [B * H, T, dh]) as tf.Tensor3D;
+    const kT = tf.reshape(tf.transpose(tf.reshape(k, [B, T, H, dh]), [0, 2, 3, 1]), [B * H, dh, T]) as tf.Tensor3D;
+    const o = attention(qh, kT, tf.reshape(heads(v), [B * H, T, dh]) as tf.Tensor3D, mask, H);
+    merged = tf.reshape(tf.transpose(tf.reshape(o, [B, H, T, dh]), [0, 2, 1, 3]), [B * T, cfg.d]) as tf.Tensor2D;
+  }
   const a = dense(merged, P('attn.wo') as tf.Tensor2D, P('attn.bo') as tf.Tensor1D);
   const x1 = tf.add(x, dropout(a, cfg.dropout, dropSeed === null ? null : dropSeed * 2 + 1)) as tf.Tensor2D;
   const h2 = layerNorm(x1, P('ln2.g') as tf.Tensor1D, P('ln2.b') as tf.Tensor1D);
@@ -253,7 +263,8 @@ export function hidden(model: Transformer, b: SeqBatch, opts: ForwardOptions = {
   let x = embed(model, b.ids, pos);
   const rope = cfg.pos === 'rope' ? ropeTables(pos, cfg.d / cfg.heads) : undefined;
   if (train) x = dropout(x, cfg.dropout, seed * 1000 + 999);
-  for (let l = 0; l < cfg.layers; l++) x = block(model, l, x, b.batch, b.len, mask, train ? seed * 1000 + l * 8 : null, kvOut, rope);
+  const rows = attentionRowsReady(mask, cfg.d / cfg.heads) ? tf.tensor2d(realRows(b.batch, b.len, b.attn, opts.rowEnd), [b.batch, 2], 'int32') : undefined;
+  for (let l = 0; l < cfg.layers; l++) x = block(model, l, x, b.batch, b.len, mask, train ? seed * 1000 + l * 8 : null, kvOut, rope, rows);
   return x;
 }
 

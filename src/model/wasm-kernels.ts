@@ -18,6 +18,11 @@ export const SOFTMAX_GRAD_KERNEL = 'BridgeSoftmaxGrad';
 export const CAUSAL_SCORES_KERNEL = 'BridgeCausalScores';
 export const CAUSAL_APPLY_KERNEL = 'BridgeCausalApply';
 export const CAUSAL_ACCUM_KERNEL = 'BridgeCausalAccum';
+export const ATTN_KERNEL = 'BridgeAttnFwd';
+export const ATTN_GRAD_KERNEL = 'BridgeAttnBwd';
+export const ROPE_KERNEL = 'BridgeRope';
+export const TOKEN_LOGP_KERNEL = 'BridgeTokenLogp';
+export const TOKEN_LOGP_GRAD_KERNEL = 'BridgeTokenLogpGrad';
 
 let installed = false;
 /** Tensor ids for temporary heap views; far above the backend's own counter so the two never meet. */
@@ -44,6 +49,11 @@ export function installWasmKernels(): void {
   tf.registerKernel({ kernelName: CAUSAL_SCORES_KERNEL, backendName: 'wasm', kernelFunc: causalScoresKernel as any });
   tf.registerKernel({ kernelName: CAUSAL_APPLY_KERNEL, backendName: 'wasm', kernelFunc: causalApplyKernel as any });
   tf.registerKernel({ kernelName: CAUSAL_ACCUM_KERNEL, backendName: 'wasm', kernelFunc: causalAccumKernel as any });
+  tf.registerKernel({ kernelName: ATTN_KERNEL, backendName: 'wasm', kernelFunc: attnKernel as any });
+  tf.registerKernel({ kernelName: ATTN_GRAD_KERNEL, backendName: 'wasm', kernelFunc: attnGradKernel as any });
+  tf.registerKernel({ kernelName: ROPE_KERNEL, backendName: 'wasm', kernelFunc: ropeKernel as any });
+  tf.registerKernel({ kernelName: TOKEN_LOGP_KERNEL, backendName: 'wasm', kernelFunc: tokenLogpKernel as any });
+  tf.registerKernel({ kernelName: TOKEN_LOGP_GRAD_KERNEL, backendName: 'wasm', kernelFunc: tokenLogpGradKernel as any });
 }
 
 function offsetOf(backend: any, t: tf.TensorInfo): number {
@@ -317,6 +327,135 @@ export function causalAccum(xts: tf.Tensor3D[], y: tf.Tensor3D): tf.Tensor3D {
   return tf.engine().runKernel(CAUSAL_ACCUM_KERNEL, inputs, { nb: xts.length }) as tf.Tensor3D;
 }
 
+// ---- fused causal attention (simd/kernels.wat attn_fwd / attn_bwd): no [T, T] tensors, masked tiles skipped --------
+
+/** Where the heads live in q, k, v (and o, dq, dk, dv): 'rows' = [B·T, H·dh] as the projections make them, 'heads' = [B·H, T, dh]. */
+export type AttnLayout = 'rows' | 'heads';
+
+function attnGeometry(shape: number[], attrs: { heads: number; layout: AttnLayout; T: number }) {
+  const H = attrs.heads;
+  if (attrs.layout === 'rows') {
+    const [N, D] = shape;
+    const T = attrs.T;
+    const dh = D / H;
+    return { B: N / T, H, T, dh, sB: T * D, sH: dh, sT: D };
+  }
+  const [BH, T, dh] = shape;
+  return { B: BH / H, H, T, dh, sB: H * T * dh, sH: T * dh, sT: dh };
+}
+
+const rowFloats = (T: number) => (T + 7) & ~3;
+
+function attnKernel({ inputs, attrs, backend }: any): tf.TensorInfo[] {
+  const { q, k, v, mask, rng } = inputs as Record<string, tf.TensorInfo | undefined> as Record<string, tf.TensorInfo>;
+  const g = attnGeometry(q.shape, attrs);
+  const o = backend.makeOutput(q.shape, 'float32');
+  const st = backend.makeOutput([g.B, g.H, g.T, 2], 'float32');
+  const sc = heapScratch(4 * (rowFloats(g.T) + g.dh * g.T));
+  const at = (t: tf.TensorInfo) => offsetOf(backend, t);
+  simd(ATTN_KERNEL).attn_fwd(at(q), at(k), at(v), at(mask), rng ? at(rng) : 0, at(o), at(st), sc, g.B, g.H, g.T, g.dh, g.sB, g.sH, g.sT, mask.shape[0] > 1 ? 1 : 0, attrs.scale);
+  return [o, st];
+}
+
+function attnGradKernel({ inputs, attrs, backend }: any): tf.TensorInfo[] {
+  const { q, k, v, o, st, dy, mask, rng } = inputs as Record<string, tf.TensorInfo>;
+  const g = attnGeometry(q.shape, attrs);
+  const dq = backend.makeOutput(q.shape, 'float32');
+  const dk = backend.makeOutput(q.shape, 'float32');
+  const dv = backend.makeOutput(q.shape, 'float32');
+  const sc = heapScratch(4 * (2 * rowFloats(g.T) + 3 * g.dh * g.T));
+  const at = (t: tf.TensorInfo) => offsetOf(backend, t);
+  simd(ATTN_GRAD_KERNEL).attn_bwd(at(q), at(k), at(v), at(o), at(st), at(dy), at(mask), rng ? at(rng) : 0, at(dq), at(dk), at(dv), sc, g.B, g.H, g.T, g.dh, g.sB, g.sH, g.sT, mask.shape[0] > 1 ? 1 : 0, attrs.scale);
+  return [dq, dk, dv];
+}
+
+export interface AttnAttrs {
+  heads: number;
+  layout: AttnLayout;
+  /** Sequence length (the 'rows' layout cannot tell it from the shapes). */
+  T: number;
+  scale: number;
+}
+
+/**
+ * Fused causal attention forward (wasm SIMD) on q, k, v of one layout: [o, softmax stats]. rows (optional, int32
+ * [B, 2]): per batch row the range [s, e) of real tokens; queries outside get o = 0 and keys before s are skipped.
+ */
+export function attnRaw(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, mask: tf.Tensor4D, attrs: AttnAttrs, rows?: tf.Tensor | null): [tf.Tensor, tf.Tensor] {
+  const inputs: Record<string, tf.Tensor> = { q, k, v, mask, ...(rows ? { rng: rows } : {}) };
+  return tf.engine().runKernel(ATTN_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as unknown as [tf.Tensor, tf.Tensor];
+}
+
+/** Fused causal attention backward (wasm SIMD): [dq, dk, dv] in the layout of q (dq = 0 outside the rows). */
+export function attnGradRaw(q: tf.Tensor, k: tf.Tensor, v: tf.Tensor, o: tf.Tensor, st: tf.Tensor, dy: tf.Tensor, mask: tf.Tensor4D, attrs: AttnAttrs, rows?: tf.Tensor | null): tf.Tensor[] {
+  const inputs: Record<string, tf.Tensor> = { q, k, v, o, st, dy, mask, ...(rows ? { rng: rows } : {}) };
+  return tf.engine().runKernel(ATTN_GRAD_KERNEL, inputs, attrs as unknown as tf.NamedAttrMap) as unknown as tf.Tensor[];
+}
+
+/**
+ * Rotary positions on x [N, ld]: the first `heads` heads of dh columns of every row are rotated by the tables
+ * cos, sin [N, ·, dh/2] (sgn −1: the inverse rotation); the remaining columns are copied.
+ */
+function ropeKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
+  const { x, cos, sin } = inputs as Record<string, tf.TensorInfo>;
+  const [N, ld] = x.shape;
+  const { heads, dh, sgn } = attrs as { heads: number; dh: number; sgn: number };
+  const out = backend.makeOutput(x.shape, 'float32');
+  if (heads * dh < ld) (backend.typedArrayFromHeap(out) as Float32Array).set(backend.typedArrayFromHeap(x) as Float32Array);
+  simd(ROPE_KERNEL).rope(offsetOf(backend, x), offsetOf(backend, cos), offsetOf(backend, sin), offsetOf(backend, out), N, heads, dh, ld, sgn);
+  return out;
+}
+
+/** Rotary positions on the first `heads` heads of dh columns of x [N, ·] (wasm SIMD; dh % 8 == 0). */
+export function ropeRaw(x: tf.Tensor2D, cos: tf.Tensor, sin: tf.Tensor, heads: number, dh: number, sgn: 1 | -1): tf.Tensor2D {
+  return tf.engine().runKernel(ROPE_KERNEL, { x, cos, sin }, { heads, dh, sgn }) as tf.Tensor2D;
+}
+
+/** logits x [N, V], targets t int32 [N] → [log p(t_n), lse_n] (both [N]): log-softmax at the target only. */
+function tokenLogpKernel({ inputs, backend }: any): tf.TensorInfo[] {
+  const { x, t } = inputs as Record<string, tf.TensorInfo>;
+  const [N, V] = x.shape;
+  const logp = backend.makeOutput([N], 'float32');
+  const lse = backend.makeOutput([N], 'float32');
+  const st = heapScratch(8 * N);
+  simd(TOKEN_LOGP_KERNEL).row_lse(offsetOf(backend, x), st, N, V);
+  const xv = backend.typedArrayFromHeap(x) as Float32Array;
+  const tv = backend.typedArrayFromHeap(t) as Int32Array;
+  const sv = new Float32Array(xv.buffer, st, 2 * N);
+  const lv = backend.typedArrayFromHeap(lse) as Float32Array;
+  const pv = backend.typedArrayFromHeap(logp) as Float32Array;
+  for (let n = 0; n < N; n++) {
+    const k = tv[n];
+    if (!(k >= 0 && k < V)) throw new Error(`${TOKEN_LOGP_KERNEL}: target ${k} outside [0, ${V})`);
+    const l = Math.fround(sv[2 * n] + Math.fround(Math.log(sv[2 * n + 1])));
+    lv[n] = l;
+    pv[n] = xv[n * V + k] - l;
+  }
+  return [logp, lse];
+}
+
+/** d/dx of Σ_n dy_n·log p(t_n) = dy_n·(onehot(t_n) − softmax(x_n)). */
+function tokenLogpGradKernel({ inputs, backend }: any): tf.TensorInfo {
+  const { x, lse, t, dy } = inputs as Record<string, tf.TensorInfo>;
+  const [N, V] = x.shape;
+  const dx = backend.makeOutput([N, V], 'float32');
+  simd(TOKEN_LOGP_GRAD_KERNEL).lse_bwd(offsetOf(backend, x), offsetOf(backend, lse), offsetOf(backend, dy), offsetOf(backend, dx), N, V);
+  const tv = backend.typedArrayFromHeap(t) as Int32Array;
+  const gv = backend.typedArrayFromHeap(dy) as Float32Array;
+  const dv = backend.typedArrayFromHeap(dx) as Float32Array;
+  for (let n = 0; n < N; n++) dv[n * V + tv[n]] += gv[n];
+  return dx;
+}
+
+/** Log-softmax of logits [N, V] at int32 targets [N] (wasm SIMD): [logp, lse], both [N]. */
+export function tokenLogpRaw(x: tf.Tensor2D, t: tf.Tensor1D): [tf.Tensor1D, tf.Tensor1D] {
+  return tf.engine().runKernel(TOKEN_LOGP_KERNEL, { x, t }, {}) as unknown as [tf.Tensor1D, tf.Tensor1D];
+}
+
+export function tokenLogpGradRaw(x: tf.Tensor, lse: tf.Tensor, t: tf.Tensor, dy: tf.Tensor): tf.Tensor2D {
+  return tf.engine().runKernel(TOKEN_LOGP_GRAD_KERNEL, { x, lse, t, dy }, {}) as tf.Tensor2D;
+}
+
 /** out[rows, D] = Σ_i onehot(ids[i]) ⊗ x[i]: the gather gradient without UnsortedSegmentSum. */
 function scatterRowsKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
   const { ids, x } = inputs as { ids: tf.TensorInfo; x: tf.TensorInfo };
@@ -439,15 +578,15 @@ function colSumKernel({ inputs, backend }: any): tf.TensorInfo {
 }
 
 /**
- * One decode step of attention for every row and head, in JS on heap views: writes this step's k and v (from the
- * fused qkv projection [B, 3D]) into position L of the preallocated caches [B, H, cap, dh] IN PLACE (the caches
- * belong to the sampler alone), then attends over positions 0..L with the additive key mask [B, cap].
- * Output [B, D] with heads concatenated, ready for the output projection.
+ * One decode step of attention for every row and head, on heap views: writes this step's k and v (from the fused qkv
+ * projection [B, 3D]) at position L of the preallocated caches IN PLACE (the caches belong to the sampler alone):
+ * keys transposed, kT [B, H, dh, cap], values [B, H, cap, dh]; then attends over positions 0..L with the additive
+ * key mask [B, cap]. Output [B, D] with heads concatenated, ready for the output projection.
  */
 function decodeAttnKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
-  const { qkv, kc, vc, mask } = inputs as Record<string, tf.TensorInfo>;
+  const { qkv, kc, vc, mask, starts } = inputs as Record<string, tf.TensorInfo>;
   const L = attrs.pos as number;
-  const [B, H, cap, dh] = kc.shape;
+  const [B, H, dh, cap] = kc.shape;
   const D = H * dh;
   if (!(L >= 0 && L < cap)) throw new Error(`${DECODE_ATTN_KERNEL}: position ${L} outside the cache capacity ${cap}`);
   if (qkv.shape[0] !== B || qkv.shape[1] !== 3 * D) throw new Error(`${DECODE_ATTN_KERNEL}: qkv shape ${qkv.shape} does not match cache ${kc.shape}`);
@@ -455,8 +594,8 @@ function decodeAttnKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
   const out = backend.makeOutput([B, D], 'float32');
   const simd = dh % 4 === 0 ? simdKernels() : null;
   if (simd) {
-    const sc = heapScratch(4 * (cap + 4));
-    simd.decode_attn(offsetOf(backend, qkv), offsetOf(backend, kc), offsetOf(backend, vc), offsetOf(backend, mask), offsetOf(backend, out), sc, B, H, cap, dh, L, scale);
+    const sc = heapScratch(4 * (cap + 8));
+    simd.decode_attn(offsetOf(backend, qkv), offsetOf(backend, kc), offsetOf(backend, vc), offsetOf(backend, mask), starts ? offsetOf(backend, starts) : 0, offsetOf(backend, out), sc, B, H, cap, dh, L, scale);
     return out;
   }
   const qv = backend.typedArrayFromHeap(qkv) as Float32Array;
@@ -470,13 +609,12 @@ function decodeAttnKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
     for (let h = 0; h < H; h++) {
       const base = (b * H + h) * cap * dh;
       const q0 = row + h * dh;
-      kv.set(qv.subarray(row + D + h * dh, row + D + h * dh + dh), base + L * dh);
+      for (let d = 0; d < dh; d++) kv[base + d * cap + L] = qv[row + D + h * dh + d];
       vv.set(qv.subarray(row + 2 * D + h * dh, row + 2 * D + h * dh + dh), base + L * dh);
       let max = -Infinity;
       for (let j = 0; j <= L; j++) {
-        const k0 = base + j * dh;
         let dot = 0;
-        for (let d = 0; d < dh; d++) dot += qv[q0 + d] * kv[k0 + d];
+        for (let d = 0; d < dh; d++) dot += qv[q0 + d] * kv[base + d * cap + j];
         const s = dot * scale + mv[b * cap + j];
         sc[j] = s;
         if (s > max) max = s;
@@ -499,9 +637,12 @@ function decodeAttnKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
   return out;
 }
 
-/** Decode-step attention (wasm only; mutates kc and vc, see the kernel). */
-export function decodeAttention(qkv: tf.Tensor2D, kc: tf.Tensor4D, vc: tf.Tensor4D, mask: tf.Tensor2D, pos: number): tf.Tensor2D {
-  return tf.engine().runKernel(DECODE_ATTN_KERNEL, { qkv, kc, vc, mask }, { pos }) as tf.Tensor2D;
+/**
+ * Decode-step attention (wasm only; mutates kT and vc, see the kernel). kT [B, H, dh, cap], vc [B, H, cap, dh].
+ * starts (optional, int32 [B]): each row's first real key (its left padding is skipped; the SIMD path only).
+ */
+export function decodeAttention(qkv: tf.Tensor2D, kT: tf.Tensor4D, vc: tf.Tensor4D, mask: tf.Tensor2D, pos: number, starts?: tf.Tensor1D): tf.Tensor2D {
+  return tf.engine().runKernel(DECODE_ATTN_KERNEL, { qkv, kc: kT, vc, mask, ...(starts ? { starts } : {}) }, { pos }) as tf.Tensor2D;
 }
 
 /** Column sums (wasm only): x [N, D] → [D]. */

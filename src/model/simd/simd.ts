@@ -17,7 +17,12 @@ export interface SimdKernels {
   add_into(dst: number, src: number, n: number): void;
   transpose_2d(src: number, dst: number, n1: number, n2: number, R: number, C: number, sr: number, sb1: number, sb2: number, db1: number, db2: number): void;
   permute_0213(src: number, dst: number, A: number, B: number, C: number, I: number): void;
-  decode_attn(qkv: number, kc: number, vc: number, mask: number, out: number, sc: number, B: number, H: number, cap: number, dh: number, pos: number, scale: number): void;
+  attn_fwd(q: number, k: number, v: number, mask: number, rng: number, o: number, st: number, sc: number, B: number, H: number, T: number, dh: number, sB: number, sH: number, sT: number, maskB: number, scale: number): void;
+  attn_bwd(q: number, k: number, v: number, o: number, st: number, dO: number, mask: number, rng: number, dq: number, dk: number, dv: number, sc: number, B: number, H: number, T: number, dh: number, sB: number, sH: number, sT: number, maskB: number, scale: number): void;
+  rope(x: number, cos: number, sin: number, out: number, N: number, nh: number, dh: number, ld: number, sgn: number): void;
+  row_lse(x: number, st: number, N: number, V: number): void;
+  lse_bwd(x: number, lse: number, g: number, dx: number, N: number, V: number): void;
+  decode_attn(qkv: number, kT: number, vc: number, mask: number, starts: number, out: number, sc: number, B: number, H: number, cap: number, dh: number, pos: number, scale: number): void;
 }
 
 /** The slice of the WebAssembly JS API used here (the project's TS lib has no DOM/WebAssembly typings). */
