@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import cliProgress from 'cli-progress';
-import { prepareOutDir, readJsonl, writeFileAtomic, writeJsonAtomic } from './fsutil.js';
+import { prepareOutDir, readJsonl } from './fsutil.js';
+import { parseNumberFlag } from './flags.js';
+import { acquireLock } from './lock.js';
 import { MAX_OPS, validateGenConfig } from './igsm/generate.js';
 import {
   PAPER_SPLITS,
@@ -19,6 +21,7 @@ import {
 import { splitStats, type SplitStats } from './igsm/stats.js';
 import type { Arith, ProblemRow, Surface } from './igsm/types.js';
 import { registerTrainCommands } from './train/commands.js';
+import { writeDataDir } from './train/data.js';
 import { computeTrace, resolveVariant, summarizeTraces, variantFn, VARIANT_NAMES, type TraceSummary, type VariantSpec } from './inject/index.js';
 import { canonicalTokenizer } from './text/vocab.js';
 import { registerProbeCommands } from './probes/commands.js';
@@ -31,9 +34,11 @@ class UsageError extends Error {}
 function variantOf(f: DataFlags): VariantSpec {
   const num = (flag: string, raw: string | undefined): number | undefined => {
     if (raw === undefined) return undefined;
-    const v = Number(raw);
-    if (raw.trim() === '' || !Number.isFinite(v)) throw new UsageError(`${flag} must be a number, got "${raw}"`);
-    return v;
+    try {
+      return parseNumberFlag(flag, raw, -Number.MAX_VALUE, Number.MAX_VALUE); // the variant's schema checks the range
+    } catch {
+      throw new UsageError(`${flag} must be a number, got "${raw}"`);
+    }
   };
   try {
     return resolveVariant(f.variant, {
@@ -130,8 +135,7 @@ function writeSplit(dir: string, spec: SplitSpec, variant: VariantSpec, seen: Se
   });
   bar.stop();
   const manifest = splitManifest(spec, variantName, counts);
-  writeFileAtomic(path.join(dir, 'problems.jsonl'), lines.length ? lines.join('\n') + '\n' : '');
-  writeJsonAtomic(path.join(dir, 'manifest.json'), manifest);
+  writeDataDir(dir, lines.length ? lines.join('\n') + '\n' : '', manifest);
   return manifest;
 }
 
@@ -150,15 +154,15 @@ function runData(f: DataFlags): void {
       if (v !== undefined) throw new UsageError(`${flag} cannot be combined with --preset (the preset fixes every split)`);
     }
     const scale = f.scale === undefined ? 1 : parseScale(f.scale);
-    prepareOutDir(f.out, !!f.force);
-    const seen = new Set<string>();
-    for (const spec of paperSplitSpecs({ seed, arith, surface, scale })) {
-      const dir = path.join(f.out, spec.name);
-      fs.mkdirSync(dir, { recursive: true });
-      const m = writeSplit(dir, spec, variant, seen);
-      process.stderr.write(`${spec.name}: ${m.counts.accepted} problems, ${m.counts.rows} rows, ${m.counts.draws} draws → ${dir}\n`);
-    }
-    return;
+    const out = f.out;
+    return withOutDir(out, !!f.force, () => {
+      const seen = new Set<string>();
+      for (const spec of paperSplitSpecs({ seed, arith, surface, scale })) {
+        const dir = path.join(out, spec.name);
+        const m = writeSplit(dir, spec, variant, seen);
+        process.stderr.write(`${spec.name}: ${m.counts.accepted} problems, ${m.counts.rows} rows, ${m.counts.draws} draws → ${dir}\n`);
+      }
+    });
   }
 
   if (f.scale !== undefined) throw new UsageError('--scale only applies to --preset paper');
@@ -184,9 +188,22 @@ function runData(f: DataFlags): void {
     seed: seed ?? base.seedOffset,
     surface,
   };
-  prepareOutDir(f.out, !!f.force);
-  const m = writeSplit(f.out, spec, variant, new Set());
-  process.stderr.write(`${spec.name}: ${m.counts.accepted} problems, ${m.counts.rows} rows, ${m.counts.draws} draws → ${f.out}\n`);
+  const out = f.out;
+  withOutDir(out, !!f.force, () => {
+    const m = writeSplit(out, spec, variant, new Set());
+    process.stderr.write(`${spec.name}: ${m.counts.accepted} problems, ${m.counts.rows} rows, ${m.counts.draws} draws → ${out}\n`);
+  });
+}
+
+/** Write into --out under its lock (src/lock.ts), once it is known to be free (or --force). */
+function withOutDir(out: string, force: boolean, write: () => void): void {
+  const lock = acquireLock(out, `--out ${out}`);
+  try {
+    prepareOutDir(out, force);
+    write();
+  } finally {
+    lock.release();
+  }
 }
 
 interface FullStats extends SplitStats {
@@ -300,8 +317,9 @@ export function buildProgram(): Command {
       // the report shows whatever finished; stage failures are still the first thing the exit status reports
       let reportError: Error | null = null;
       try {
+        // the report follows OUT/results: an incomplete run does not replace it either
         const { writeReport } = await import('./report/index.js');
-        await writeReport(f.out, res.rows, res.meta);
+        if (!res.keptPrevious) await writeReport(f.out, res.rows, res.meta);
       } catch (err) {
         reportError = err as Error;
       }

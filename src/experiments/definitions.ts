@@ -121,6 +121,13 @@ const READS_NEED: Record<StageKind, StageKind[]> = {
   probe: ['sft'],
 };
 
+/** The part of a stage config that defines its outputs: the SFT divergence guard only stops a failing run, so it is left out. */
+function identity(config: Record<string, unknown>): Record<string, unknown> {
+  if (!config.sft || typeof config.sft !== 'object') return config;
+  const { divergence: _guard, ...sft } = config.sft as Record<string, unknown>;
+  return { ...config, sft };
+}
+
 /** Expand the experiments of a preset into the deduplicated stage DAG (stages in dependency order). */
 export function buildPlan(preset: Preset, outDir: string): Plan {
   const stages: StageSpec[] = [];
@@ -128,7 +135,7 @@ export function buildPlan(preset: Preset, outDir: string): Plan {
   const lookup = new Map<string, string>();
   const root = path.resolve(outDir, 'stages');
   const add = (kind: StageKind, methodName: string, seed: number, config: Record<string, unknown>, deps: Record<string, StageSpec>): StageSpec => {
-    const hash = stageHash(kind, config, Object.fromEntries(Object.entries(deps).map(([role, s]) => [role, s.hash])));
+    const hash = stageHash(kind, identity(config), Object.fromEntries(Object.entries(deps).map(([role, s]) => [role, s.hash])));
     const have = byHash.get(hash);
     if (have) return have;
     const safe = methodName.replace(/[^A-Za-z0-9.=-]+/g, '_');

@@ -209,7 +209,34 @@ export function rowsToCsv(rows: readonly ResultRow[]): string {
 
 /** Write OUT/results/{rows.csv,rows.json,meta.json}, each atomically. */
 export function writeResults(outDir: string, rows: readonly ResultRow[], meta: ResultsMeta): void {
+  writeResultsTo(path.join(outDir, 'results'), rows, meta);
+}
+
+/** Every stage finished (ran or reused): no failure, nothing skipped. */
+const complete = (meta: ResultsMeta): boolean => meta.failures.length === 0 && meta.stages.every((s) => s.status === 'done' || s.status === 'reused');
+
+/**
+ * Results are replaced only by complete results: incomplete ones (a stage failed or was skipped) go to
+ * OUT/results/partial while OUT/results holds complete results, or more rows, of an earlier run.
+ */
+export function replaceResults(outDir: string, rows: readonly ResultRow[], meta: ResultsMeta): { dir: string; keptPrevious: boolean } {
   const dir = path.join(outDir, 'results');
+  let previous: { rows: ResultRow[]; meta: ResultsMeta } | null = null;
+  try {
+    previous = readResults(outDir);
+  } catch {
+    previous = null; // none, or unreadable: nothing worth keeping
+  }
+  if (!complete(meta) && previous && (complete(previous.meta) || previous.rows.length > rows.length)) {
+    writeResultsTo(path.join(dir, 'partial'), rows, meta);
+    return { dir: path.join(dir, 'partial'), keptPrevious: true };
+  }
+  writeResultsTo(dir, rows, meta);
+  fs.rmSync(path.join(dir, 'partial'), { recursive: true, force: true });
+  return { dir, keptPrevious: false };
+}
+
+function writeResultsTo(dir: string, rows: readonly ResultRow[], meta: ResultsMeta): void {
   writeFileAtomic(path.join(dir, 'rows.csv'), rowsToCsv(rows));
   // one row per line: diffs of committed results stay readable
   writeFileAtomic(path.join(dir, 'rows.json'), '[\n' + rows.map((r) => '  ' + JSON.stringify(r)).join(',\n') + '\n]\n');

@@ -8,12 +8,14 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import cliProgress from 'cli-progress';
-import { writeFileAtomic, writeJsonAtomic } from '../fsutil';
+import { LOCK_NAME, readJsonFile, writeFileAtomic, writeJsonAtomic } from '../fsutil';
+import { acquireLock, type Lock } from '../lock';
+import { reusableStages, sealStage, type DoneJson } from './outputs';
 import { codeRevision } from '../revision';
 import { buildPlan, type Plan, type StageSpec } from './definitions';
 import { estimateCost, formatEstimate } from './cost';
 import { getPreset, presetConfig, type Preset } from './presets';
-import { answersHash, collectRows, writeResults, type ResultRow, type ResultsMeta, type StageMeta } from './results';
+import { answersHash, collectRows, replaceResults, type ResultRow, type ResultsMeta, type StageMeta } from './results';
 import type { StageJob } from './stages';
 import type { FromWorker } from './worker';
 
@@ -252,53 +254,37 @@ export interface RunOutcome {
   ran: string[];
   reused: string[];
   failures: { id: string; error: string }[];
+  /** Where the rows were written: OUT/results, or OUT/results/partial when OUT/results keeps earlier complete results. */
+  resultsDir?: string;
+  keptPrevious?: boolean;
 }
 
 export const OWNER_FILE = 'reproduce.json';
-export const LOCK_FILE = '.reproduce.lock';
+/** The lock of OUT: the one lock of every writing command (src/lock.ts). */
+export const LOCK_FILE = LOCK_NAME;
+export { pidAlive } from '../lock';
 
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  // a killed process whose parent died stays a zombie until init reaps it (slow in some containers): not running
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true; // no /proc (macOS): trust kill(pid, 0)
-  }
-}
-
-/** OUT may be: absent/empty, or a reproduce directory of the same preset; --force clears anything else. */
-export function claimOut(out: string, preset: Preset, force: boolean): void {
+/** OUT may be: absent/empty, or a reproduce directory (of the same preset unless --force, which clears it). Locked. */
+export function claimOut(out: string, preset: Preset, force: boolean): Lock {
   const owner = path.join(out, OWNER_FILE);
-  if (fs.existsSync(out) && !fs.statSync(out).isDirectory()) throw new Error(`--out ${out}: exists and is not a directory`);
-  const nonEmpty = fs.existsSync(out) && fs.readdirSync(out).length > 0;
-  if (nonEmpty && !force) {
-    if (!fs.existsSync(owner)) throw new Error(`--out ${out}: not empty and not a \`bridge reproduce\` directory (pass --force to replace it)`);
-    const was = (JSON.parse(fs.readFileSync(owner, 'utf8')) as { preset: string }).preset;
-    if (was !== preset.name) throw new Error(`--out ${out}: holds a run of preset ${was}, not ${preset.name} (pass --force to replace it)`);
+  const lock = acquireLock(out, `--out ${out}`);
+  try {
+    const entries = fs.readdirSync(out).filter((e) => e !== LOCK_NAME && e !== '.reproduce.lock');
+    if (entries.length > 0) {
+      if (!fs.existsSync(owner)) throw new Error(`--out ${out}: not empty and not a \`bridge reproduce\` directory; choose another --out (--force replaces only a reproduce directory)`);
+      const was = readJsonFile<{ preset: string }>(owner).preset;
+      if (was !== preset.name && !force) throw new Error(`--out ${out}: holds a run of preset ${was}, not ${preset.name} (pass --force to replace it)`);
+      if (force) for (const e of entries) fs.rmSync(path.join(out, e), { recursive: true, force: true });
+    }
+    if (!fs.existsSync(owner)) writeJsonAtomic(owner, { preset: preset.name, createdAt: new Date().toISOString() });
+  } catch (err) {
+    lock.release();
+    throw err;
   }
-  const lock = path.join(out, LOCK_FILE);
-  if (fs.existsSync(lock)) {
-    const pid = Number(fs.readFileSync(lock, 'utf8'));
-    if (Number.isInteger(pid) && pid !== process.pid && pidAlive(pid)) throw new Error(`--out ${out}: another \`bridge reproduce\` (pid ${pid}) is running there`);
-  }
-  if (force && nonEmpty) fs.rmSync(out, { recursive: true, force: true });
-  fs.mkdirSync(out, { recursive: true });
-  writeFileAtomic(lock, String(process.pid));
-  if (!fs.existsSync(owner)) writeJsonAtomic(owner, { preset: preset.name, createdAt: new Date().toISOString() });
+  return lock;
 }
 
 const doneFile = (s: StageSpec) => path.join(s.dir, 'done.json');
-
-interface DoneJson {
-  seconds: number;
-  result: unknown;
-}
 
 export function readDone(s: StageSpec): DoneJson | null {
   try {
@@ -344,10 +330,12 @@ export async function runExperiments(o: RunOptions): Promise<RunOutcome> {
   log(formatEstimate(preset, plan, est, finishedBefore.size));
   if (o.estimateOnly) return { preset, plan, rows: [], meta: null as never, ran: [], reused: [...finishedBefore], failures: [] };
 
-  claimOut(out, preset, !!o.force);
+  const lock = claimOut(out, preset, !!o.force);
   const executor = o.executor ?? new WorkerPool();
+  // reused only with its outputs as it left them and every input stage reused too
+  const reusable = o.force ? new Map<string, DoneJson>() : reusableStages(plan.stages, log, !o.collectOnly);
   for (const s of plan.stages) {
-    const d = o.force ? null : readDone(s);
+    const d = reusable.get(s.id);
     if (d) {
       status.set(s.id, 'reused');
       seconds.set(s.id, d.seconds);
@@ -390,6 +378,7 @@ export async function runExperiments(o: RunOptions): Promise<RunOutcome> {
             .then(() => {
               const d = readDone(s);
               if (!d) throw new StageError('the stage ended without writing done.json', '');
+              sealStage(s.dir);
               status.set(s.id, 'done');
               seconds.set(s.id, d.seconds);
               results.set(s.id, d.result);
@@ -455,12 +444,13 @@ export async function runExperiments(o: RunOptions): Promise<RunOutcome> {
     cost: { jobs, estimatedSeconds: est.wallSeconds, measuredSeconds: wallSeconds, byKind },
     failures: failures.map((f) => `${f.id}: ${f.error}`),
   };
-  writeResults(out, rows, meta);
-  fs.rmSync(path.join(out, LOCK_FILE), { force: true });
+  const written = replaceResults(out, rows, meta);
+  lock.release();
   log(
     `reproduce ${preset.name}: ${ran.length - failures.length} stages run, ${reused.length} reused, ${failures.length} failed, ${skipped} skipped in ${wallSeconds.toFixed(1)} s` +
       ` (estimated ${est.wallSeconds.toFixed(0)} s); ${rows.length} rows → ${path.join(o.out, 'results')}`,
   );
   for (const f of failures) log(`  failed: ${f.id}: ${f.error} (log: ${path.join(o.out, 'stages', f.id, 'error.log')})`);
-  return { preset, plan, rows, meta, ran, reused, failures };
+  if (written.keptPrevious) log(`  incomplete: ${written.dir} has these rows; ${path.join(o.out, 'results')} keeps the complete results of an earlier run`);
+  return { preset, plan, rows, meta, ran, reused, failures, resultsDir: written.dir, keptPrevious: written.keptPrevious };
 }

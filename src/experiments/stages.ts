@@ -10,6 +10,7 @@ import { validateGenConfig } from '../igsm/generate';
 import type { ProblemRow } from '../igsm/types';
 import { injectRows, seededStream, type VariantSpec } from '../inject/index';
 import type { SftConfig } from '../train/sft-config';
+import { writeDataDir } from '../train/data';
 import type { GrpoConfig, GrpoMetrics } from '../train/grpo';
 import type { Preset } from './presets';
 import type { StageKind } from './definitions';
@@ -100,9 +101,7 @@ function runSplits(job: StageJob, progress: ProgressFn): SplitsResult {
   const counts: SplitsResult['counts'] = {};
   specs.forEach((spec, i) => {
     const { rows, counts: c } = generateSplit(spec, { seen });
-    const dir = splitFile(job.dir, spec.name);
-    writeFileAtomic(path.join(dir, 'problems.jsonl'), toJsonl(rows));
-    writeJsonAtomic(path.join(dir, 'manifest.json'), splitManifest(spec, 'vanilla', c));
+    writeDataDir(splitFile(job.dir, spec.name), toJsonl(rows), splitManifest(spec, 'vanilla', c));
     counts[spec.name] = { problems: c.accepted, draws: c.draws, duplicates: c.duplicates };
     progress(i + 1, specs.length, spec.name);
   });
@@ -116,8 +115,7 @@ function runData(job: StageJob): DataResult {
   const seed = job.config.seed as number;
   const base = readJsonl<ProblemRow>(path.join(splitFile(job.inputs.splits, 'sft'), 'problems.jsonl'));
   const rows = injectRows(base, spec, (row) => seededStream(seed, `inject:${row.id}`));
-  writeFileAtomic(path.join(job.dir, 'data', 'problems.jsonl'), toJsonl(rows));
-  writeJsonAtomic(path.join(job.dir, 'data', 'manifest.json'), { variant: job.method, knobs: v.knobs, kind: v.kind, k: v.k, seed, problems: base.length, rows: rows.length });
+  writeDataDir(path.join(job.dir, 'data'), toJsonl(rows), { variant: job.method, knobs: v.knobs, kind: v.kind, k: v.k, seed, problems: base.length, rows: rows.length });
   return { problems: base.length, rows: rows.length, variant: job.method };
 }
 

@@ -92,6 +92,7 @@ export function resolveVariant(name: string, overrides: VariantOverrides = {}): 
     }
     return { name: base, base, kind: base, knobs: { ...BEHAVIOUR_VARIANTS.vanilla }, k: overrides.k ?? DEFAULT_K };
   }
+  if (overrides.k !== undefined) throw new Error(`${FLAG.k} applies to --variant pp-aug or rc-aug only (a behaviour variant writes one row per problem)`);
   const preset: BehaviourKnobs = BEHAVIOUR_VARIANTS[base];
   const knobs: BehaviourKnobs = {
     reflect: overrides.reflect ?? preset.reflect,

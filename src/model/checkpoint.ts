@@ -101,7 +101,8 @@ export function saveCheckpoint(dir: string, ck: Checkpoint): string {
     }
   } catch (err) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw err;
+    const msg = (err as Error).message;
+    throw msg.includes(abs) ? err : new Error(`saving checkpoint ${abs}: ${msg}`); // ENOSPC and friends name no path
   }
   return manifest.contentHash;
 }
@@ -125,6 +126,10 @@ export function loadCheckpoint(dir: string, label = 'checkpoint', opts: LoadOpti
     manifest = JSON.parse(fs.readFileSync(mpath, 'utf8')) as Manifest;
   } catch {
     throw new Error(`${where}: manifest.json is corrupted (not valid JSON)`);
+  }
+  if (manifest.format === undefined) {
+    const data = fs.existsSync(path.join(dir, 'problems.jsonl')) ? ' (a data directory of `bridge data`?)' : '';
+    throw new Error(`${where}: not a checkpoint: its manifest.json has no format field${data}`);
   }
   if (manifest.format !== CHECKPOINT_FORMAT) throw new Error(`${where}: format '${manifest.format}' is not ${CHECKPOINT_FORMAT}`);
   const data: Record<string, Buffer> = {};

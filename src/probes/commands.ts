@@ -22,9 +22,10 @@ export function registerProbeCommands(program: Command, usage: Usage): void {
     .option('--ground-truth <N>', 'influence: also take real gradient steps on N informative probe queries', '0')
     .option('--gt-eta <X>', 'step size of the ground-truth check', '1e-2')
     .option('--workers <N>', 'sampling replicas', '2')
+    .option('--force', 'overwrite an existing <which>.json in --out')
     .option('--json', 'print the summary as JSON')
-    .action(async (which: string, f: ProbeFlags) => {
+    .action(async (which: string, f: ProbeFlags, cmd: Command) => {
       const { runProbe } = await import('./run');
-      await runProbe(which, f, usage);
+      await runProbe(which, f, usage, Object.keys(f).filter((k) => cmd.getOptionValueSource(k) === 'cli'));
     });
 }

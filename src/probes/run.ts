@@ -1,13 +1,16 @@
 // The body of `bridge probe …` (loaded only when the command runs: it pulls in tfjs).
+import fs from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from '../fsutil';
+import { parseNumberFlag, type NumberFlag } from '../flags';
+import { acquireLock } from '../lock';
 import { initBackend } from '../model/backend';
 import { loadCheckpoint } from '../model/checkpoint';
 import { DataParallel } from '../model/parallel';
 import { createTransformer, type Transformer } from '../model/transformer';
 import { Tokenizer } from '../text/tokenizer';
 import { resolveCheckpoint } from '../train/commands';
-import { loadDataDir } from '../train/data';
+import { assertDataFitsModel, loadDataDir } from '../train/data';
 import { responsePerplexity, rolloutEntropy } from './entropy';
 import { contrastGradient, countSketch, fitStats, groundTruth, influenceByBin, projectionError, queryInfluence, targetGradient, type InfluenceOptions } from './influence';
 import { dot } from './gradients';
@@ -31,23 +34,29 @@ export interface ProbeFlags {
   groundTruth: string;
   gtEta: string;
   workers: string;
+  force?: boolean;
   json?: boolean;
 }
 
 function int(usage: Usage, flag: string, raw: string, lo: number, hi: number): number {
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < lo || v > hi) throw usage(`${flag} must be an integer in [${lo}, ${hi}], got "${raw}"`);
-  return v;
+  return real(usage, flag, raw, lo, hi, { int: true });
 }
-function real(usage: Usage, flag: string, raw: string, lo: number, hi: number): number {
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v) || v < lo || v > hi) throw usage(`${flag} must be a number in [${lo}, ${hi}], got "${raw}"`);
-  return v;
+function real(usage: Usage, flag: string, raw: string, lo: number, hi: number, o: NumberFlag = {}): number {
+  try {
+    return parseNumberFlag(flag, raw, lo, hi, o);
+  } catch (err) {
+    throw usage((err as Error).message);
+  }
 }
 
-/** Run one probe on a checkpoint and write <which>.json into --out. */
-export async function runProbe(which: string, f: ProbeFlags, usage: Usage): Promise<void> {
+/** Flags only the influence probe reads (ProbeFlags keys → flag names): given to another probe they would be ignored. */
+const INFLUENCE_ONLY: Record<string, string> = { targets: '--targets', targetN: '--target-n', norm: '--norm', eta: '--eta', project: '--project', groundTruth: '--ground-truth', gtEta: '--gt-eta' };
+
+/** Run one probe on a checkpoint and write <which>.json into --out; `given` lists the flags typed on the command line. */
+export async function runProbe(which: string, f: ProbeFlags, usage: Usage, given: readonly string[] = []): Promise<void> {
       if (!['accuracy', 'influence', 'entropy'].includes(which)) throw usage(`probe must be accuracy, influence or entropy, got "${which}"`);
+      const ignored = which === 'influence' ? undefined : given.find((k) => k in INFLUENCE_ONLY);
+      if (ignored) throw usage(`${INFLUENCE_ONLY[ignored]} applies to \`bridge probe influence\` only, not ${which}`);
       if (f.norm !== 'mean' && f.norm !== 'sum') throw usage(`--norm must be mean or sum, got "${f.norm}"`);
       const n = int(usage, '--n', f.n, 1, 100_000);
       const ro: RolloutOptions = {
@@ -56,12 +65,34 @@ export async function runProbe(which: string, f: ProbeFlags, usage: Usage): Prom
         seed: int(usage, '--seed', f.seed, -(2 ** 31), 2 ** 31 - 1),
       };
       const workers = int(usage, '--workers', f.workers, 1, 16);
+      if (which === 'influence' && ro.n < 2) throw usage('influence needs --samples ≥ 2: a single rollout per query has no contrast, every influence would be 0');
+      const eta = real(usage, '--eta', f.eta, 0, 10, { above: true });
+      const gtEta = real(usage, '--gt-eta', f.gtEta, 0, 100, { above: true });
+      const outFile = path.join(f.out, `${which}.json`);
+      const lock = acquireLock(f.out, `--out ${f.out}`);
+      try {
+        if (fs.existsSync(outFile) && !f.force) throw usage(`--out ${f.out}: holds ${which}.json already (pass --force to overwrite it)`);
+        await probe(which, f, usage, { n, ro, workers, eta, gtEta, outFile });
+      } finally {
+        lock.release();
+      }
+}
+
+async function probe(
+  which: string,
+  f: ProbeFlags,
+  usage: Usage,
+  plan: { n: number; ro: RolloutOptions; workers: number; eta: number; gtEta: number; outFile: string },
+): Promise<void> {
+      const { n, ro, workers } = plan;
       await initBackend();
       const ckDir = resolveCheckpoint(f.ckpt);
       const ck = loadCheckpoint(ckDir, '--ckpt');
       const tok = Tokenizer.fromJSON(ck.tokenizer as never);
-      const model: Transformer = createTransformer(ck.config, { weights: ck.weights });
       const data = loadDataDir(f.data);
+      assertDataFitsModel(data, tok, '--data', `--ckpt ${f.ckpt}`);
+      if (n > data.rows.length) throw usage(`--n ${n} is more than the ${data.rows.length} problems in --data ${f.data}`);
+      const model: Transformer = createTransformer(ck.config, { weights: ck.weights });
       const rows = data.rows.slice(0, n);
       const dp = workers > 1 ? await DataParallel.create(model, { workers }) : null;
       const t0 = Date.now();
@@ -72,17 +103,19 @@ export async function runProbe(which: string, f: ProbeFlags, usage: Usage): Prom
         let summary: Record<string, unknown>;
         if (which === 'accuracy') {
           const rep = accuracyReport(groups, ro);
-          writeJsonAtomic(path.join(f.out, 'accuracy.json'), { ...meta, ...rep });
+          writeJsonAtomic(plan.outFile, { ...meta, ...rep });
           summary = { queries: rep.queries, informative: rep.informative, meanAlpha: rep.meanAlpha, histogram: rep.histogram };
         } else if (which === 'entropy') {
           const e = rolloutEntropy(model, groups, ro.temperature);
           const p = responsePerplexity(model, tok, rows.filter((r) => r.response));
           const rep = { rolloutEntropy: e.entropy, rolloutTokens: e.tokens, perplexity: p.perplexity, referenceTokens: p.tokens };
-          writeJsonAtomic(path.join(f.out, 'entropy.json'), { ...meta, ...rep });
+          writeJsonAtomic(plan.outFile, { ...meta, ...rep });
           summary = rep;
         } else {
-          const io: InfluenceOptions = { norm: f.norm as 'mean' | 'sum', temperature: ro.temperature, eta: real(usage, '--eta', f.eta, 0, 10) };
-          const targetRows = f.targets ? loadDataDir(f.targets, '--targets').rows : data.rows.slice(n);
+          const io: InfluenceOptions = { norm: f.norm as 'mean' | 'sum', temperature: ro.temperature, eta: plan.eta };
+          const targetData = f.targets ? loadDataDir(f.targets, '--targets') : null;
+          if (targetData) assertDataFitsModel(targetData, tok, '--targets', `--ckpt ${f.ckpt}`);
+          const targetRows = targetData ? targetData.rows : data.rows.slice(n);
           const tn = int(usage, '--target-n', f.targetN, 1, 100_000);
           if (targetRows.length < 1) throw usage('influence needs target queries: pass --targets DIR or a --data with more than --n rows');
           const targets = await sampleGroups(model, tok, targetRows.slice(0, tn), { ...ro, seed: ro.seed + 1, dp });
@@ -118,7 +151,7 @@ export async function runProbe(which: string, f: ProbeFlags, usage: Usage): Prom
           }
           const projected = sketches[0]?.pairs.length ?? 0; // queries with a contrast gradient, each sketched once per k
           const gtN = int(usage, '--ground-truth', f.groundTruth, 0, 100_000);
-          const gtEta = real(usage, '--gt-eta', f.gtEta, 0, 100);
+          const gtEta = plan.gtEta;
           const gt = gtN > 0 ? groundTruth(model, targets, gT, contrasts.slice(0, gtN), gtEta, io) : [];
           const gtHalf = gtN > 0 ? groundTruth(model, targets, gT, contrasts.slice(0, gtN), gtEta / 2, io) : [];
           const informative = perQuery.filter((r) => r.alpha > 0 && r.alpha < 1).length;
@@ -141,7 +174,7 @@ export async function runProbe(which: string, f: ProbeFlags, usage: Usage): Prom
               samplingSecondsPerQuery: tSample / groups.length,
             },
           };
-          writeJsonAtomic(path.join(f.out, 'influence.json'), rep);
+          writeJsonAtomic(plan.outFile, rep);
           summary = { meanInfluence: rep.meanInfluence, byBin: rep.byBin, projection: rep.projection, groundTruth: rep.groundTruth?.fit ?? null, cost: rep.cost };
         }
         process.stdout.write(f.json ? JSON.stringify(summary) + '\n' : JSON.stringify(summary, null, 2) + '\n');

@@ -2,15 +2,21 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { writeFileAtomic, writeJsonAtomic } from '../fsutil';
+import { assertWritable, ensureDir, readJsonFile, sha256File, writeJsonAtomic } from '../fsutil';
+import { parseNumberFlag } from '../flags';
+import { acquireLock } from '../lock';
 import { codeRevision } from '../revision';
-import { generateSplit, splitManifest, toJsonl } from '../igsm/dataset';
+import { generateSplit, splitManifest, toJsonl, type SplitManifest, type SplitSpec } from '../igsm/dataset';
 import { validateGenConfig } from '../igsm/generate';
 import type { Arith, Surface } from '../igsm/types';
 import { Tokenizer } from '../text/tokenizer';
-import { loadDataDir } from './data';
-import { sftConfig, type SftConfig } from './sft-config';
+import { assertDataFitsModel, loadDataDir, writeDataDir } from './data';
+import { comparableSftConfig, sftConfig, type SftConfig } from './sft-config';
+import { checkResume, firstDifference, runFiles, type RunRecord } from './run-dir';
+import type { SftResult } from './sft';
+import type { Checkpoint } from '../model/checkpoint';
 import type { GrpoConfig } from './grpo';
+import type { EvalReport } from './evaluate';
 
 // tfjs and the trainers load only when a training command runs: `bridge data` stays instant
 const heavy = async () => {
@@ -78,11 +84,16 @@ type Usage = (msg: string) => Error;
 
 function num(usage: Usage, flag: string, raw: string | undefined, lo: number, hi: number, int = true): number | undefined {
   if (raw === undefined) return undefined;
-  const v = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(v) || (int && !Number.isInteger(v)) || v < lo || v > hi) {
-    throw usage(`${flag} must be ${int ? 'an integer' : 'a number'} in [${lo}, ${hi}], got "${raw}"`);
+  try {
+    return parseNumberFlag(flag, raw, lo, hi, { int });
+  } catch (err) {
+    throw usage((err as Error).message);
   }
-  return v;
+}
+
+/** --resume continues what is in --out, --force starts it over: both at once is a contradiction, not a choice. */
+function resumeOrForce(usage: Usage, f: { resume?: boolean; force?: boolean }): void {
+  if (f.resume && f.force) throw usage('--resume and --force exclude each other: --resume continues the run in --out, --force starts it over');
 }
 
 function preset<K extends string>(usage: Usage, raw: string | undefined, table: Record<K, unknown>): K {
@@ -106,6 +117,8 @@ interface TrainFlags {
   heads?: string;
   ctx?: string;
   workers?: string;
+  /** commander's --no-divergence-guard: false turns the guard off. */
+  divergenceGuard?: boolean;
 }
 
 /** Preset + flag overrides → a validated SFT config. */
@@ -134,7 +147,12 @@ function trainConfig(usage: Usage, base: Partial<SftConfig>, f: TrainFlags): Sft
     model.pos = f.pos;
   }
   c.model = model;
-  return sftConfig(c);
+  if (f.divergenceGuard === false) c.divergence = { ...(c.divergence as object | undefined), enabled: false };
+  try {
+    return sftConfig(c);
+  } catch (err) {
+    throw usage((err as Error).message);
+  }
 }
 
 function addTrainFlags(cmd: Command): Command {
@@ -152,15 +170,93 @@ function addTrainFlags(cmd: Command): Command {
     .option('--heads <N>', 'attention heads (scratch only)')
     .option('--ctx <N>', 'context length (scratch only)')
     .option('--pos <kind>', 'position encoding: rope (default) | learned (scratch only)')
+    .option('--no-divergence-guard', 'keep training when the loss diverges (src/train/divergence.ts)')
     .option('--resume', 'continue a killed run from its last checkpoint')
     .option('--force', 'overwrite an existing run')
     .option('--no-progress', 'no progress bar');
+}
+
+/** A weights-only model directory (`bridge pretrain --out`) holds its checkpoint files and recipe.json, nothing else. */
+function modelFiles(dir: string): Set<string> | null {
+  try {
+    const m = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { format?: string; files?: Record<string, unknown> };
+    return m.format?.startsWith('bridge-checkpoint/') ? new Set([...Object.keys(m.files ?? {}), 'manifest.json', 'recipe.json']) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Checked before any training: --out is free, or holds only a model that --force may replace; its parent is writable. */
+function checkModelOut(usage: Usage, out: string, force: boolean): void {
+  const label = `--out ${out}`;
+  const st = fs.statSync(out, { throwIfNoEntry: false });
+  if (st && !st.isDirectory()) throw usage(`${label}: exists and is not a directory (a model is a directory); choose another path`);
+  const entries = st ? fs.readdirSync(out) : [];
+  if (entries.length > 0) {
+    const own = modelFiles(out);
+    const foreign = entries.filter((e) => !own?.has(e));
+    if (foreign.length) throw usage(`${label}: holds ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}, not a model's files; choose another path (--force replaces only a model)`);
+    if (!force) throw usage(`${label}: a model is already there (pass --force to replace it)`);
+  }
+  const parent = path.dirname(path.resolve(out));
+  ensureDir(parent, label);
+  assertWritable(parent, label);
+}
+
+/** `eval --out FILE`: a new file, or an existing one with --force; its directory is writable. */
+function checkOutFile(usage: Usage, file: string, force: boolean): void {
+  const label = `--out ${file}`;
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  if (st?.isDirectory()) throw usage(`${label}: is a directory; give a file name`);
+  if (st && !force) throw usage(`${label}: exists (pass --force to overwrite it)`);
+  ensureDir(path.dirname(path.resolve(file)), label);
+  assertWritable(path.dirname(path.resolve(file)), label);
 }
 
 /** A run directory (its final/ checkpoint) or a checkpoint directory. */
 export function resolveCheckpoint(p: string): string {
   const final = path.join(p, 'final');
   return fs.existsSync(path.join(final, 'manifest.json')) ? final : p;
+}
+
+/** The pretraining corpus in WORK/data: generated once; a corpus of another spec is refused unless --force. */
+function writeCorpus(usage: Usage, work: string, dir: string, spec: SplitSpec, force: boolean): void {
+  if (fs.existsSync(path.join(dir, 'problems.jsonl')) && !force) {
+    const m = readJsonFile<Partial<SplitManifest>>(path.join(dir, 'manifest.json'));
+    const d = firstDifference({ n: m.n, seed: m.seed, surface: m.surface, gen: m.config }, { n: spec.n, seed: spec.seed, surface: spec.surface, gen: spec.gen });
+    if (d !== null) throw usage(`--work ${work}: its corpus was generated with another ${d} (pass --force to regenerate it, or choose another --work)`);
+    return;
+  }
+  const { rows, counts } = generateSplit(spec);
+  writeDataDir(dir, toJsonl(rows), splitManifest(spec, 'terse', counts));
+}
+
+/** The finished run in WORK/run when it trained this config on this corpus (an export that failed is redone without training). */
+function finishedRun(work: string, runDir: string, cfg: SftConfig, dataDir: string, force: boolean): SftResult | null {
+  const files = runFiles(runDir);
+  if (force || !fs.existsSync(files.done)) return null;
+  const rec = readJsonFile<RunRecord>(files.config);
+  const now = { config: comparableSftConfig(cfg), inputs: { data: sha256File(path.join(dataDir, 'problems.jsonl')) } };
+  checkResume(runDir, { ...rec, config: comparableSftConfig(rec.config) }, now, `--work ${work}: its finished run`);
+  process.stderr.write(`pretrain: reusing the finished run in ${runDir}\n`);
+  return readJsonFile<SftResult>(files.done);
+}
+
+/** The base model: weights, config and tokenizer of the run's final checkpoint, and the recipe that recreates them. */
+function exportModel(
+  f: { out: string; arith: string; surface: string },
+  r: { presetName: string; n: number; ops: [number, number]; cfg: SftConfig; spec: object; revision: unknown; res: SftResult; ck: Checkpoint; saveCheckpoint: (dir: string, ck: Checkpoint) => string },
+): void {
+  const { presetName, n, ops, cfg, spec, revision, res, ck, saveCheckpoint } = r;
+  // ship weights, config and tokenizer only: the optimizer state would triple the size and SFT starts afresh
+  saveCheckpoint(f.out, { config: ck.config, weights: ck.weights, tokenizer: ck.tokenizer, optimizer: null, meta: { kind: 'base', ...res } });
+  // every setting that shapes the weights, so the recipe alone recreates them (worker count included: it changes float sums)
+  const m = cfg.model;
+  const command = ['npx', 'bridge', 'pretrain', '--out', f.out, '--preset', presetName, '--n', String(n), '--ops', `${ops[0]}-${ops[1]}`,
+    '--arith', f.arith, '--surface', f.surface, '--seed', String(cfg.seed), '--epochs', String(cfg.epochs), '--batch-size', String(cfg.batchSize),
+    '--lr', String(cfg.schedule.lr), '--d', String(m.d), '--layers', String(m.layers), '--heads', String(m.heads), '--ctx', String(m.ctx), '--pos', m.pos, '--workers', String(cfg.workers)];
+  writeJsonAtomic(path.join(f.out, 'recipe.json'), { command: command.join(' '), revision, corpus: spec, sft: cfg, weightsHash: res.weightsHash, steps: res.steps, tokens: res.tokensSeen, seconds: res.seconds, finalLoss: res.finalLoss });
+  process.stdout.write(JSON.stringify(res) + '\n');
 }
 
 export function registerTrainCommands(program: Command, usage: Usage): void {
@@ -173,6 +269,11 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
       .option('--init <CKPT>', "'scratch' or a checkpoint / run directory (e.g. data/models/base-…)", 'scratch')
       .option('--preset <name>', `${Object.keys(SFT_PRESETS).join(' | ')}`, 'default'),
   ).action(async (f: TrainFlags & { data: string; out: string; init: string; resume?: boolean; force?: boolean; progress: boolean }) => {
+    resumeOrForce(usage, f);
+    if (f.init !== 'scratch') {
+      const shape = (['d', 'layers', 'heads', 'ctx', 'pos'] as const).find((k) => f[k] !== undefined);
+      if (shape) throw usage(`--${shape} applies to --init scratch only: a model from --init ${f.init} keeps its checkpoint's shape`);
+    }
     const cfg = trainConfig(usage, SFT_PRESETS[preset(usage, f.preset, SFT_PRESETS)], f);
     const init = f.init === 'scratch' ? 'scratch' : resolveCheckpoint(f.init);
     const { runSft } = await heavy();
@@ -196,11 +297,12 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
       f: TrainFlags & { out: string; work?: string; n?: string; ops?: string; arith: string; surface: string; resume?: boolean; force?: boolean; progress: boolean },
     ) => {
       const revision = codeRevision(); // at the start: the code that trains, not what the tree holds when it ends
+      resumeOrForce(usage, f);
       const presetName = preset(usage, f.preset, PRETRAIN_PRESETS);
       const p = PRETRAIN_PRESETS[presetName];
       if (f.arith !== 'exact' && f.arith !== 'mod23') throw usage(`--arith must be exact or mod23, got "${f.arith}"`);
       if (f.surface !== 'english' && f.surface !== 'compact') throw usage(`--surface must be english or compact, got "${f.surface}"`);
-      if (fs.existsSync(path.join(f.out, 'manifest.json')) && !f.force) throw usage(`--out ${f.out}: a model is already there (pass --force to replace it)`);
+      checkModelOut(usage, f.out, !!f.force); // before any training: an --out that cannot take the model would waste the run
       const n = num(usage, '--n', f.n, 1, 10_000_000) ?? p.n;
       let ops = p.ops;
       if (f.ops !== undefined) {
@@ -213,25 +315,23 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
       const dataDir = path.join(work, 'data');
       // the corpus seed is far from the split seeds (100–500): its problems are not the SFT or test problems
       const spec = { name: 'pretrain', n, gen: validateGenConfig({ minOps: ops[0], maxOps: ops[1], arith: f.arith as Arith }), seed: 90_000 + cfg.seed, surface: f.surface as Surface };
-      if (!fs.existsSync(path.join(dataDir, 'problems.jsonl')) || f.force) {
-        const { rows, counts } = generateSplit(spec);
-        writeFileAtomic(path.join(dataDir, 'problems.jsonl'), toJsonl(rows));
-        writeJsonAtomic(path.join(dataDir, 'manifest.json'), splitManifest(spec, 'terse', counts));
+      const outLock = acquireLock(f.out, `--out ${f.out}`, 'file'); // beside --out: saving the model replaces the directory
+      const workLock = acquireLock(work, `--work ${work}`);
+      try {
+        writeCorpus(usage, work, dataDir, spec, !!f.force);
+        const runDir = path.join(work, 'run');
+        const { runSft, loadCheckpoint, saveCheckpoint } = await heavy();
+        const res =
+          finishedRun(work, runDir, cfg, dataDir, !!f.force) ??
+          (await runSft({ data: dataDir, init: 'scratch', out: runDir, config: cfg, resume: f.resume, force: f.force, progress: f.progress }));
+        exportModel(f, { presetName, n, ops, cfg, spec, revision, res, ck: loadCheckpoint(path.join(runDir, 'final')), saveCheckpoint });
+      } finally {
+        workLock.release();
+        outLock.release();
       }
-      const { runSft, loadCheckpoint, saveCheckpoint } = await heavy();
-      const res = await runSft({ data: dataDir, init: 'scratch', out: path.join(work, 'run'), config: cfg, resume: f.resume, force: f.force, progress: f.progress });
-      const ck = loadCheckpoint(path.join(work, 'run', 'final'));
-      // ship weights, config and tokenizer only: the optimizer state would triple the size and SFT starts afresh
-      saveCheckpoint(f.out, { config: ck.config, weights: ck.weights, tokenizer: ck.tokenizer, optimizer: null, meta: { kind: 'base', ...res } });
-      // every setting that shapes the weights, so the recipe alone recreates them (worker count included: it changes float sums)
-      const m = cfg.model;
-      const command = ['npx', 'bridge', 'pretrain', '--out', f.out, '--preset', presetName, '--n', String(n), '--ops', `${ops[0]}-${ops[1]}`,
-        '--arith', f.arith, '--surface', f.surface, '--seed', String(cfg.seed), '--epochs', String(cfg.epochs), '--batch-size', String(cfg.batchSize),
-        '--lr', String(cfg.schedule.lr), '--d', String(m.d), '--layers', String(m.layers), '--heads', String(m.heads), '--ctx', String(m.ctx), '--pos', m.pos, '--workers', String(cfg.workers)];
-      writeJsonAtomic(path.join(f.out, 'recipe.json'), { command: command.join(' '), revision, corpus: spec, sft: cfg, weightsHash: res.weightsHash, steps: res.steps, tokens: res.tokensSeen, seconds: res.seconds, finalLoss: res.finalLoss });
-      process.stdout.write(JSON.stringify(res) + '\n');
     },
   );
+
 
   program
     .command('grpo')
@@ -261,6 +361,8 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
         beta?: string; kl?: string; maxNew?: string; evalEvery?: string; workers?: string; seed?: string; dynamicSampling?: boolean;
         resume?: boolean; force?: boolean; progress: boolean;
       }) => {
+        resumeOrForce(usage, f);
+        if (f.evalEvery !== undefined && f.val === undefined && Number(f.evalEvery) !== 0) throw usage('--eval-every validates on --val DIR: give --val, or drop --eval-every');
         const c: Record<string, unknown> = { ...GRPO_PRESETS[preset(usage, f.preset, GRPO_PRESETS)] };
         const set = (k: string, v: unknown) => v !== undefined && (c[k] = v);
         set('steps', num(usage, '--steps', f.steps, 1, 1_000_000));
@@ -278,9 +380,13 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
         }
         if (f.dynamicSampling) c.dynamicSampling = true;
         const { runGrpo, grpoConfig } = await heavy();
-        const res = await runGrpo({
-          init: resolveCheckpoint(f.init), data: f.data, val: f.val, out: f.out, config: grpoConfig(c), resume: f.resume, force: f.force, progress: f.progress,
-        });
+        let config: GrpoConfig;
+        try {
+          config = grpoConfig(c);
+        } catch (err) {
+          throw usage((err as Error).message);
+        }
+        const res = await runGrpo({ init: resolveCheckpoint(f.init), data: f.data, val: f.val, out: f.out, config, resume: f.resume, force: f.force, progress: f.progress });
         process.stdout.write(JSON.stringify(res) + '\n');
       },
     );
@@ -291,30 +397,44 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
     .requiredOption('--ckpt <RUN>', 'run directory (uses RUN/final) or checkpoint directory')
     .requiredOption('--data <DIR>', 'data directory written by `bridge data`')
     .option('--samples <K>', 'samples per problem (mean@K); 1 = greedy', '1')
-    .option('--temperature <T>', 'sampling temperature (0 = greedy)', '0')
+    .option('--temperature <T>', 'sampling temperature (default: 0 = greedy with --samples 1, 1 with --samples K > 1)')
     .option('--limit <N>', 'evaluate the first N problems only')
     .option('--seed <S>', 'sampling seed', '0')
     .option('--out <FILE>', 'write the full report (with every completion) as JSON')
+    .option('--force', 'overwrite an existing --out file')
     .option('--json', 'print the summary as JSON')
-    .action(async (f: { ckpt: string; data: string; samples: string; temperature: string; limit?: string; seed: string; out?: string; json?: boolean }) => {
+    .action(async (f: { ckpt: string; data: string; samples: string; temperature?: string; limit?: string; seed: string; out?: string; force?: boolean; json?: boolean }) => {
       const samples = num(usage, '--samples', f.samples, 1, 1024)!;
-      const temperature = num(usage, '--temperature', f.temperature, 0, 10, false)!;
+      const temperature = num(usage, '--temperature', f.temperature, 0, 10, false) ?? (samples > 1 ? 1 : 0);
+      if (samples > 1 && temperature === 0) throw usage(`--samples ${samples} needs --temperature > 0: at 0 every sample is the same greedy completion`);
       const seed = num(usage, '--seed', f.seed, -(2 ** 31), 2 ** 31 - 1)!;
       const limit = num(usage, '--limit', f.limit, 1, 10_000_000);
-      const { initBackend, loadCheckpoint, createTransformer, evaluate } = await heavy();
-      await initBackend();
-      const ck = loadCheckpoint(resolveCheckpoint(f.ckpt), '--ckpt');
-      const tok = Tokenizer.fromJSON(ck.tokenizer as never);
-      const model = createTransformer(ck.config, { weights: ck.weights });
-      const data = loadDataDir(f.data);
-      const rows = limit ? data.rows.slice(0, limit) : data.rows;
-      const rep = evaluate(model, tok, rows, { samples, temperature: samples > 1 && temperature === 0 ? 1 : temperature, seed, batchSize: 64 });
-      if (f.out) writeJsonAtomic(f.out, rep);
-      const { completions: _c, ...summary } = rep;
-      if (f.json) process.stdout.write(JSON.stringify(summary) + '\n');
-      else {
-        process.stdout.write(`accuracy ${(100 * rep.accuracy).toFixed(1)} % on ${rep.problems} problems (${samples} sample(s), T=${rep.temperature})\n`);
-        for (const b of rep.byOps) process.stdout.write(`  op ${b.numOps}: ${(100 * b.accuracy).toFixed(1)} % (${b.problems})\n`);
+      if (f.out) checkOutFile(usage, f.out, !!f.force);
+      const lock = f.out ? acquireLock(f.out, `--out ${f.out}`, 'file') : null;
+      try {
+        const { initBackend, loadCheckpoint, createTransformer, evaluate } = await heavy();
+        await initBackend();
+        const ck = loadCheckpoint(resolveCheckpoint(f.ckpt), '--ckpt');
+        const tok = Tokenizer.fromJSON(ck.tokenizer as never);
+        const data = loadDataDir(f.data);
+        assertDataFitsModel(data, tok, '--data', `--ckpt ${f.ckpt}`);
+        if (limit !== undefined && limit > data.rows.length) throw usage(`--limit ${limit} is more than the ${data.rows.length} problems in --data ${f.data}`);
+        const model = createTransformer(ck.config, { weights: ck.weights });
+        const rows = limit ? data.rows.slice(0, limit) : data.rows;
+        const rep = evaluate(model, tok, rows, { samples, temperature, seed, batchSize: 64 });
+        if (f.out) writeJsonAtomic(f.out, rep);
+        printEval(rep, samples, !!f.json);
+      } finally {
+        lock?.release();
       }
     });
+}
+
+function printEval(rep: EvalReport, samples: number, json: boolean): void {
+  const { completions: _c, ...summary } = rep;
+  if (json) process.stdout.write(JSON.stringify(summary) + '\n');
+  else {
+    process.stdout.write(`accuracy ${(100 * rep.accuracy).toFixed(1)} % on ${rep.problems} problems (${samples} sample(s), T=${rep.temperature})\n`);
+    for (const b of rep.byOps) process.stdout.write(`  op ${b.numOps}: ${(100 * b.accuracy).toFixed(1)} % (${b.problems})\n`);
+  }
 }

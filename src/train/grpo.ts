@@ -7,7 +7,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { appendJsonl, writeJsonAtomic } from '../fsutil';
-import { prepareRunDir, runFiles, truncateMetrics } from './run-dir';
+import { checkResume, openRunDir, runFiles, truncateMetrics, type RunRecord } from './run-dir';
 import { hashString } from '../rng';
 import { reward } from '../igsm/answer';
 import type { ProblemRow } from '../igsm/types';
@@ -22,11 +22,11 @@ import { createAdamW, trainStep, type TrainStepReport } from '../model/step';
 import { createTransformer, disposeTransformer, getWeights, type Transformer } from '../model/transformer';
 import type { AdamW } from '../model/optim';
 import { epochOrder } from './batches';
-import { loadDataDir } from './data';
+import { assertDataFitsModel, loadDataDir, tokenizerHash } from './data';
 import { evaluate, GREEDY, stopTokens } from './evaluate';
 import { encodePrompt } from './format';
 import { grpoLoss, grpoWeight, type GrpoBatch, type GrpoCoefs, type GrpoStats } from './grpo-loss';
-import { Progress } from './progress';
+import { nextTurn, Progress } from './progress';
 
 export const GrpoConfigSchema = z
   .object({
@@ -203,16 +203,31 @@ export interface GrpoResult {
 /** Run GRPO from an SFT checkpoint; see GrpoConfig. */
 export async function runGrpo(o: GrpoOptions): Promise<GrpoResult> {
   const t0 = Date.now();
+  const { lock, previous } = openRunDir(o.out, { kind: 'grpo', resume: o.resume, force: o.force });
+  try {
+    return await train(o, previous, t0);
+  } finally {
+    lock.release();
+  }
+}
+
+async function train(o: GrpoOptions, previous: RunRecord | null, t0: number): Promise<GrpoResult> {
   const cfg = o.config;
   await initBackend();
-  prepareRunDir(o.out, o);
   const f = runFiles(o.out);
 
   const initCk = loadCheckpoint(o.init, '--init');
   const tok = Tokenizer.fromJSON(initCk.tokenizer as never);
-  const ref = cfg.beta > 0 ? createTransformer(initCk.config, { weights: initCk.weights }, false) : null;
   const train = loadDataDir(o.data);
   const val = o.val ? loadDataDir(o.val, '--val') : null;
+  assertDataFitsModel(train, tok, '--data', `--init ${o.init}`);
+  if (val) assertDataFitsModel(val, tok, '--val', `--init ${o.init}`);
+  if (cfg.promptsPerStep > train.rows.length) {
+    throw new Error(`--prompts ${cfg.promptsPerStep} (prompts per step) is more than the ${train.rows.length} problems in --data ${o.data}: a step would repeat prompts`);
+  }
+  const inputs = { data: train.sha256, init: initCk.contentHash, val: val ? val.sha256 : 'none', tokenizer: tokenizerHash(tok) };
+  if (previous) checkResume(o.out, { ...previous, config: grpoConfig(previous.config) }, { config: cfg, inputs });
+  const ref = cfg.beta > 0 ? createTransformer(initCk.config, { weights: initCk.weights }, false) : null;
   const valRows = val ? (cfg.valN ? val.rows.slice(0, cfg.valN) : val.rows) : [];
   const prompts = train.rows.map((r) => encodePrompt(tok, r.query));
   const maxPrompt = Math.max(...prompts.map((p) => p.length));
@@ -227,10 +242,8 @@ export async function runGrpo(o: GrpoOptions): Promise<GrpoResult> {
   let cursor = 0;
   const newOpt = (m: Transformer) =>
     createAdamW(m, { lr: cfg.lr, beta1: cfg.beta1, beta2: cfg.beta2, weightDecay: cfg.weightDecay, clipNorm: cfg.clipNorm, eps: 1e-8 });
-  const resuming = o.resume && fs.existsSync(f.ckpt);
+  const resuming = previous !== null && fs.existsSync(f.ckpt);
   if (resuming) {
-    const saved = JSON.parse(fs.readFileSync(f.config, 'utf8')) as { config: GrpoConfig };
-    if (JSON.stringify(saved.config) !== JSON.stringify(cfg)) throw new Error(`--resume ${o.out}: the run was started with a different config`);
     const ck = loadCheckpoint(f.ckpt, '--resume');
     const diff = configDiff(ck.config, initCk.config);
     if (diff.length) throw new Error(`--resume ${o.out}: checkpoint shape differs from --init (${diff.join(', ')})`);
@@ -245,7 +258,7 @@ export async function runGrpo(o: GrpoOptions): Promise<GrpoResult> {
   } else {
     model = createTransformer(initCk.config, { weights: initCk.weights });
     opt = newOpt(model);
-    writeJsonAtomic(f.config, { config: cfg, init: path.resolve(o.init), data: path.resolve(o.data), val: o.val ? path.resolve(o.val) : null });
+    writeJsonAtomic(f.config, { kind: 'grpo', config: cfg, init: path.resolve(o.init), data: path.resolve(o.data), val: o.val ? path.resolve(o.val) : null, inputs });
     fs.rmSync(f.metrics, { force: true });
   }
 
@@ -288,6 +301,7 @@ export async function runGrpo(o: GrpoOptions): Promise<GrpoResult> {
   try {
     if (startStep === 0 && cfg.evalEvery > 0) valBefore = validate() ?? null;
     for (let step = startStep; step < cfg.steps; step++) {
+      await nextTurn(); // signals, IPC disconnects and timers get their turn between steps (a lone replica never awaits)
       const tSample = Date.now();
       let sampledTokens = 0;
       // sample P groups (dynamic sampling: keep only informative groups, refill with fresh prompts)

@@ -46,3 +46,6 @@ export class Progress {
     this.bar?.stop();
   }
 }
+
+/** Let the event loop run once (setImmediate): a long synchronous loop otherwise starves signals and IPC. */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

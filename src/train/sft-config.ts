@@ -1,6 +1,7 @@
 // The SFT configuration: validated at the edge, light to import (no tfjs), shared by the CLI and the trainer.
 import { z } from 'zod';
 import { LrScheduleSchema } from './schedule';
+import { DIVERGENCE_DEFAULTS, DivergenceGuardSchema } from './divergence';
 
 export const SftConfigSchema = z
   .object({
@@ -22,6 +23,8 @@ export const SftConfigSchema = z
     checkpointEvery: z.number().int().min(1).default(50),
     /** Data-parallel replicas (one per core; tfjs-wasm is single-threaded). Part of the run's identity: sums differ. */
     workers: z.number().int().min(1).max(16).default(1),
+    /** The divergence guard (src/train/divergence.ts); it never changes a run that finishes, so stage hashes leave it out. */
+    divergence: DivergenceGuardSchema.default(DIVERGENCE_DEFAULTS),
     /** Stop after this many optimizer steps (for tests and budgets); null = all epochs. */
     maxSteps: z.number().int().min(1).nullable().default(null),
     /** Model shape when training from scratch (vocab is taken from the tokenizer). */
@@ -52,3 +55,9 @@ export function sftConfig(input: unknown): SftConfig {
   throw new Error(`sft config: ${field}: ${issue.message}`);
 }
 
+
+/** An SFT config as --resume compares it: defaults filled (runs of older versions lack newer fields), the guard left out (turning it off may be why one resumes). */
+export function comparableSftConfig(c: unknown): unknown {
+  const { divergence: _guard, ...rest } = sftConfig(c);
+  return rest;
+}

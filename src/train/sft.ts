@@ -4,26 +4,27 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { appendJsonl, writeJsonAtomic } from '../fsutil';
-import { prepareRunDir, runFiles, truncateMetrics } from './run-dir';
+import { checkResume, openRunDir, runFiles, truncateMetrics, type RunRecord } from './run-dir';
+import { DivergenceGuard } from './divergence';
 
 export { runFiles } from './run-dir';
 import { Tokenizer } from '../text/tokenizer';
 import { canonicalTokenizer } from '../text/vocab';
 import { initBackend } from '../model/backend';
-import { modelConfig, type ModelConfig } from '../model/config';
+import { modelConfig, planTrainMicroBatches, type ModelConfig } from '../model/config';
 import { createTransformer, disposeTransformer, getWeights, type Transformer } from '../model/transformer';
 import { lossOnBatch, lossTokens, type LossBatch } from '../model/score';
 import { createAdamW, trainStep, type TrainStepReport } from '../model/step';
 import { DataParallel } from '../model/parallel';
-import type { AdamW } from '../model/optim';
+import type { AdamW, AdamWState } from '../model/optim';
 import { loadCheckpoint, saveCheckpoint, weightsHash } from '../model/checkpoint';
 import { epochOrder, splitMicroBatches } from './batches';
-import { encodeRows, loadDataDir } from './data';
+import { assertDataFitsModel, encodeRows, loadDataDir, tokenizerHash } from './data';
 import { learningRate } from './schedule';
-import type { SftConfig } from './sft-config';
+import { comparableSftConfig, sftConfig, type SftConfig } from './sft-config';
 
 export { sftConfig, SftConfigSchema, type SftConfig } from './sft-config';
-import { Progress } from './progress';
+import { nextTurn, Progress } from './progress';
 
 export interface SftOptions {
   data: string;
@@ -52,6 +53,11 @@ export interface SftResult {
   seconds: number;
 }
 
+interface GoodState {
+  weights: Float32Array;
+  optimizer: AdamWState;
+}
+
 interface MetricRow {
   step: number;
   epoch: number;
@@ -65,60 +71,69 @@ interface MetricRow {
 /** Run SFT to the end (or continue a killed run with `resume`). */
 export async function runSft(o: SftOptions): Promise<SftResult> {
   const t0 = Date.now();
+  const cfg = sftConfig(o.config);
+  const { lock, previous } = openRunDir(o.out, { kind: 'sft', resume: o.resume, force: o.force });
+  try {
+    return await train(o, cfg, previous, t0);
+  } finally {
+    lock.release();
+  }
+}
+
+async function train(o: SftOptions, cfg: SftConfig, previous: RunRecord | null, t0: number): Promise<SftResult> {
   await initBackend();
-  prepareRunDir(o.out, o);
   const f = runFiles(o.out);
-  const cfg = o.config;
   const data = loadDataDir(o.data);
 
-  // where the weights, tokenizer and optimizer state start from
-  let tok: Tokenizer;
+  // where the weights and tokenizer start from, and the identity of every input
+  const initCk = o.init === 'scratch' ? null : loadCheckpoint(o.init, '--init');
+  const tok = initCk ? Tokenizer.fromJSON(initCk.tokenizer as never) : canonicalTokenizer(data.arith);
+  if (initCk) assertDataFitsModel(data, tok, '--data', `--init ${o.init}`);
+  const inputs = { data: data.sha256, init: initCk ? initCk.contentHash : 'scratch', tokenizer: tokenizerHash(tok) };
+  if (previous) checkResume(o.out, { ...previous, config: comparableSftConfig(previous.config) }, { config: comparableSftConfig(cfg), inputs });
+  const mc: ModelConfig = initCk ? initCk.config : modelConfig({ ...cfg.model, vocab: tok.size, dropout: 0 });
+  const examples = encodeRows(data, tok, mc.ctx, cfg.format);
+  // a model that cannot fit the wasm heap fails here with its size, not later with "Invalid typed array length"
+  planTrainMicroBatches(mc, 1, Math.max(...examples.map((e) => e.ids.length)));
+
   let model: Transformer;
   const opt = (m: Transformer) =>
     createAdamW(m, { lr: cfg.schedule.lr, beta1: cfg.beta1, beta2: cfg.beta2, weightDecay: cfg.weightDecay, clipNorm: cfg.clipNorm, eps: 1e-8 });
   let startStep = 0;
   let optimizer: AdamW;
-  const resuming = o.resume && fs.existsSync(f.ckpt);
+  const resuming = previous !== null && fs.existsSync(f.ckpt);
   if (resuming) {
-    const saved = JSON.parse(fs.readFileSync(f.config, 'utf8')) as { config: SftConfig; data: string; init: string };
-    if (JSON.stringify(saved.config) !== JSON.stringify(cfg)) {
-      throw new Error(`--resume ${o.out}: the run was started with a different config; resume with the same flags`);
-    }
-    const ck = loadCheckpoint(f.ckpt);
-    tok = Tokenizer.fromJSON(ck.tokenizer as never);
+    const ck = loadCheckpoint(f.ckpt, '--resume');
     model = createTransformer(ck.config, { weights: ck.weights });
     optimizer = opt(model);
     if (!ck.optimizer) throw new Error(`--resume ${o.out}: the checkpoint has no optimizer state`);
     optimizer.setState(ck.optimizer);
     startStep = ck.optimizer.step;
   } else {
-    if (o.init === 'scratch') {
-      tok = canonicalTokenizer(data.arith);
-      const mc: ModelConfig = modelConfig({ ...cfg.model, vocab: tok.size, dropout: 0 });
-      model = createTransformer(mc, { seed: cfg.seed });
-    } else {
-      const ck = loadCheckpoint(o.init, '--init');
-      tok = Tokenizer.fromJSON(ck.tokenizer as never);
-      model = createTransformer(ck.config, { weights: ck.weights });
-    }
+    model = initCk ? createTransformer(mc, { weights: initCk.weights }) : createTransformer(mc, { seed: cfg.seed });
     optimizer = opt(model);
-    writeJsonAtomic(f.config, { config: cfg, data: path.resolve(o.data), init: o.init === 'scratch' ? 'scratch' : path.resolve(o.init) });
+    // the model records the shape actually trained: with --init that is the checkpoint's, whatever the preset says
+    writeJsonAtomic(f.config, { kind: 'sft', config: cfg, data: path.resolve(o.data), init: o.init === 'scratch' ? 'scratch' : path.resolve(o.init), model: mc, inputs });
     fs.rmSync(f.metrics, { force: true });
   }
 
-  const examples = encodeRows(data, tok, model.cfg.ctx, cfg.format);
   const n = examples.length;
   const stepsPerEpoch = Math.ceil(n / cfg.batchSize);
   const totalSteps = Math.min(cfg.maxSteps ?? Infinity, cfg.epochs * stepsPerEpoch);
   let tokensBefore = 0;
-  // metrics beyond the checkpoint belong to steps that will be recomputed
+  const guard = new DivergenceGuard(cfg.divergence);
+  // metrics beyond the checkpoint belong to steps that will be recomputed; the kept ones replay into the guard
   if (resuming && fs.existsSync(f.metrics)) {
     const kept = truncateMetrics<MetricRow>(f.metrics, startStep);
     tokensBefore = kept.reduce((a, m) => a + m.tokens, 0);
+    for (const m of kept) guard.push(m.step, m.loss);
   }
 
-  const save = (dir: string) =>
-    saveCheckpoint(dir, { config: model.cfg, weights: getWeights(model), tokenizer: tok.toJSON(), optimizer: optimizer.getState(), meta: { kind: cfg.format === 'sft' ? 'sft' : 'pretrain', step: optimizer.step } });
+  const kind = cfg.format === 'sft' ? 'sft' : 'pretrain';
+  const save = (dir: string, state: GoodState = { weights: getWeights(model), optimizer: optimizer.getState() }) =>
+    saveCheckpoint(dir, { config: model.cfg, weights: state.weights, tokenizer: tok.toJSON(), optimizer: state.optimizer, meta: { kind, step: state.optimizer.step } });
+  /** The state after the latest step whose smoothed loss was a running minimum (what a divergence stop saves). */
+  let good: GoodState | null = null;
 
   const dp = cfg.workers > 1 ? await DataParallel.create(model, { workers: cfg.workers }) : null;
   const bar = new Progress('sft', totalSteps, o.progress);
@@ -129,6 +144,7 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
   let orderEpoch = -1;
   try {
     for (let step = startStep; step < totalSteps; step++) {
+      await nextTurn(); // signals, IPC disconnects and timers get their turn between steps (a lone replica never awaits)
       const epoch = Math.floor(step / stepsPerEpoch);
       if (epoch !== orderEpoch) {
         order = epochOrder(n, cfg.seed, epoch);
@@ -164,6 +180,14 @@ export async function runSft(o: SftOptions): Promise<SftResult> {
         tokens,
         tokPerSec: tokens / Math.max(1e-3, (Date.now() - ts) / 1000),
       } satisfies MetricRow);
+      const verdict = guard.push(step, rep.loss);
+      if (verdict.stop) {
+        if (good) save(f.ckpt, good);
+        const kept = good ? `the state after step ${good.optimizer.step - 1} is saved in ${f.ckpt}` : `${f.ckpt} keeps the last checkpoint`;
+        throw new Error(`sft step ${step}: ${verdict.stop}; ${kept} (--no-divergence-guard turns this check off)`);
+      }
+      // one copy per guard window at most: a good state a few steps old is as good and costs a window's fraction
+      if (verdict.best && (!good || step + 1 - good.optimizer.step >= cfg.divergence.window)) good = { weights: getWeights(model), optimizer: optimizer.getState() };
       bar.update(step + 1, { loss: rep.loss.toFixed(4) });
       o.onStep?.(step + 1, totalSteps, rep.loss);
       if ((step + 1) % cfg.checkpointEvery === 0 && step + 1 < totalSteps) {
