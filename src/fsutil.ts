@@ -17,7 +17,8 @@ const PSEUDO_FS: Record<number, string> = {
   0x74726163: 'tracefs',
 };
 
-function statOrNull(p: string): fs.Stats | null {
+/** fs.statSync, or null where nothing can be (absent, or below a file). */
+export function statOrNull(p: string): fs.Stats | null {
   try {
     return fs.statSync(p);
   } catch {

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureDir, LOCK_NAME } from './fsutil';
+import { ensureDir, LOCK_NAME, statOrNull } from './fsutil';
 
 export { LOCK_NAME } from './fsutil';
 
@@ -100,6 +100,7 @@ function staleReason(h: LockInfo): string | null {
  */
 export function acquireLock(target: string, label: string, kind: 'dir' | 'file' = 'dir'): Lock {
   const file = kind === 'dir' ? path.join(target, LOCK_NAME) : `${target}.lock`;
+  const created = kind === 'dir' && statOrNull(target) === null; // a command refused later leaves no empty directory behind
   ensureDir(path.dirname(file), label);
   for (let attempt = 0; attempt < 3; attempt++) {
     const me = self();
@@ -111,7 +112,7 @@ export function acquireLock(target: string, label: string, kind: 'dir' | 'file' 
         exitHook = true;
         process.on('exit', releaseAllLocks);
       }
-      return { file, release: () => release(file) };
+      return { file, release: () => release(file, created ? target : null) };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`${label}: cannot create the lock ${file}: ${(err as Error).message}`);
     }
@@ -129,15 +130,26 @@ export function acquireLock(target: string, label: string, kind: 'dir' | 'file' 
   throw new Error(`${label}: could not take the lock ${file} (another process keeps taking it)`);
 }
 
-function release(file: string): void {
+function release(file: string, createdDir: string | null = null): void {
   const mine = held.get(file);
   if (mine === undefined) return;
   held.delete(file);
   // only our own lock: a stale-lock takeover by another process must not be undone by us
   if (readText(file) === mine) fs.rmSync(file, { force: true });
+  if (createdDir && statOrNull(createdDir)?.isDirectory() && fs.readdirSync(createdDir).length === 0) fs.rmdirSync(createdDir);
 }
 
 /** Drop every lock this process holds (normal exit, or a signal handler before it exits). */
 export function releaseAllLocks(): void {
   for (const file of [...held.keys()]) release(file);
+}
+
+/** Run `fn` holding the lock of `target` (see acquireLock); released however `fn` ends. */
+export async function withLock<T>(target: string, label: string, kind: 'dir' | 'file', fn: () => T | Promise<T>): Promise<T> {
+  const lock = acquireLock(target, label, kind);
+  try {
+    return await fn();
+  } finally {
+    lock.release();
+  }
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { writeJsonAtomic } from '../fsutil';
 import { parseNumberFlag, type NumberFlag } from '../flags';
-import { acquireLock } from '../lock';
+import { withLock } from '../lock';
 import { initBackend } from '../model/backend';
 import { loadCheckpoint } from '../model/checkpoint';
 import { DataParallel } from '../model/parallel';
@@ -69,13 +69,10 @@ export async function runProbe(which: string, f: ProbeFlags, usage: Usage, given
       const eta = real(usage, '--eta', f.eta, 0, 10, { above: true });
       const gtEta = real(usage, '--gt-eta', f.gtEta, 0, 100, { above: true });
       const outFile = path.join(f.out, `${which}.json`);
-      const lock = acquireLock(f.out, `--out ${f.out}`);
-      try {
+      await withLock(f.out, `--out ${f.out}`, 'dir', async () => {
         if (fs.existsSync(outFile) && !f.force) throw usage(`--out ${f.out}: holds ${which}.json already (pass --force to overwrite it)`);
         await probe(which, f, usage, { n, ro, workers, eta, gtEta, outFile });
-      } finally {
-        lock.release();
-      }
+      });
 }
 
 async function probe(

@@ -2,9 +2,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { assertWritable, ensureDir, readJsonFile, sha256File, writeJsonAtomic } from '../fsutil';
+import { assertWritable, ensureDir, readJsonFile, sha256File, statOrNull, writeJsonAtomic } from '../fsutil';
 import { parseNumberFlag } from '../flags';
-import { acquireLock } from '../lock';
+import { withLock } from '../lock';
 import { codeRevision } from '../revision';
 import { generateSplit, splitManifest, toJsonl, type SplitManifest, type SplitSpec } from '../igsm/dataset';
 import { validateGenConfig } from '../igsm/generate';
@@ -189,7 +189,7 @@ function modelFiles(dir: string): Set<string> | null {
 /** Checked before any training: --out is free, or holds only a model that --force may replace; its parent is writable. */
 function checkModelOut(usage: Usage, out: string, force: boolean): void {
   const label = `--out ${out}`;
-  const st = fs.statSync(out, { throwIfNoEntry: false });
+  const st = statOrNull(out);
   if (st && !st.isDirectory()) throw usage(`${label}: exists and is not a directory (a model is a directory); choose another path`);
   const entries = st ? fs.readdirSync(out) : [];
   if (entries.length > 0) {
@@ -206,7 +206,7 @@ function checkModelOut(usage: Usage, out: string, force: boolean): void {
 /** `eval --out FILE`: a new file, or an existing one with --force; its directory is writable. */
 function checkOutFile(usage: Usage, file: string, force: boolean): void {
   const label = `--out ${file}`;
-  const st = fs.statSync(file, { throwIfNoEntry: false });
+  const st = statOrNull(file);
   if (st?.isDirectory()) throw usage(`${label}: is a directory; give a file name`);
   if (st && !force) throw usage(`${label}: exists (pass --force to overwrite it)`);
   ensureDir(path.dirname(path.resolve(file)), label);
@@ -315,20 +315,18 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
       const dataDir = path.join(work, 'data');
       // the corpus seed is far from the split seeds (100–500): its problems are not the SFT or test problems
       const spec = { name: 'pretrain', n, gen: validateGenConfig({ minOps: ops[0], maxOps: ops[1], arith: f.arith as Arith }), seed: 90_000 + cfg.seed, surface: f.surface as Surface };
-      const outLock = acquireLock(f.out, `--out ${f.out}`, 'file'); // beside --out: saving the model replaces the directory
-      const workLock = acquireLock(work, `--work ${work}`);
-      try {
-        writeCorpus(usage, work, dataDir, spec, !!f.force);
-        const runDir = path.join(work, 'run');
-        const { runSft, loadCheckpoint, saveCheckpoint } = await heavy();
-        const res =
-          finishedRun(work, runDir, cfg, dataDir, !!f.force) ??
-          (await runSft({ data: dataDir, init: 'scratch', out: runDir, config: cfg, resume: f.resume, force: f.force, progress: f.progress }));
-        exportModel(f, { presetName, n, ops, cfg, spec, revision, res, ck: loadCheckpoint(path.join(runDir, 'final')), saveCheckpoint });
-      } finally {
-        workLock.release();
-        outLock.release();
-      }
+      // --out is locked beside it (saving the model replaces the directory), --work inside
+      await withLock(f.out, `--out ${f.out}`, 'file', () =>
+        withLock(work, `--work ${work}`, 'dir', async () => {
+          writeCorpus(usage, work, dataDir, spec, !!f.force);
+          const runDir = path.join(work, 'run');
+          const { runSft, loadCheckpoint, saveCheckpoint } = await heavy();
+          const res =
+            finishedRun(work, runDir, cfg, dataDir, !!f.force) ??
+            (await runSft({ data: dataDir, init: 'scratch', out: runDir, config: cfg, resume: f.resume, force: f.force, progress: f.progress }));
+          exportModel(f, { presetName, n, ops, cfg, spec, revision, res, ck: loadCheckpoint(path.join(runDir, 'final')), saveCheckpoint });
+        }),
+      );
     },
   );
 
@@ -410,8 +408,7 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
       const seed = num(usage, '--seed', f.seed, -(2 ** 31), 2 ** 31 - 1)!;
       const limit = num(usage, '--limit', f.limit, 1, 10_000_000);
       if (f.out) checkOutFile(usage, f.out, !!f.force);
-      const lock = f.out ? acquireLock(f.out, `--out ${f.out}`, 'file') : null;
-      try {
+      const evalTo = async () => {
         const { initBackend, loadCheckpoint, createTransformer, evaluate } = await heavy();
         await initBackend();
         const ck = loadCheckpoint(resolveCheckpoint(f.ckpt), '--ckpt');
@@ -424,9 +421,8 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
         const rep = evaluate(model, tok, rows, { samples, temperature, seed, batchSize: 64 });
         if (f.out) writeJsonAtomic(f.out, rep);
         printEval(rep, samples, !!f.json);
-      } finally {
-        lock?.release();
-      }
+      };
+      await (f.out ? withLock(f.out, `--out ${f.out}`, 'file', evalTo) : evalTo());
     });
 }
 

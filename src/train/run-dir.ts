@@ -51,7 +51,7 @@ export function openRunDir(out: string, o: { kind: RunKind; resume?: boolean; fo
   const lock = acquireLock(out, label);
   try {
     const f = runFiles(out);
-    const entries = fs.readdirSync(out).filter((e) => e !== LOCK_NAME);
+    const entries = fs.readdirSync(out).filter((e) => e !== LOCK_NAME).sort();
     let record: RunRecord | null = null;
     if (entries.includes('config.json')) {
       try {
