@@ -1,7 +1,7 @@
 // The body of `bridge probe …` (loaded only when the command runs: it pulls in tfjs).
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeJsonAtomic } from '../fsutil';
+import { LOCK_NAME, writeJsonAtomic } from '../fsutil';
 import { parseNumberFlag, type NumberFlag } from '../flags';
 import { withLock } from '../lock';
 import { initBackend } from '../model/backend';
@@ -49,6 +49,9 @@ function real(usage: Usage, flag: string, raw: string, lo: number, hi: number, o
   }
 }
 
+/** What the probes write into --out (one directory may hold all three). */
+const PROBE_FILES = ['accuracy.json', 'influence.json', 'entropy.json'];
+
 /** Flags only the influence probe reads (ProbeFlags keys → flag names): given to another probe they would be ignored. */
 const INFLUENCE_ONLY: Record<string, string> = { targets: '--targets', targetN: '--target-n', norm: '--norm', eta: '--eta', project: '--project', groundTruth: '--ground-truth', gtEta: '--gt-eta' };
 
@@ -71,6 +74,8 @@ export async function runProbe(which: string, f: ProbeFlags, usage: Usage, given
       const outFile = path.join(f.out, `${which}.json`);
       await withLock(f.out, `--out ${f.out}`, 'dir', async () => {
         if (fs.existsSync(outFile) && !f.force) throw usage(`--out ${f.out}: holds ${which}.json already (pass --force to overwrite it)`);
+        const foreign = fs.readdirSync(f.out).filter((e) => e !== LOCK_NAME && !PROBE_FILES.includes(e));
+        if (foreign.length && !f.force) throw usage(`--out ${f.out}: holds ${foreign.slice(0, 3).join(', ')}, not probe results (pass --force to write beside them)`);
         await probe(which, f, usage, { n, ro, workers, eta, gtEta, outFile });
       });
 }
