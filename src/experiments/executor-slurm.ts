@@ -12,7 +12,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { writeFileAtomic, writeJsonAtomic } from '../fsutil';
 import { buildPlan, type Plan } from './definitions';
 import { PRESET_NAMES, type Preset } from './presets';
-import { claimOut, jobOf, LOCK_FILE, readDone } from './runner';
+import { claimOut, jobOf } from './runner';
+import { reusableStages } from './outputs';
 import { addRecord, endedJobs, hasSlurmJobs, jobLog, markerDir, markerFile, queuedJobs, runQueue, sbatch, scancel, slurmCommand, slurmDir } from './slurm';
 import { batchScript, sbatchArgs, type SlurmSettings } from './slurm-settings';
 import { runStatus, type RunStatus, type StageState } from './status';
@@ -59,15 +60,16 @@ export async function submitSlurm(o: SubmitOptions): Promise<SubmitOutcome> {
   if (!(PRESET_NAMES as readonly string[]).includes(o.preset.name)) throw new Error(`--executor slurm runs named presets only (${PRESET_NAMES.join(', ')}), got ${o.preset.name}`);
   slurmCommand('sbatch', ['--version']); // no sbatch on PATH: the first thing to say
   if (o.force && fs.existsSync(out)) refuseWhileQueued(out, '--force would delete their stages');
-  claimOut(out, o.preset, !!o.force);
+  const lock = claimOut(out, o.preset, !!o.force);
   try {
     const plan = buildPlan(o.preset, out);
     const q = runQueue(out);
     const outcome: SubmitOutcome = { plan, submitted: [], queued: [], done: [], collectJob: null };
     const jobOfStage = new Map<string, string>();
-    const todo = plan.stages.filter((st) => !readDone(st) && !q.stages.has(st.id)).length;
+    const done = o.force ? new Set<string>() : new Set(reusableStages(plan.stages, log).keys()); // verified, as a local run reuses
+    const todo = plan.stages.filter((st) => !done.has(st.id) && !q.stages.has(st.id)).length;
     for (const st of plan.stages) {
-      if (readDone(st)) {
+      if (done.has(st.id)) {
         outcome.done.push(st.id);
         continue;
       }
@@ -113,7 +115,7 @@ export async function submitSlurm(o: SubmitOptions): Promise<SubmitOutcome> {
     }
     return outcome;
   } finally {
-    fs.rmSync(path.join(out, LOCK_FILE), { force: true });
+    lock.release();
   }
 }
 

@@ -5,17 +5,17 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { LOCK_NAME, readJsonFile, sha256File, writeJsonAtomic } from '../fsutil';
 
-/** Files of a stage directory that are not its outputs: the records about it. */
-const NOT_OUTPUTS = new Set(['done.json', 'error.log']);
+/** Files of a stage directory that are not its outputs but records about it: the runner's, and the Slurm executor's (slurm.ts). */
+const NOT_OUTPUTS = /^(?:done\.json|error\.log|job\.json|slurm\.json|slurm-job\.sh|slurm-.*\.log)$/;
 
-/** Relative path → sha256 of every file below a stage directory, except done.json, error.log, locks and temp files. */
+/** Relative path → sha256 of every file below a stage directory, except the records about it, locks and temp files. */
 export function stageOutputs(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (rel: string) => {
     const entries = fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1));
     for (const e of entries) {
       const r = rel ? `${rel}/${e.name}` : e.name;
-      if (e.name === LOCK_NAME || e.name.endsWith('.tmp') || (!rel && NOT_OUTPUTS.has(e.name))) continue;
+      if (e.name === LOCK_NAME || e.name.endsWith('.tmp') || (!rel && NOT_OUTPUTS.test(e.name))) continue;
       if (e.isDirectory()) walk(r);
       else if (e.isFile()) out[r] = sha256File(path.join(dir, r));
     }

@@ -11,6 +11,7 @@ import type { ProblemRow } from '../igsm/types';
 import { injectRows, seededStream, type VariantSpec } from '../inject/index';
 import type { SftConfig } from '../train/sft-config';
 import { writeDataDir } from '../train/data';
+import { stageOutputs } from './outputs';
 import type { GrpoConfig, GrpoMetrics } from '../train/grpo';
 import type { Preset } from './presets';
 import type { StageKind } from './definitions';
@@ -267,7 +268,9 @@ export async function runStageToDone(job: StageJob, progress: ProgressFn): Promi
   if (failPattern?.test(job.id)) throw new Error(`injected failure (BRIDGE_REPRODUCE_FAIL=${failPattern.source})`);
   const result = await runStage(job, progress);
   const seconds = (Date.now() - t0) / 1000;
-  writeJsonAtomic(path.join(job.dir, 'done.json'), { id: job.id, kind: job.kind, method: job.method, seed: job.seed, seconds, finishedAt: new Date().toISOString(), result });
+  // done.json last (its presence marks the stage finished), with the hashes of what the stage wrote (outputs.ts)
+  const outputs = stageOutputs(job.dir);
+  writeJsonAtomic(path.join(job.dir, 'done.json'), { id: job.id, kind: job.kind, method: job.method, seed: job.seed, seconds, finishedAt: new Date().toISOString(), result, outputs });
   return seconds;
 }
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { buildPlan, type Plan, type StageSpec } from './definitions';
 import { getPreset, type Preset } from './presets';
 import { LOCK_FILE, OWNER_FILE, pidAlive, readErrorLine } from './runner';
+import { readLock } from '../lock';
 import { endedJobs, hasSlurmJobs, jobLog, latestJob, markerFile, runQueue, slurmDir, type EndedJob, type QueuedJob } from './slurm';
 import { timeSeconds } from './slurm-settings';
 
@@ -91,13 +92,8 @@ export function runStatus(outDir: string, queue?: QueuedJob[]): RunStatus {
       warnings.push(`cannot ask Slurm about this run's jobs: ${(err as Error).message.split('\n')[0]}`);
     }
   }
-  let lockPid: number | null = null;
-  try {
-    lockPid = Number(fs.readFileSync(path.join(out, LOCK_FILE), 'utf8'));
-  } catch {
-    /* no run holds the directory */
-  }
-  const localAlive = !slurm && lockPid !== null && Number.isInteger(lockPid) && pidAlive(lockPid);
+  const holder = readLock(path.join(out, LOCK_FILE)); // null: no run holds the directory
+  const localAlive = !slurm && holder !== null && holder.pid > 0 && pidAlive(holder.pid);
 
   // the latest job of every stage that has one and is no longer queued: how did it end?
   const latest = new Map(plan.stages.map((s) => [s.id, latestJob(s.dir)]));
