@@ -18,7 +18,7 @@ beforeAll(async () => {
   await tinyData(D);
 });
 
-describe('8. no hangs, no quadratic scans', () => {
+describe('no hangs, no quadratic scans', () => {
   it('an --out inside /proc or /sys is refused at once (Node’s recursive mkdir spins there forever)', () => {
     for (const args of [
       ['data', '--split', 'sft', '--n', '2', '--out', '/proc/bridge-faults/x'],
@@ -72,7 +72,7 @@ describe('8. no hangs, no quadratic scans', () => {
   });
 });
 
-describe('9. a diverging run stops with its last good state', () => {
+describe('a diverging run stops with its last good state', () => {
   it('sft --lr 1 stops with one line and the state of a good step; --no-divergence-guard lets it run', async () => {
     const out = path.join(T, 'lr1');
     const r = await tinySft(D, out, '--lr', '1', '--max-steps', '60', '--checkpoint-every', '5');

@@ -28,7 +28,7 @@ function editedCopy(name: string, edit: (lines: string[]) => string[]): string {
   return dir;
 }
 
-describe('6. inputs are checked against their manifests and against the model', () => {
+describe('inputs are checked against their manifests and against the model', () => {
   it('a problems.jsonl cut at a line boundary, or edited in place, is refused by every reader', async () => {
     const cut = editedCopy('cut', (l) => l.slice(0, 6));
     const edited = editedCopy('edited', (l) => l.map((x, i) => (i === 3 ? x.replace(/"answer":"\d+"/, '"answer":"999"') : x)));
@@ -72,7 +72,7 @@ describe('6. inputs are checked against their manifests and against the model', 
   });
 });
 
-describe('7. errors name the file and the field', () => {
+describe('errors name the file and the field', () => {
   it('invalid JSON in a run config.json, a data manifest.json or reproduce.json names that file', async () => {
     const run = path.join(T, 'badrun');
     fs.mkdirSync(run);

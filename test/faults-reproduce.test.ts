@@ -3,37 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import path from 'node:path';
-import { runExperiments, type StageExecutor } from '../src/experiments/runner';
-import type { StageJob } from '../src/experiments/stages';
+import { runExperiments } from '../src/experiments/runner';
 import { tmp } from './faults-fixtures';
+import { fakeExecutor } from './reproduce-fixtures';
 
-const RESULTS: Record<string, unknown> = {
-  splits: { counts: {} },
-  data: { problems: 1, rows: 1, variant: 'x' },
-  sft: { steps: 1, tokensSeen: 100, finalLoss: 1, weightsHash: 'w', trainSeconds: 1 },
-  'eval-sft': { id: { accuracy: 0.25 }, ood: { accuracy: 0.5 } },
-  'eval-rft': { id: { accuracy: 0.5 }, ood: { accuracy: 0.75 } },
-  grpo: { steps: 1, weightsHash: 'w', curve: [{ step: 0, reward: 0.5, informative: 0.5, valAccuracy: 0.5 }], valBefore: 0.25, trainSeconds: 2 },
-  probe: { queries: 2, samples: 4, histogram: { '0': 1, '1': 1 }, informative: 0.5, meanAlpha: 0.5, influence: { queries: 2, targets: 1, norm: 'mean', byBin: [], mean: 0 } },
-};
+const go = (out: string, ran: string[], fail = /^$/) => runExperiments({ preset: 'tiny', out, jobs: 2, progress: false, log: () => {}, executor: fakeExecutor(fail, ran) });
 
-/** Runs stages in-process: each writes an output file (its id) and a done.json of the right shape, as a worker does. */
-function executor(ran: string[], fail = /^$/): StageExecutor {
-  return {
-    async run(job: StageJob) {
-      ran.push(job.id);
-      if (fail.test(job.id)) throw new Error('boom');
-      fs.mkdirSync(path.join(job.dir, 'out'), { recursive: true });
-      fs.writeFileSync(path.join(job.dir, 'out', 'result.txt'), `${job.id}\n`);
-      fs.writeFileSync(path.join(job.dir, 'done.json'), JSON.stringify({ seconds: 0.1, result: RESULTS[job.kind] }));
-    },
-    async close() {},
-  };
-}
-
-const go = (out: string, ran: string[], fail?: RegExp) => runExperiments({ preset: 'tiny', out, jobs: 2, progress: false, log: () => {}, executor: executor(ran, fail) });
-
-describe('5. reproduce verifies what it reuses and keeps complete results', () => {
+describe('reproduce verifies what it reuses and keeps complete results', () => {
   it('a reused stage whose output was corrupted or deleted runs again, and so does everything that read it', async () => {
     const out = tmp('reuse');
     const first = await go(out, []);

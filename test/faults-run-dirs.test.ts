@@ -30,7 +30,7 @@ async function unfinishedSft(out: string, steps: number): Promise<void> {
   ).rejects.toThrow('killed');
 }
 
-describe('1. pretrain --out is checked before training and never replaces what is not a model', () => {
+describe('pretrain --out is checked before training and never replaces what is not a model', () => {
   const pretrain = (out: string, work: string, ...extra: string[]) =>
     cli('pretrain', '--preset', 'tiny', '--n', '8', '--max-steps', '2', '--no-progress', '--out', out, '--work', work, ...extra);
 
@@ -65,7 +65,7 @@ describe('1. pretrain --out is checked before training and never replaces what i
   });
 });
 
-describe('2. a run directory holds only its run; --force removes only what the run wrote', () => {
+describe('a run directory holds only its run; --force removes only what the run wrote', () => {
   it('sft --resume into an unrelated directory is refused and its files stay byte for byte', async () => {
     const u = path.join(T, 'unrelated');
     fs.mkdirSync(u);
@@ -98,7 +98,7 @@ describe('2. a run directory holds only its run; --force removes only what the r
   });
 });
 
-describe('3. one lock for every writing command; stopping `npx bridge` stops the trainer', () => {
+describe('one lock for every writing command; stopping `npx bridge` stops the trainer', () => {
   it('every writing command is refused while another process holds the lock of its output', async () => {
     const X = path.join(T, 'locked');
     const holder = foreignLock(path.join(X, '.bridge.lock'));
@@ -165,7 +165,7 @@ describe('3. one lock for every writing command; stopping `npx bridge` stops the
   }
 });
 
-describe('4. --resume compares what it resumes with', () => {
+describe('--resume compares what it resumes with', () => {
   it('other --data, --init or flags are refused naming the field; the same ones resume', async () => {
     const out = path.join(T, 'resume');
     await unfinishedSft(out, 2);

@@ -21,7 +21,9 @@ export function fakeExecutor(fail: RegExp, ran: string[]): StageExecutor {
       ran.push(job.id);
       if (fail.test(job.id)) throw new Error('boom');
       for (const dir of Object.values(job.inputs)) expect(fs.existsSync(path.join(dir, 'done.json'))).toBe(true); // inputs finished first
-      fs.mkdirSync(job.dir, { recursive: true });
+      // one output file, as a real stage has (the runner records and later verifies its hash)
+      fs.mkdirSync(path.join(job.dir, 'out'), { recursive: true });
+      fs.writeFileSync(path.join(job.dir, 'out', 'result.txt'), `${job.id}\n`);
       fs.writeFileSync(path.join(job.dir, 'done.json'), JSON.stringify({ seconds: 0.1, result: results[job.kind] }));
     },
     async close() {},
