@@ -9,7 +9,7 @@ import { extractBoxed, formatOk, reward } from '../src/igsm/answer';
 import { verifyAnswer } from '../src/inject';
 import { generateSplit } from '../src/igsm/dataset';
 import { validateGenConfig } from '../src/igsm/generate';
-import { binBridge, cli, expectOneLineError, tinyData, tinySft, tmp } from './faults-fixtures';
+import { binBridge, expectOneLineError, tinyData, tinySft, tmp } from './faults-fixtures';
 
 const T = tmp('hangs');
 const D = path.join(T, 'data');

@@ -12,7 +12,7 @@ import type { Arith, Surface } from '../igsm/types';
 import { Tokenizer } from '../text/tokenizer';
 import { assertDataFitsModel, loadDataDir, writeDataDir } from './data';
 import { comparableSftConfig, sftConfig, type SftConfig } from './sft-config';
-import { checkResume, firstDifference, runFiles, type RunRecord } from './run-dir';
+import { checkResume, firstDifference, RESUME_AND_FORCE, runFiles, type RunRecord } from './run-dir';
 import type { SftResult } from './sft';
 import type { Checkpoint } from '../model/checkpoint';
 import type { GrpoConfig } from './grpo';
@@ -91,9 +91,9 @@ function num(usage: Usage, flag: string, raw: string | undefined, lo: number, hi
   }
 }
 
-/** --resume continues what is in --out, --force starts it over: both at once is a contradiction, not a choice. */
+/** Refused before anything loads (openRunDir refuses it too, for callers of the trainers). */
 function resumeOrForce(usage: Usage, f: { resume?: boolean; force?: boolean }): void {
-  if (f.resume && f.force) throw usage('--resume and --force exclude each other: --resume continues the run in --out, --force starts it over');
+  if (f.resume && f.force) throw usage(RESUME_AND_FORCE);
 }
 
 function preset<K extends string>(usage: Usage, raw: string | undefined, table: Record<K, unknown>): K {

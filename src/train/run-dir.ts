@@ -33,6 +33,9 @@ const RUN_ENTRY = /^(?:(?:config\.json|metrics\.jsonl|done\.json)(?:\.\d+\.[0-9a
 /** The CLI flag each recorded input comes from. */
 const INPUT_FLAG: Record<string, string> = { data: '--data', init: '--init', val: '--val', tokenizer: 'the tokenizer (of --init, or the canonical one of the data)' };
 
+/** --resume continues what is in --out, --force starts it over: both at once is a contradiction, not a choice. */
+export const RESUME_AND_FORCE = '--resume and --force exclude each other: --resume continues the run in --out, --force starts it over';
+
 export interface OpenRun {
   lock: Lock;
   /** With --resume into an existing run: what its config.json recorded (check it with checkResume). */
@@ -47,7 +50,7 @@ function readRecord(file: string): RunRecord | null {
 /** Take the run directory `out` for a `kind` run: lock it and make it ready, refusing to clobber anything. */
 export function openRunDir(out: string, o: { kind: RunKind; resume?: boolean; force?: boolean }): OpenRun {
   const label = `--out ${out}`;
-  if (o.resume && o.force) throw new Error('--resume and --force exclude each other: --resume continues the run in --out, --force starts it over');
+  if (o.resume && o.force) throw new Error(RESUME_AND_FORCE);
   const lock = acquireLock(out, label);
   try {
     const f = runFiles(out);
