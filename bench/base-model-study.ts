@@ -73,7 +73,15 @@ function renderReport(rows: readonly StudyRow[]): string {
     'Times are wall clock on the 2-core machine while other jobs shared it (load = 1-minute load average).',
     '',
   ];
-  for (const name of [...new Set(rows.map((r) => r.name))]) {
+  const names = [...new Set(rows.map((r) => r.name))];
+  out.push('## Last evaluation of each arm', '', '| arm | model | corpus ops | distractors | loss on | batch / lr | tokens | minutes | chain / step % by test op |', '|---|---|---|---|---|---|---|---|---|');
+  for (const name of names) {
+    const r = rows.filter((x) => x.name === name).sort((x, y) => y.step - x.step)[0];
+    const c = r.config;
+    out.push(`| ${name} | d${c.d} L${c.layers} | ${c.ops[0]}–${c.ops[1]} | ${c.distractors ? 'yes' : 'no'} | ${c.lossOn === 'all' ? 'all' : 'solution'} | ${c.batch} / ${c.lr} | ${(r.tokens / 1e6).toFixed(2)} M | ${(r.trainSeconds / 60).toFixed(0)} | ${r.byOp.map((b) => `op ${b.op}: ${pct(b.accuracy)} / ${pct(b.stepAccuracy)}`).join('; ')} |`);
+  }
+  out.push('');
+  for (const name of names) {
     const mine = rows.filter((r) => r.name === name).sort((x, y) => x.step - y.step);
     const c = mine[0].config;
     const ops = mine[0].byOp.map((b) => b.op);
