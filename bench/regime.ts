@@ -2,7 +2,7 @@
 // at the ID op; OOD op above it; Vanilla and BRIDGE built from the same problems), greedy ID/OOD accuracy raw and
 // chance-corrected, and the text statistics of the SFT data (BRIDGE/Vanilla answer tokens, share of BRIDGE answers with
 // a reflection). Each arm runs through bench/learnability.ts's runStudyConfig; rows append to docs/regime.jsonl
-// (finished arms are skipped on a rerun) and docs/regime.md is rebuilt from them.
+// (finished arms are skipped on a rerun) and docs/regime-arms.md is rebuilt from them (docs/regime.md discusses them).
 //
 //   npx tsx bench/regime.ts [--only NAME[,NAME…]] [--list]
 import fs from 'node:fs';
@@ -22,8 +22,20 @@ interface RegimeArm extends StudyConfig {
 const WORK = 'runs/regime';
 const SFT_DEFAULT = { n: 2000, batchSize: 8, lossOn: 'response' as const, workers: 2, testN: 200, surface: 'compact' as const, arith: 'mod23' as const, pos: 'rope' as const };
 
+const BASE_E = 'runs/base-study/d64L4-op1-6-nodistract-response-b8-lr5e-3/run/final';
+const OP4 = { ...SFT_DEFAULT, ops: [4, 4] as [number, number], oodOps: 6, distractors: false, variant: 'vanilla' as const, epochs: 6, lr: 2e-3, seed: 1, workers: 1, testN: 500, model: { d: 64, layers: 4, heads: 4, ctx: 512 } };
+
 /** The arms, in the order they were run. Add rows; never edit a finished one (results are keyed by name). */
-export const ARMS: RegimeArm[] = [];
+export const ARMS: RegimeArm[] = [
+  // does a base model lift SFT? the same SFT from the no-distractor base (op 3 skill 15 % chain / 24 % per step at
+  // 2 M tokens, docs/base-model-study.md) and from scratch, paired problems and test sets
+  { ...OP4, name: 'op4-nodistract-vanilla-base-E', init: BASE_E, why: 'SFT from base model E (no distractors, 2.95 M tokens)' },
+  { ...OP4, name: 'op4-nodistract-vanilla-scratch', init: 'scratch', why: 'the same SFT from scratch (control)' },
+  // both undertrained at 6 epochs (base 11.0 %, scratch 8.6 % ID): the learnability default exactly (op 3, 14 epochs,
+  // lr 5e-3, 2 workers, its seed-1 problems and 200 test problems), from base E — its scratch twin is the learnability
+  // study's row compact-mod23-op3-nodistract-d64L4-b8-lr5e-3-14ep-rope-w2 (22.5 % ID / 4.0 % OOD)
+  { ...SFT_DEFAULT, name: 'op3-nodistract-vanilla-base-E-14ep', ops: [3, 3], oodOps: 5, distractors: false, variant: 'vanilla', epochs: 14, lr: 5e-3, seed: 1, workers: 2, testN: 200, model: { d: 64, layers: 4, heads: 4, ctx: 512 }, init: BASE_E, why: 'the learnability default from base model E' },
+];
 
 interface RegimeResult extends StudyResult {
   why: string;
@@ -46,7 +58,7 @@ export function renderRegime(results: readonly RegimeResult[]): string {
   const c = chanceAccuracy('mod23');
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
   const lines = [
-    '# Regime study',
+    '# Regime study: SFT arms',
     '',
     'Produced by `npx tsx bench/regime.ts` (raw rows: `docs/regime.jsonl`); the base models come from',
     '`bench/base-model-study.ts` (`docs/base-model-study.jsonl`). Greedy accuracy on 200 forced-op test problems per split',
@@ -87,7 +99,7 @@ async function main() {
     appendJsonl(file, row);
     process.stdout.write(JSON.stringify({ name: r.name, id: r.idAccuracy, ood: r.oodAccuracy, sftSeconds: r.sftSeconds }) + '\n');
   }
-  writeFileAtomic('docs/regime.md', renderRegime(fs.existsSync(file) ? readJsonl<RegimeResult>(file) : []));
+  writeFileAtomic('docs/regime-arms.md', renderRegime(fs.existsSync(file) ? readJsonl<RegimeResult>(file) : []));
 }
 
 main().catch((err) => {
