@@ -1,4 +1,4 @@
-// The runner of `bridge reproduce` (issue 8): the stage DAG of a preset on a pool of worker processes. Finished stages
+// The runner of `bridge reproduce` (docs/architecture.md, The pipeline): the stage DAG of a preset on a pool of worker processes. Finished stages
 // (done.json) are reused, unfinished ones resume; a failing stage is recorded with its log tail, its dependents are
 // skipped and everything else goes on; at the end the finished stages become OUT/results/{rows.csv,rows.json,meta.json}.
 import { fork, type ChildProcess } from 'node:child_process';

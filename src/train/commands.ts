@@ -31,7 +31,7 @@ const heavy = async () => {
   return { ...backend, ...checkpoint, ...transformer, ...evaluate, ...sft, ...grpo };
 };
 
-/** GRPO presets: `tiny` (seconds, tests/CI), `default` (the small-model setting), `paper` (bridge-method.md §4.2). */
+/** GRPO presets: `tiny` (seconds, tests/CI), `default` (the small-model setting), `paper` (docs/method.md, The paper's settings next to ours). */
 export const GRPO_PRESETS: Record<'tiny' | 'default' | 'paper', Partial<GrpoConfig>> = {
   tiny: { steps: 6, promptsPerStep: 4, groupSize: 4, maxNew: 64, lr: 1e-3, evalEvery: 3, valN: 8, checkpointEvery: 2 },
   default: { steps: 60, promptsPerStep: 16, groupSize: 8, maxNew: 320, lr: 1e-4, evalEvery: 10, valN: 100, checkpointEvery: 10, workers: 2 },

@@ -1,4 +1,4 @@
-// GRPO (issue 6, bridge-method.md §3–§4): per step, P prompts × G rollouts from the current policy, 0/1 rewards,
+// GRPO (docs/method.md, GRPO objective; The paper's settings next to ours): per step, P prompts × G rollouts from the current policy, 0/1 rewards,
 // group-normalised advantages, the clipped policy-gradient loss with entropy bonus and KL to the frozen SFT model,
 // μ inner updates (1 = on-policy, as the paper), optional dynamic sampling; TRL-named metrics per step to JSONL,
 // greedy validation every k steps, checkpoints and an exact --resume.
@@ -81,7 +81,7 @@ export function grpoConfig(input: unknown): GrpoConfig {
   throw new Error(`grpo config: ${issue.path.join('.') || '(config)'}: ${issue.message}`);
 }
 
-/** Group-normalised advantages (bridge-method.md §3.2): (r − mean) / (unbiased std + 1e-6), or r − mean. */
+/** Group-normalised advantages (docs/method.md, Group advantages): (r − mean) / (unbiased std + 1e-6), or r − mean. */
 export function groupAdvantages(rewards: readonly number[], scale: boolean): number[] {
   const n = rewards.length;
   const mean = rewards.reduce((a, b) => a + b, 0) / n;
