@@ -2,7 +2,7 @@
 // probe settings — validated with zod so a bad number stops with one line naming the field.
 import { z } from 'zod';
 import { SftConfigSchema } from '../train/sft-config';
-import { GrpoConfigSchema } from '../train/grpo';
+import { GrpoConfigSchema } from '../train/grpo-config';
 import { MAX_OPS } from '../igsm/generate';
 
 export const PRESET_NAMES = ['tiny', 'quick', 'full', 'paper'] as const;
@@ -68,7 +68,7 @@ export const PresetSchema = z
     init: z.string().min(1).default('scratch'),
     /** SFT config (src/train/sft-config.ts); its seed is replaced by the run's seed. */
     sft: SftConfigSchema.refine((c) => c.workers === 1, { message: 'workers must be 1 (parallelism comes from the stage pool)', path: ['workers'] }),
-    /** GRPO config (src/train/grpo.ts); its seed is replaced by the run's seed. */
+    /** GRPO config (src/train/grpo-config.ts); its seed is replaced by the run's seed. */
     grpo: GrpoConfigSchema.refine((c) => c.workers === 1, { message: 'workers must be 1 (parallelism comes from the stage pool)', path: ['workers'] }),
     eval: EvalSchema,
     probe: ProbeSchema,
@@ -86,7 +86,7 @@ export type PresetInput = z.input<typeof PresetSchema>;
 /**
  * The presets. Retune here (e.g. after the learnability study): every number of a preset is in its one object.
  * Sizes in tokens (compact, mod23): prompts ≤ 242, answers at op 4 ≤ 168 (bridge), at op 6 ≤ 219 (bridge).
- * GRPO starts from GRPO_PRESETS.default (src/train/commands.ts) with P = G = 8, one worker, maxNew for this task.
+ * GRPO starts from GRPO_PRESETS.default (src/train/grpo-config.ts) with P = G = 8, one worker, maxNew for this task.
  */
 export const PRESETS: Record<PresetName, PresetInput> = {
   // CI: the whole pipeline (three experiments, report) in well under 3 min on 2 cores; the numbers mean nothing
