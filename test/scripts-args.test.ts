@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../scripts/notebooks';
+import { holdsCommittedFiles, parseArgs } from '../scripts/notebooks';
 
 describe('npm run notebooks: flags', () => {
   it('parses every flag into the run settings, with defaults next to the results', () => {
@@ -10,6 +10,19 @@ describe('npm run notebooks: flags', () => {
     expect([a.preset, a.only, a.cellTimeout, a.build, a.check]).toEqual(['tiny', ['01', '03'], 90, false, true]);
     const d = parseArgs([]);
     expect([d.preset, d.only, d.cellTimeout, d.build, d.check]).toEqual(['', [], 600, true, false]);
+  });
+
+  it('never writes over committed exports unless --update-committed is given', () => {
+    const committed = path.resolve('data/results/full/notebooks');
+    expect(holdsCommittedFiles(committed)).toBe(true);
+    expect(holdsCommittedFiles(path.resolve('runs/r/notebooks'))).toBe(false);
+    const d = parseArgs([]);
+    expect(d.out).toBe(path.resolve('runs/notebooks/full'));
+    expect(d.redirected).toBe(true);
+    expect(() => parseArgs(['--out', 'data/results/full/notebooks'])).toThrow(/--out data\/results\/full\/notebooks: holds committed notebooks; pass --update-committed/);
+    const u = parseArgs(['--update-committed']);
+    expect([u.out, u.redirected]).toEqual([committed, false]);
+    expect(parseArgs(['--out', 'data/results/full/notebooks', '--update-committed']).out).toBe(committed);
   });
 
   it('refuses unknown flags, missing values and out-of-range numbers with one line naming the flag', () => {
