@@ -185,6 +185,31 @@ export interface NotebookRun {
   error?: string;
 }
 
+interface NotebookJson {
+  cells: { cell_type: string; source: string | string[]; execution_count?: number | null; outputs?: { output_type: string; execution_count?: number | null }[] }[];
+}
+
+/**
+ * Number the executed code cells 1, 2, … where the kernel left no count. tslab's replies carry none, so nbclient
+ * stores null and the export shows "In [ ]:" on every cell; nbclient runs the cells in order, so their position among
+ * the non-empty code cells is their execution count. Counts the kernel did give are kept. Returns how many it set.
+ */
+export function numberExecutedCells(nb: NotebookJson): number {
+  let n = 0;
+  let set = 0;
+  for (const cell of nb.cells) {
+    const src = Array.isArray(cell.source) ? cell.source.join('') : cell.source;
+    if (cell.cell_type !== 'code' || src.trim() === '') continue;
+    n++;
+    if (cell.execution_count == null) {
+      cell.execution_count = n;
+      set++;
+    }
+    for (const o of cell.outputs ?? []) if (o.output_type === 'execute_result' && o.execution_count == null) o.execution_count = cell.execution_count;
+  }
+  return set;
+}
+
 /** Execute one notebook into a scratch folder, export HTML, then move both into `a.out` (nothing half-written). */
 function runNotebook(file: string, a: NotebooksArgs): NotebookRun {
   const name = path.basename(file, '.ipynb');
@@ -210,6 +235,8 @@ function runNotebook(file: string, a: NotebooksArgs): NotebookRun {
     if (exec.error) return { name, ok: false, executeSeconds, htmlSeconds: 0, error: `notebook ${name}: could not run jupyter: ${exec.error.message}` };
     if (exec.status !== 0) return { name, ok: false, executeSeconds, htmlSeconds: 0, error: describeFailure(name, file, exec.stderr ?? '') };
     const executed = path.join(tmp, `${name}.ipynb`);
+    const nb = JSON.parse(fs.readFileSync(executed, 'utf8')) as NotebookJson;
+    if (numberExecutedCells(nb) > 0) fs.writeFileSync(executed, JSON.stringify(nb, null, 1) + '\n');
     const t1 = performance.now();
     // the template keeps SVG outputs intact (nbconvert 6.5's own "lab" template empties them; see the template)
     const template = path.join(ROOT, 'scripts', 'nbconvert', 'bridge-lab.html.j2');

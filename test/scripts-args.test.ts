@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { holdsCommittedFiles, parseArgs } from '../scripts/notebooks';
+import { holdsCommittedFiles, numberExecutedCells, parseArgs } from '../scripts/notebooks';
 
 describe('npm run notebooks: flags', () => {
   it('parses every flag into the run settings, with defaults next to the results', () => {
@@ -30,5 +30,21 @@ describe('npm run notebooks: flags', () => {
     expect(() => parseArgs(['--results'])).toThrow(/--results/);
     expect(() => parseArgs(['--preset', 'huge'])).toThrow(/--preset must be one of tiny, quick, full, got "huge"/);
     expect(() => parseArgs(['--cell-timeout', '0'])).toThrow(/--cell-timeout must be an integer in \[1, 86400\]/);
+  });
+
+  it('numbers executed code cells in order, skipping markdown and empty cells and keeping counts the kernel gave', () => {
+    const nb = {
+      cells: [
+        { cell_type: 'markdown', source: '# title' },
+        { cell_type: 'code', source: ['const a = 1;\n', 'a'], execution_count: null, outputs: [{ output_type: 'execute_result', execution_count: null }] },
+        { cell_type: 'code', source: '  ', execution_count: null, outputs: [] },
+        { cell_type: 'code', source: 'b', execution_count: 7, outputs: [] },
+        { cell_type: 'code', source: 'c', execution_count: null, outputs: [{ output_type: 'stream' }] },
+      ],
+    };
+    expect(numberExecutedCells(nb)).toBe(2);
+    expect(nb.cells.map((c) => (c as { execution_count?: number | null }).execution_count)).toEqual([undefined, 1, null, 7, 3]);
+    expect((nb.cells[1].outputs![0] as { execution_count?: number | null }).execution_count).toBe(1);
+    expect(numberExecutedCells(nb)).toBe(0);
   });
 });
