@@ -11,7 +11,9 @@ import { validateGenConfig } from '../igsm/generate';
 import type { Arith, Surface } from '../igsm/types';
 import { Tokenizer } from '../text/tokenizer';
 import { assertDataFitsModel, loadDataDir, writeDataDir } from './data';
-import { comparableSftConfig, sftConfig, type SftConfig } from './sft-config';
+import { comparableSftConfig, SFT_PRESETS, sftConfig, type SftConfig } from './sft-config';
+/** Re-exported for the bench scripts and tests that name the CLI's presets. */
+export { SFT_PRESETS } from './sft-config';
 import { checkResume, firstDifference, RESUME_AND_FORCE, runFiles, type RunRecord } from './run-dir';
 import type { SftResult } from './sft';
 import type { Checkpoint } from '../model/checkpoint';
@@ -30,28 +32,6 @@ const heavy = async () => {
     import('./grpo'),
   ]);
   return { ...backend, ...checkpoint, ...transformer, ...evaluate, ...sft, ...grpo };
-};
-
-/** Named SFT presets: `tiny` runs in seconds (tests, CI); `default` is the documented small-model setting. */
-export const SFT_PRESETS: Record<'tiny' | 'default', Partial<SftConfig>> = {
-  tiny: {
-    epochs: 8,
-    batchSize: 8,
-    lossOn: 'response',
-    schedule: { kind: 'cosine', lr: 1e-2, warmupSteps: 20, minRatio: 0.1 },
-    model: { ctx: 256, d: 64, layers: 2, heads: 2, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
-    checkpointEvery: 25,
-  },
-  // the learnability study's default (docs/learnability.md): ≤ 10 min on both cores for 2000 op-3 problems
-  default: {
-    epochs: 14,
-    batchSize: 8,
-    lossOn: 'response',
-    schedule: { kind: 'cosine', lr: 5e-3, warmupSteps: 20, minRatio: 0.1 },
-    model: { ctx: 512, d: 64, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
-    checkpointEvery: 100,
-    workers: 2,
-  },
 };
 
 /** Base-model pretraining presets: terse solutions over a wide op range (see src/igsm/terse.ts). */

@@ -69,5 +69,7 @@ export function groupAdvantages(rewards: readonly number[], scale: boolean): num
 export const GRPO_PRESETS: Record<'tiny' | 'default' | 'paper', Partial<GrpoConfig>> = {
   tiny: { steps: 6, promptsPerStep: 4, groupSize: 4, maxNew: 64, lr: 1e-3, evalEvery: 3, valN: 8, checkpointEvery: 2 },
   default: { steps: 60, promptsPerStep: 16, groupSize: 8, maxNew: 320, lr: 1e-4, evalEvery: 10, valN: 100, checkpointEvery: 10, workers: 2 },
-  paper: { steps: 200, promptsPerStep: 32, groupSize: 32, maxNew: 2560, lr: 1e-6, beta: 0.001, entropyCoef: 0.001, evalEvery: 5, checkpointEvery: 100 },
+  // the paper's sizes; maxNew and lr are the ones `bridge reproduce --preset paper` documents (a model trained from
+  // scratch, not the paper's 1e-6 on a pretrained one; docs/method.md, The paper's settings next to ours)
+  paper: { steps: 200, promptsPerStep: 32, groupSize: 32, maxNew: 1536, lr: 1e-5, beta: 0.001, entropyCoef: 0.001, evalEvery: 5, checkpointEvery: 100 },
 };

@@ -61,3 +61,25 @@ export function comparableSftConfig(c: unknown): unknown {
   const { divergence: _guard, ...rest } = sftConfig(c);
   return rest;
 }
+
+/** Named SFT presets: `tiny` runs in seconds (tests, CI); `default` is the documented small-model setting. */
+export const SFT_PRESETS: Record<'tiny' | 'default', Partial<SftConfig>> = {
+  tiny: {
+    epochs: 8,
+    batchSize: 8,
+    lossOn: 'response',
+    schedule: { kind: 'cosine', lr: 1e-2, warmupSteps: 20, minRatio: 0.1 },
+    model: { ctx: 256, d: 64, layers: 2, heads: 2, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
+    checkpointEvery: 25,
+  },
+  // the learnability study's default (docs/learnability.md): ≤ 10 min on both cores for 2000 op-3 problems
+  default: {
+    epochs: 14,
+    batchSize: 8,
+    lossOn: 'response',
+    schedule: { kind: 'cosine', lr: 5e-3, warmupSteps: 20, minRatio: 0.1 },
+    model: { ctx: 512, d: 64, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
+    checkpointEvery: 100,
+    workers: 2,
+  },
+};
