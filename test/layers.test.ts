@@ -24,6 +24,7 @@ const LIGHT = [
   ...ts('src/experiments').filter((f) => !STAGE_PROCESSES.has(f)),
   'src/rng.ts',
   'src/flags.ts',
+  'src/validate.ts',
   'src/cli.ts',
   'src/probes/commands.ts',
   ...['commands', 'alpha', 'batches', 'data', 'divergence', 'format', 'grpo-config', 'progress', 'run-dir', 'schedule', 'sft-config'].map((f) => `src/train/${f}.ts`),

@@ -2,6 +2,7 @@
 // group-normalised advantages. Plain data and zod only — no tfjs — so the reproduce presets, the probes and the
 // bench scripts validate a config without loading the trainer (src/train/grpo.ts).
 import { z } from 'zod';
+import { parseConfig } from '../validate';
 
 export const GrpoConfigSchema = z
   .object({
@@ -48,12 +49,9 @@ export const GrpoConfigSchema = z
 
 export type GrpoConfig = z.infer<typeof GrpoConfigSchema>;
 
+/** Validate a GRPO config at the edge; one line naming the field and the allowed range. */
 export function grpoConfig(input: unknown): GrpoConfig {
-  const r = GrpoConfigSchema.safeParse(input ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  if (issue.code === 'unrecognized_keys') throw new Error(`grpo config: unknown field(s) ${issue.keys.join(', ')}`);
-  throw new Error(`grpo config: ${issue.path.join('.') || '(config)'}: ${issue.message}`);
+  return parseConfig(GrpoConfigSchema, 'grpo config', input);
 }
 
 /** Group-normalised advantages (docs/method.md, Group advantages): (r − mean) / (unbiased std + 1e-6), or r − mean. */

@@ -1,5 +1,6 @@
 // The SFT configuration: validated at the edge, light to import (no tfjs), shared by the CLI and the trainer.
 import { z } from 'zod';
+import { parseConfig } from '../validate';
 import { LrScheduleSchema } from './schedule';
 import { DIVERGENCE_DEFAULTS, DivergenceGuardSchema } from './divergence';
 
@@ -47,12 +48,7 @@ export type SftConfig = z.infer<typeof SftConfigSchema>;
 
 /** Validate an SFT config at the edge; one line naming the field and the allowed range. */
 export function sftConfig(input: unknown): SftConfig {
-  const r = SftConfigSchema.safeParse(input ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const field = issue.path.join('.') || '(config)';
-  if (issue.code === 'unrecognized_keys') throw new Error(`sft config: unknown field(s) ${issue.keys.join(', ')}`);
-  throw new Error(`sft config: ${field}: ${issue.message}`);
+  return parseConfig(SftConfigSchema, 'sft config', input);
 }
 
 
