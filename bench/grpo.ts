@@ -11,7 +11,7 @@ import { initBackend } from '../src/model/backend';
 import { saveCheckpoint } from '../src/model/checkpoint';
 import { createTransformer, getWeights } from '../src/model/transformer';
 import { canonicalTokenizer } from '../src/text/vocab';
-import { GRPO_PRESETS } from '../src/train/commands';
+import { GRPO_PRESETS } from '../src/train/grpo-config';
 import { grpoConfig, runGrpo, type GrpoMetrics } from '../src/train/grpo';
 
 function flag(name: string, dflt: string): string {

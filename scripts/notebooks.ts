@@ -1,5 +1,7 @@
 // `npm run notebooks`: execute every notebooks/*.ipynb headless with the tslab kernel (jupyter nbconvert --execute)
 // and write the executed notebook plus an HTML export next to the report: RESULTS/notebooks/NAME.{ipynb,html}.
+// Committed exports (data/results/full/notebooks) are rewritten only with --update-committed; without it the default
+// output moves to runs/notebooks/RESULTS-NAME (gitignored), so a plain run leaves `git status` clean.
 // Any cell error makes the exit code non-zero and names the notebook and the cell.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,11 +16,15 @@ const DEFAULT_RESULTS = 'data/results/full';
 const PRESETS = ['tiny', 'quick', 'full'];
 
 const DEFAULT_SCREENSHOTS = 'ci-artifacts/notebooks';
+/** Where exports go instead of a folder of committed files (gitignored: /runs/). */
+const SCRATCH_OUT = 'runs/notebooks';
 
-const USAGE = `usage: npm run notebooks -- [--results DIR] [--preset ${PRESETS.join('|')}] [--out DIR] [--only NAME,…] [--from DIR] [--cell-timeout S] [--no-build] [--check [--screenshots DIR]]
+const USAGE = `usage: npm run notebooks -- [--results DIR] [--preset ${PRESETS.join('|')}] [--out DIR] [--only NAME,…] [--from DIR] [--cell-timeout S] [--no-build] [--update-committed] [--check [--screenshots DIR]]
   --results DIR      results directory the notebooks read (BRIDGE_RESULTS; default ${DEFAULT_RESULTS})
   --preset NAME      BRIDGE_PRESET; notebooks that need results run \`bridge reproduce --preset NAME --out DIR\` first if DIR has none
-  --out DIR          where NAME.ipynb (executed) and NAME.html go (default: RESULTS/notebooks)
+  --out DIR          where NAME.ipynb (executed) and NAME.html go (default: RESULTS/notebooks, or
+                     ${SCRATCH_OUT}/RESULTS-NAME when RESULTS/notebooks holds committed files)
+  --update-committed allow rewriting committed exports (e.g. the default output of data/results/full)
   --only NAMES       comma-separated notebook names or prefixes (e.g. 01); default every notebook
   --from DIR         folder of the source notebooks (default notebooks/; the kernel runs there)
   --cell-timeout S   seconds one cell may run (default 600)
@@ -43,14 +49,22 @@ export interface NotebooksArgs {
   /** run scripts/check-notebooks.ts on the exports afterwards */
   check: boolean;
   screenshots: string;
+  /** the default output held committed files, so the exports went to SCRATCH_OUT instead */
+  redirected: boolean;
+}
+
+/** Whether git tracks any file under `dir` (false outside a git checkout or when git is missing). */
+export function holdsCommittedFiles(dir: string): boolean {
+  const r = spawnSync('git', ['ls-files', '--', dir], { cwd: ROOT, encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() !== '';
 }
 
 export function parseArgs(argv: readonly string[]): NotebooksArgs {
-  const v = parseFlags<{ results?: string; preset?: string; out?: string; from?: string; only?: string; 'cell-timeout'?: string; 'no-build'?: boolean; check?: boolean; screenshots?: string }>(
+  const v = parseFlags<{ results?: string; preset?: string; out?: string; from?: string; only?: string; 'cell-timeout'?: string; 'no-build'?: boolean; 'update-committed'?: boolean; check?: boolean; screenshots?: string }>(
     argv,
     {
       results: { type: 'string' }, preset: { type: 'string' }, out: { type: 'string' }, from: { type: 'string' }, only: { type: 'string' },
-      'cell-timeout': { type: 'string' }, 'no-build': { type: 'boolean' }, check: { type: 'boolean' }, screenshots: { type: 'string' },
+      'cell-timeout': { type: 'string' }, 'no-build': { type: 'boolean' }, 'update-committed': { type: 'boolean' }, check: { type: 'boolean' }, screenshots: { type: 'string' },
     },
     USAGE,
     (msg) => new UsageError(msg),
@@ -67,10 +81,19 @@ export function parseArgs(argv: readonly string[]): NotebooksArgs {
     only: listFlag(v.only), build: !v['no-build'], check: !!v.check,
   };
   const results = path.resolve(ROOT, a.results ?? DEFAULT_RESULTS);
+  const update = !!v['update-committed'];
+  let out = path.resolve(ROOT, a.out ?? path.join(results, 'notebooks'));
+  let redirected = false;
+  if (!update && holdsCommittedFiles(out)) {
+    if (a.out !== undefined) throw new UsageError(`--out ${shown(out)}: holds committed notebooks; pass --update-committed to rewrite them, or choose another --out`);
+    out = path.resolve(ROOT, SCRATCH_OUT, path.basename(results));
+    redirected = true;
+  }
   return {
     results,
     preset: a.preset ?? '',
-    out: path.resolve(ROOT, a.out ?? path.join(results, 'notebooks')),
+    out,
+    redirected,
     only: a.only ?? [],
     from: path.resolve(ROOT, a.from ?? 'notebooks'),
     cellTimeout: a.cellTimeout ?? 600,
@@ -162,6 +185,31 @@ export interface NotebookRun {
   error?: string;
 }
 
+interface NotebookJson {
+  cells: { cell_type: string; source: string | string[]; execution_count?: number | null; outputs?: { output_type: string; execution_count?: number | null }[] }[];
+}
+
+/**
+ * Number the executed code cells 1, 2, … where the kernel left no count. tslab's replies carry none, so nbclient
+ * stores null and the export shows "In [ ]:" on every cell; nbclient runs the cells in order, so their position among
+ * the non-empty code cells is their execution count. Counts the kernel did give are kept. Returns how many it set.
+ */
+export function numberExecutedCells(nb: NotebookJson): number {
+  let n = 0;
+  let set = 0;
+  for (const cell of nb.cells) {
+    const src = Array.isArray(cell.source) ? cell.source.join('') : cell.source;
+    if (cell.cell_type !== 'code' || src.trim() === '') continue;
+    n++;
+    if (cell.execution_count == null) {
+      cell.execution_count = n;
+      set++;
+    }
+    for (const o of cell.outputs ?? []) if (o.output_type === 'execute_result' && o.execution_count == null) o.execution_count = cell.execution_count;
+  }
+  return set;
+}
+
 /** Execute one notebook into a scratch folder, export HTML, then move both into `a.out` (nothing half-written). */
 function runNotebook(file: string, a: NotebooksArgs): NotebookRun {
   const name = path.basename(file, '.ipynb');
@@ -187,6 +235,8 @@ function runNotebook(file: string, a: NotebooksArgs): NotebookRun {
     if (exec.error) return { name, ok: false, executeSeconds, htmlSeconds: 0, error: `notebook ${name}: could not run jupyter: ${exec.error.message}` };
     if (exec.status !== 0) return { name, ok: false, executeSeconds, htmlSeconds: 0, error: describeFailure(name, file, exec.stderr ?? '') };
     const executed = path.join(tmp, `${name}.ipynb`);
+    const nb = JSON.parse(fs.readFileSync(executed, 'utf8')) as NotebookJson;
+    if (numberExecutedCells(nb) > 0) fs.writeFileSync(executed, JSON.stringify(nb, null, 1) + '\n');
     const t1 = performance.now();
     // the template keeps SVG outputs intact (nbconvert 6.5's own "lab" template empties them; see the template)
     const template = path.join(ROOT, 'scripts', 'nbconvert', 'bridge-lab.html.j2');
@@ -246,6 +296,7 @@ export function main(argv: readonly string[]): number {
     }
     if (metas.some((m) => m.needsResults)) ensureResults(a);
     fs.mkdirSync(a.out, { recursive: true });
+    if (a.redirected) process.stderr.write(`notebooks: writing to ${shown(a.out)} (the default output holds committed exports; --update-committed rewrites them)\n`);
     const runs: NotebookRun[] = [];
     for (const [i, file] of files.entries()) {
       const name = path.basename(file, '.ipynb');

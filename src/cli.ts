@@ -30,7 +30,7 @@ import { executorStep, printLocalStagePlan, registerExecutorOptions, type Reprod
 /** A one-line user error: printed without a stack trace. */
 class UsageError extends Error {}
 
-/** The --variant flags → a variant spec (issue 3): named variants with optional knob overrides. */
+/** The --variant flags → a variant spec (docs/igsm-generator.md, Injected behaviours): named variants with optional knob overrides. */
 function variantOf(f: DataFlags): VariantSpec {
   const num = (flag: string, raw: string | undefined): number | undefined => {
     if (raw === undefined) return undefined;
@@ -211,7 +211,7 @@ interface FullStats extends SplitStats {
   variant: string;
   /** Answer length in tokens of the canonical tokenizer of the split's arithmetic. */
   meanAnswerTokens: number;
-  /** Behaviour counts per answer (issue 3): reflections, share with ≥ 1 reflection, analysis, subgoal steps, … */
+  /** Behaviour counts per answer (docs/igsm-generator.md, Injected behaviours): reflections, share with ≥ 1 reflection, analysis, subgoal steps, … */
   behaviours: TraceSummary;
 }
 

@@ -8,6 +8,7 @@ import { resolveVariant, variantFn } from '../src/inject/index';
 import { annotateAnswer, answersSideBySide, injectionCounts } from '../src/report/answers';
 import { answerTokensSpec, behaviourCountsSpec, exampleProblem, variantDataStats, variantStatsTable } from '../src/report/data-stats';
 import { chartBundle, DEFAULT_RESULTS, notebookParams, projectRoot, VEGALITE_MIME } from '../src/report/notebook';
+import { withLegibleConfig } from '../src/report/charts';
 
 const spec = { name: 'nb', n: 40, gen: validateGenConfig({ minOps: 6, maxOps: 12, force: false, arith: 'exact' as const }), seed: 11, surface: 'english' as const };
 const vanilla = generateSplit(spec).rows;
@@ -113,7 +114,9 @@ describe('notebook parameters and chart bundles', () => {
     const spec = answerTokensSpec(stats);
     const b = await chartBundle(spec);
     expect(Object.keys(b).sort()).toEqual([VEGALITE_MIME, 'image/svg+xml', 'text/plain'].sort());
-    expect(b[VEGALITE_MIME]).toBe(spec);
+    // the spec as given, with the legible chart settings under its config (what the SVG was drawn with)
+    expect(b[VEGALITE_MIME]).toEqual({ ...spec, config: withLegibleConfig(spec).config });
+    expect((b[VEGALITE_MIME] as { config: { axis: { labelFontSize: number } } }).config.axis.labelFontSize).toBeGreaterThanOrEqual(11);
     const svg = b['image/svg+xml'] as string;
     expect(svg).toContain('class="marks"');
     expect(svg).toContain('answer tokens (mean)');

@@ -313,6 +313,13 @@ describe('writeReport', () => {
       expect(html).toContain(`figures/${id}.svg`);
     }
     expect((html.match(/<svg/g) ?? []).length).toBe(FIGURE_IDS.length);
+    // without the sweep's rows its panel is one line, not an empty chart
+    await writeReport(path.join(tmp, 'report-nosweep'), syntheticRows({ sweep: false }), meta);
+    const html2 = fs.readFileSync(path.join(tmp, 'report-nosweep', 'report.html'), 'utf8');
+    const sweepFig = html2.slice(html2.indexOf('<figure id="fig-fig4-p-sweep"'), html2.indexOf('</figure>', html2.indexOf('<figure id="fig-fig4-p-sweep"')));
+    expect(sweepFig).toMatch(/not drawn \(no data/);
+    expect(sweepFig).not.toContain('<svg');
+    expect((html2.match(/<svg/g) ?? []).length).toBe(FIGURE_IDS.length - 1);
     expect(html).not.toMatch(/<script|<link /); // self-contained: no scripts, no external stylesheets
     expect(html).toContain('deadbeefcafe');
     expect(html).toContain('0123456789ab');

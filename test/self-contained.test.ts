@@ -3,8 +3,8 @@
 // docs/*.md a source comment cites must exist. Links to upstream projects are fine: a public tracker's "#63" does
 // not match.
 //
-// The check runs with BRIDGE_SELF_CONTAINED=1 and is a todo otherwise: a few files still carry such references
-// while other changes to them are in flight.
+// The outside-reference check always runs. The cited-docs check runs with BRIDGE_SELF_CONTAINED=1 and is a todo
+// otherwise, while a cited page (docs/regime.md) is still being written.
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,17 +69,22 @@ export function missingDocs(): string[] {
   return missing;
 }
 
-const enabled = process.env.BRIDGE_SELF_CONTAINED === '1';
+const docsCheckEnabled = process.env.BRIDGE_SELF_CONTAINED === '1';
 
 describe('self-contained repository', () => {
-  if (!enabled) {
-    it.todo('no file points outside the repository and every cited docs/*.md exists (run with BRIDGE_SELF_CONTAINED=1)');
-    return;
-  }
   it('no file in src, test, scripts, bench, notebooks, docs or README.md points outside the repository, at a former spec or at a ticket number', () => {
     expect(outsideReferences()).toEqual([]);
   });
-  it('every docs/*.md path cited in src exists', () => {
-    expect(missingDocs()).toEqual([]);
+  it('the scan sees the files it claims to read (a README and this test file)', () => {
+    const files = scannedFiles();
+    expect(files).toContain('README.md');
+    expect(files).toContain(path.join('test', 'self-contained.test.ts'));
   });
+  if (docsCheckEnabled) {
+    it('every docs/*.md path cited in src exists', () => {
+      expect(missingDocs()).toEqual([]);
+    });
+  } else {
+    it.todo('every docs/*.md path cited in src exists (run with BRIDGE_SELF_CONTAINED=1)');
+  }
 });

@@ -1,8 +1,8 @@
 // The sizes of `bridge reproduce`: one object per preset — task, seeds, model + SFT, GRPO, evaluation and
 // probe settings — validated with zod so a bad number stops with one line naming the field.
 import { z } from 'zod';
-import { SftConfigSchema } from '../train/sft-config';
-import { GrpoConfigSchema } from '../train/grpo';
+import { SFT_PRESETS, SftConfigSchema } from '../train/sft-config';
+import { GRPO_PRESETS, GrpoConfigSchema } from '../train/grpo-config';
 import { MAX_OPS } from '../igsm/generate';
 
 export const PRESET_NAMES = ['tiny', 'quick', 'full', 'paper'] as const;
@@ -68,7 +68,7 @@ export const PresetSchema = z
     init: z.string().min(1).default('scratch'),
     /** SFT config (src/train/sft-config.ts); its seed is replaced by the run's seed. */
     sft: SftConfigSchema.refine((c) => c.workers === 1, { message: 'workers must be 1 (parallelism comes from the stage pool)', path: ['workers'] }),
-    /** GRPO config (src/train/grpo.ts); its seed is replaced by the run's seed. */
+    /** GRPO config (src/train/grpo-config.ts); its seed is replaced by the run's seed. */
     grpo: GrpoConfigSchema.refine((c) => c.workers === 1, { message: 'workers must be 1 (parallelism comes from the stage pool)', path: ['workers'] }),
     eval: EvalSchema,
     probe: ProbeSchema,
@@ -86,7 +86,9 @@ export type PresetInput = z.input<typeof PresetSchema>;
 /**
  * The presets. Retune here (e.g. after the learnability study): every number of a preset is in its one object.
  * Sizes in tokens (compact, mod23): prompts ≤ 242, answers at op 4 ≤ 168 (bridge), at op 6 ≤ 219 (bridge).
- * GRPO starts from GRPO_PRESETS.default (src/train/commands.ts) with P = G = 8, one worker, maxNew for this task.
+ * The training settings are built from the presets they name — GRPO_PRESETS (src/train/grpo-config.ts) and
+ * SFT_PRESETS (src/train/sft-config.ts) — with only the fields this task changes overridden; every preset runs one
+ * worker per stage (parallelism comes from the stage pool).
  */
 export const PRESETS: Record<PresetName, PresetInput> = {
   // CI: the whole pipeline (three experiments, report) in well under 3 min on 2 cores; the numbers mean nothing
@@ -100,7 +102,7 @@ export const PRESETS: Record<PresetName, PresetInput> = {
       epochs: 1, batchSize: 8, lossOn: 'response', schedule: { kind: 'cosine', lr: 1e-2, warmupSteps: 2, minRatio: 0.1 },
       model: { d: 32, layers: 1, heads: 2, ctx: 512, mlpRatio: 2, activation: 'gelu' }, checkpointEvery: 2, workers: 1,
     },
-    grpo: { steps: 2, promptsPerStep: 2, groupSize: 4, maxNew: 24, lr: 1e-3, evalEvery: 1, valN: null, checkpointEvery: 1, workers: 1 },
+    grpo: { ...GRPO_PRESETS.tiny, steps: 2, promptsPerStep: 2, maxNew: 24, evalEvery: 1, valN: null, checkpointEvery: 1, workers: 1 },
     eval: { maxNew: 24 },
     probe: { alpha: { n: 4, samples: 4, maxNew: 24 }, influence: { n: 4, targetN: 2, targetSamples: 4 } },
   },
@@ -111,11 +113,8 @@ export const PRESETS: Record<PresetName, PresetInput> = {
     description: 'one seed, small sets: every table cell and figure series in ≤ 15 min on 2 cores',
     task: { surface: 'compact', arith: 'mod23', sftOps: [3, 3], idOp: 3, oodOp: 5, distractors: false, nSft: 300, nRlTrain: 400, nRlVal: 40, nTest: 100 },
     seeds: [1],
-    sft: {
-      epochs: 4, batchSize: 8, lossOn: 'response', schedule: { kind: 'cosine', lr: 5e-3, warmupSteps: 20, minRatio: 0.1 },
-      model: { d: 64, layers: 4, heads: 4, ctx: 512, mlpRatio: 4, activation: 'gelu', pos: 'rope' }, checkpointEvery: 50, workers: 1,
-    },
-    grpo: { steps: 10, promptsPerStep: 8, groupSize: 8, maxNew: 192, lr: 1e-4, evalEvery: 5, valN: null, checkpointEvery: 5, workers: 1 },
+    sft: { ...SFT_PRESETS.default, epochs: 4, checkpointEvery: 50, workers: 1 },
+    grpo: { ...GRPO_PRESETS.default, steps: 10, promptsPerStep: 8, maxNew: 192, evalEvery: 5, valN: null, checkpointEvery: 5, workers: 1 },
     eval: { maxNew: 256 },
     probe: { alpha: { n: 48, samples: 8, maxNew: 192 }, influence: { n: 24, targetN: 8, targetSamples: 8 } },
   },
@@ -126,11 +125,8 @@ export const PRESETS: Record<PresetName, PresetInput> = {
     description: 'three seeds, the learnability default task and model (docs/learnability.md) on 800 SFT problems × 10 epochs, 30 GRPO steps',
     task: { surface: 'compact', arith: 'mod23', sftOps: [3, 3], idOp: 3, oodOp: 5, distractors: false, nSft: 800, nRlTrain: 4000, nRlVal: 100, nTest: 300 },
     seeds: [1, 2, 3],
-    sft: {
-      epochs: 10, batchSize: 8, lossOn: 'response', schedule: { kind: 'cosine', lr: 5e-3, warmupSteps: 20, minRatio: 0.1 },
-      model: { d: 64, layers: 4, heads: 4, ctx: 512, mlpRatio: 4, activation: 'gelu', pos: 'rope' }, checkpointEvery: 100, workers: 1,
-    },
-    grpo: { steps: 30, promptsPerStep: 8, groupSize: 8, maxNew: 192, lr: 1e-4, evalEvery: 10, valN: null, checkpointEvery: 10, workers: 1 },
+    sft: { ...SFT_PRESETS.default, epochs: 10, workers: 1 },
+    grpo: { ...GRPO_PRESETS.default, steps: 30, promptsPerStep: 8, maxNew: 192, valN: null, workers: 1 },
     eval: { maxNew: 256 },
     probe: { alpha: { n: 128, samples: 16, maxNew: 192 }, influence: { n: 64, targetN: 16, targetSamples: 16 } },
     // the injection-probability sweep would add ≈ 45 min of SFT: run it with the paper preset or a custom one
@@ -148,7 +144,7 @@ export const PRESETS: Record<PresetName, PresetInput> = {
       epochs: 5, batchSize: 128, lossOn: 'all', schedule: { kind: 'cosine', lr: 1e-3, warmupSteps: 20, minRatio: 0.1 },
       model: { d: 256, layers: 6, heads: 8, ctx: 2048, mlpRatio: 4, activation: 'gelu' }, checkpointEvery: 50, workers: 1,
     },
-    grpo: { steps: 200, promptsPerStep: 32, groupSize: 32, maxNew: 1536, lr: 1e-5, beta: 0.001, entropyCoef: 0.001, evalEvery: 5, valN: null, checkpointEvery: 20, workers: 1 },
+    grpo: { ...GRPO_PRESETS.paper, valN: null, checkpointEvery: 20, workers: 1 },
     eval: { maxNew: 1536 },
     probe: { alpha: { n: 256, samples: 32, maxNew: 1536 }, influence: { n: 128, targetN: 64, targetSamples: 32 } },
     sweep: [0, 0.1, 0.2, 0.3],

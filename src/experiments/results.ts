@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import Papa from 'papaparse';
 import { z } from 'zod';
 import { writeFileAtomic, writeJsonAtomic } from '../fsutil';
 import { ALPHA_BINS } from '../train/alpha';
@@ -196,15 +197,10 @@ export function collectRows(src: RowSource): ResultRow[] {
 
 const CSV_COLUMNS = ['experiment', 'method', 'seed', 'stage', 'split', 'metric', 'step', 'bin', 'value'] as const;
 
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** rows.csv: a header and one line per row; null step/bin are empty cells. */
+/** rows.csv (papaparse): a header and one line per row, \n line ends; null step/bin are empty cells. */
 export function rowsToCsv(rows: readonly ResultRow[]): string {
-  return [CSV_COLUMNS.join(','), ...rows.map((r) => CSV_COLUMNS.map((c) => csvCell(r[c])).join(','))].join('\n') + '\n';
+  const data = rows.map((r) => CSV_COLUMNS.map((c) => r[c] ?? null));
+  return Papa.unparse({ fields: [...CSV_COLUMNS], data }, { newline: '\n', quotes: false }) + '\n';
 }
 
 /** Write OUT/results/{rows.csv,rows.json,meta.json}, each atomically. */

@@ -1,4 +1,4 @@
-// The runner of `bridge reproduce` (issue 8): the stage DAG of a preset on a pool of worker processes. Finished stages
+// The runner of `bridge reproduce` (docs/architecture.md, The pipeline): the stage DAG of a preset on a pool of worker processes. Finished stages
 // (done.json) are reused, unfinished ones resume; a failing stage is recorded with its log tail, its dependents are
 // skipped and everything else goes on; at the end the finished stages become OUT/results/{rows.csv,rows.json,meta.json}.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -11,6 +11,7 @@ import cliProgress from 'cli-progress';
 import { LOCK_NAME, readJsonFile, writeFileAtomic, writeJsonAtomic } from '../fsutil';
 import { acquireLock, type Lock } from '../lock';
 import { reusableStages, sealStage, type DoneJson } from './outputs';
+import { elapsedAndEta, formatDuration } from '../train/progress';
 import { codeRevision } from '../revision';
 import { buildPlan, type Plan, type StageSpec } from './definitions';
 import { estimateCost, formatEstimate } from './cost';
@@ -168,12 +169,20 @@ export class WorkerPool implements StageExecutor {
 
 type Mode = 'bars' | 'lines' | 'silent';
 
-/** One combined display: a MultiBar (overall + one bar per running stage) on a terminal, one line per stage elsewhere. */
+/**
+ * One combined display: a MultiBar (overall + one bar per running stage, each with elapsed time and ETA, refreshed
+ * every second) on a terminal, one line per stage elsewhere (with the run's elapsed time and ETA). On a terminal the
+ * last stage line and a closing "stages n/N in …" line are written after the bars stop, so they stay on screen.
+ */
 class Display {
   private multi: cliProgress.MultiBar | null = null;
   private overall: cliProgress.SingleBar | null = null;
-  private bars = new Map<string, cliProgress.SingleBar>();
+  private bars = new Map<string, { bar: cliProgress.SingleBar; t0: number; value: number; total: number; info: string }>();
   private finished = 0;
+  private readonly initiallyDone: number;
+  private readonly t0 = Date.now();
+  private ticker: ReturnType<typeof setInterval> | null = null;
+  private lastLine = '';
 
   constructor(
     private readonly mode: Mode,
@@ -182,42 +191,62 @@ class Display {
     private readonly log: (line: string) => void,
   ) {
     this.finished = initiallyDone;
+    this.initiallyDone = initiallyDone;
     if (mode === 'bars') {
       this.multi = new cliProgress.MultiBar(
-        { format: '{name} [{bar}] {value}/{total} {info}', stream: process.stderr, hideCursor: true, clearOnComplete: false, autopadding: true },
+        { format: '{name} [{bar}] {value}/{total} {timing} {info}', stream: process.stderr, hideCursor: true, clearOnComplete: false, autopadding: true },
         cliProgress.Presets.shades_classic,
       );
-      this.overall = this.multi.create(total, initiallyDone, { name: 'stages'.padEnd(44), info: '' });
+      this.overall = this.multi.create(total, initiallyDone, { name: 'stages'.padEnd(44), timing: this.overallTiming(), info: '' });
+      this.ticker = setInterval(() => this.refresh(), 1000);
+      this.ticker.unref();
     }
   }
 
+  /** The run's elapsed time and ETA from the stages finished since it started. */
+  private overallTiming(): string {
+    return `(${elapsedAndEta((Date.now() - this.t0) / 1000, this.finished, this.total, this.initiallyDone)})`;
+  }
+
+  private refresh(): void {
+    this.overall?.update(this.finished, { timing: this.overallTiming() });
+    for (const b of this.bars.values()) b.bar.update(b.value, { timing: `(${elapsedAndEta((Date.now() - b.t0) / 1000, b.value, b.total)})`, info: b.info });
+  }
+
   start(s: StageSpec): void {
-    if (this.multi) this.bars.set(s.id, this.multi.create(1, 0, { name: s.id.slice(0, 44).padEnd(44), info: '' }));
+    if (this.multi) this.bars.set(s.id, { bar: this.multi.create(1, 0, { name: s.id.slice(0, 44).padEnd(44), timing: '', info: '' }), t0: Date.now(), value: 0, total: 1, info: '' });
   }
 
   progress(id: string, value: number, total: number, info?: string): void {
     const b = this.bars.get(id);
     if (!b) return;
-    b.setTotal(total);
-    b.update(value, { info: info ?? '' });
+    Object.assign(b, { value, total, info: info ?? '' });
+    b.bar.setTotal(total);
+    b.bar.update(value, { timing: `(${elapsedAndEta((Date.now() - b.t0) / 1000, value, total)})`, info: b.info });
   }
 
   finish(s: StageSpec, status: 'done' | 'failed' | 'skipped', seconds: number | null, error?: string): void {
     this.finished++;
     const line = `[${this.finished}/${this.total}] ${s.id} ${status}${seconds !== null ? ` in ${seconds.toFixed(1)} s` : ''}${error ? `: ${error}` : ''}`;
+    this.lastLine = line;
     const b = this.bars.get(s.id);
     if (b && this.multi) {
-      this.multi.remove(b);
+      this.multi.remove(b.bar);
       this.bars.delete(s.id);
     }
     if (this.multi) {
       this.multi.log(line + '\n');
-      this.overall?.update(this.finished, { info: '' });
-    } else if (this.mode === 'lines') this.log(line);
+      this.overall?.update(this.finished, { timing: this.overallTiming() });
+    } else if (this.mode === 'lines') this.log(`${line} ${this.overallTiming()}`);
   }
 
   stop(): void {
-    this.multi?.stop();
+    if (this.ticker) clearInterval(this.ticker);
+    if (!this.multi) return;
+    this.multi.stop();
+    // the bars' last redraw can overwrite the final log line: write it again, with the total, below the bars
+    if (this.lastLine) process.stderr.write(this.lastLine + '\n');
+    process.stderr.write(`stages ${this.finished}/${this.total} in ${formatDuration((Date.now() - this.t0) / 1000)}\n`);
   }
 }
 

@@ -12,7 +12,8 @@ import { injectRows, seededStream, type VariantSpec } from '../inject/index';
 import type { SftConfig } from '../train/sft-config';
 import { writeDataDir } from '../train/data';
 import { stageOutputs } from './outputs';
-import type { GrpoConfig, GrpoMetrics } from '../train/grpo';
+import type { GrpoConfig } from '../train/grpo-config';
+import type { GrpoMetrics } from '../train/grpo';
 import type { Preset } from './presets';
 import type { StageKind } from './definitions';
 

@@ -1,4 +1,4 @@
-// The base model's pretraining text (issue 5): the question followed by a terse solution — one "name = SUBST = value"
+// The base model's pretraining text (docs/method.md, Pipeline): the question followed by a terse solution — one "name = SUBST = value"
 // line per necessary node — in a format that shares no template with the SFT answers (no <think>, letters, phrasing
 // or \boxed), so SFT still has the answer format and the step-by-step naming to teach.
 import type { ProblemGraph, Surface } from './types.js';

@@ -1,4 +1,8 @@
-// Backend selection: node-gpu → node → wasm → cpu, with the wasm-only kernel fixes applied once.
+// Backend selection: node-gpu → node → wasm → cpu, with the wasm-only kernel fixes applied once. The main thread
+// prints one line naming the backend and why the ones before it were passed over ("backend: wasm (tfjs-node-gpu:
+// package not installed; …)") instead of TF.js's "install our node backend" banner, which is switched off
+// (docs/toolchain.md, Backends and why tfjs-node is optional).
+import { isMainThread } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { installWasmKernels } from './wasm-kernels.js';
 
@@ -61,6 +65,31 @@ async function tryOne(name: BackendName): Promise<string> {
   }
 }
 
+const PACKAGE: Record<BackendName, string> = {
+  'node-gpu': '@tensorflow/tfjs-node-gpu',
+  node: '@tensorflow/tfjs-node',
+  wasm: '@tensorflow/tfjs-backend-wasm',
+  cpu: '@tensorflow/tfjs-backend-cpu',
+};
+
+/** The one line a command prints: the backend in use and, for each one tried before it, why it was passed over. */
+export function backendLine(info: BackendInfo, pref: BackendPref = 'auto'): string {
+  const why = info.skipped.map((s) => `${PACKAGE[s.name].replace('@tensorflow/', '')}: ${s.why}`);
+  if (pref !== 'auto') why.unshift(`BRIDGE_BACKEND=${pref}`);
+  return `backend: ${info.name}${why.length > 0 ? ` (${why.join('; ')})` : ''}`;
+}
+
+/**
+ * TF.js's CPU backend prints a banner ("install our node backend") on its first tensor in Node; the backend line
+ * says the same thing once and names the cause, so the banner is switched off on the registered CPU backend.
+ */
+function silenceNodeBanner(): void {
+  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
+  if (cpu && 'firstUse' in cpu) cpu.firstUse = false;
+}
+
+silenceNodeBanner(); // before any tensor: model code may create one on the default (CPU) backend before initBackend
+
 async function select(pref: BackendPref): Promise<BackendInfo> {
   const order: BackendName[] = pref === 'auto' ? ['node-gpu', 'node', 'wasm', 'cpu'] : [pref];
   const skipped: BackendInfo['skipped'] = [];
@@ -93,6 +122,8 @@ export async function initBackend(pref: string = process.env.BRIDGE_BACKEND ?? '
     pending = select(p).then(
       (info) => {
         current = info;
+        silenceNodeBanner();
+        if (isMainThread) process.stderr.write(backendLine(info, p) + '\n');
         return info;
       },
       (err) => {

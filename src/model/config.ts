@@ -26,7 +26,7 @@ export type ModelConfig = z.infer<typeof ModelConfigSchema>;
 
 export const MODEL_DEFAULTS = { mlpRatio: 4, dropout: 0, activation: 'gelu', pos: 'learned' } as const;
 
-/** The spec model of issue 4 / the PyTorch peer: vocab 128, ctx 256, d 128, 4 layers, 4 heads, tied head. */
+/** The reference model shape, shared with the PyTorch peer (docs/architecture.md, Model shape): vocab 128, ctx 256, d 128, 4 layers, 4 heads, tied head. */
 export const SPEC_MODEL: ModelConfig = {
   vocab: 128,
   ctx: 256,
@@ -80,8 +80,8 @@ export function paramCount(c: Pick<ModelConfig, 'vocab' | 'ctx' | 'd' | 'layers'
 
 // ---- wasm heap budget -------------------------------------------------------------------------------------------
 
-export const WASM_HEAP_CAP = 4294901760; // the 4 GiB maximum of wasm32 memory as tfjs builds it (toolchain.md §3)
-/** Default budget per process: the issue asks peak heap < 3 GiB, leaving headroom under the hard cap. */
+export const WASM_HEAP_CAP = 4294901760; // the 4 GiB maximum of wasm32 memory as tfjs builds it (docs/toolchain.md, The wasm backend)
+/** Default budget per process: peak heap is held < 3 GiB (docs/toolchain.md, Memory: the heap guard), leaving headroom under the hard cap. */
 export const DEFAULT_HEAP_BUDGET = 3 * 1024 ** 3;
 
 /**

@@ -5,7 +5,7 @@ import { isWasm } from './backend.js';
 import { simdKernels } from './simd/simd.js';
 import { attnGradRaw, attnRaw, type AttnAttrs, ropeRaw, tokenLogpGradRaw, tokenLogpRaw, causalAccum, causalApply, causalScores, colSumRaw, geluArgRaw, geluGradRaw, lnGradRaw, lnRaw, rawBmm, scatterRows, simdReady, softmaxGradRaw } from './wasm-kernels.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- tf.customGrad's typing needs casts (toolchain.md §10) */
+/* eslint-disable @typescript-eslint/no-explicit-any -- tf.customGrad's typing needs casts (docs/toolchain.md, TypeScript, tsx and vitest) */
 
 let fastOverride: boolean | null = null;
 

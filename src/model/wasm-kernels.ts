@@ -1,4 +1,4 @@
-// Kernels that make tfjs-wasm fast for a small transformer (toolchain.md §3–§4): a Slice that reads heap views
+// Kernels that make tfjs-wasm fast for a small transformer (docs/toolchain.md, The wasm backend; Kernels we replaced): a Slice that reads heap views
 // instead of copying the whole input, a batched matmul that runs every (batch) slice on the XNNPACK path, and a
 // row scatter-add that replaces the unregistered UnsortedSegmentSum (the gradient of gather).
 import * as tf from '@tensorflow/tfjs';

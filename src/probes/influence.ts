@@ -7,7 +7,8 @@
 import { Rng } from '../rng';
 import type { Transformer } from '../model/transformer';
 import { getWeights, setWeights } from '../model/transformer';
-import { alphaBin, groupAdvantages } from '../train/grpo';
+import { alphaBin } from '../train/alpha';
+import { groupAdvantages } from '../train/grpo-config';
 import { dot, sequenceLogps, weightedGradient, type KernelNorm, type Sequence } from './gradients';
 import type { QueryRollouts } from './rollouts';
 

@@ -9,7 +9,7 @@ import { loadCheckpoint } from '../model/checkpoint';
 import { DataParallel } from '../model/parallel';
 import { createTransformer, type Transformer } from '../model/transformer';
 import { Tokenizer } from '../text/tokenizer';
-import { resolveCheckpoint } from '../train/commands';
+import { resolveCheckpoint } from '../model/checkpoint-path';
 import { assertDataFitsModel, loadDataDir } from '../train/data';
 import { responsePerplexity, rolloutEntropy } from './entropy';
 import { contrastGradient, countSketch, fitStats, groundTruth, influenceByBin, projectionError, queryInfluence, targetGradient, type InfluenceOptions } from './influence';

@@ -25,16 +25,23 @@ export function namespaceSvgIds(svg: string, prefix: string): string {
     .replace(/href="#([^"]+)"/g, (_, id) => `href="#${prefix}-${id}"`);
 }
 
-/** One figure block: inline SVG, caption, and links to its .svg, .png and .vl.json files. */
+/**
+ * One figure block: inline SVG, caption, and links to its .svg, .png and .vl.json files. A figure without data
+ * (e.g. the p-sweep of a preset that does not run it) is not drawn: one line says so and why.
+ */
 export function figureHTML(f: RenderedFigure): string {
   const id = f.def.id;
+  if (!f.def.hasData) {
+    const t = (f.def.spec as { title?: { subtitle?: unknown } }).title;
+    const why = typeof t?.subtitle === 'string' ? t.subtitle : 'no data';
+    return `<figure id="fig-${id}" data-figure-id="${id}" class="nodata"><figcaption><strong>${escapeHTML(f.def.title)}</strong>: not drawn (${escapeHTML(why)}).</figcaption></figure>`;
+  }
   const svg = namespaceSvgIds(f.svg.replace(/^<\?xml[^>]*>\s*/, ''), `fig-${id}`);
   const files = ['svg', 'png', 'vl.json'].map((ext) => `<a href="figures/${id}.${ext}">${ext === 'vl.json' ? 'vega-lite' : ext.toUpperCase()}</a>`).join(' · ');
-  const nodata = f.def.hasData ? '' : ' <strong>(no data)</strong>';
   return [
     `<figure id="fig-${id}" data-figure-id="${id}">`,
     `<div class="chart" role="img" aria-label="${escapeHTML(f.def.title)}">${svg}</div>`,
-    `<figcaption><strong>${escapeHTML(f.def.title)}</strong>${nodata}. ${escapeHTML(f.def.caption)} <span class="files">[${files}]</span></figcaption>`,
+    `<figcaption><strong>${escapeHTML(f.def.title)}</strong>. ${escapeHTML(f.def.caption)} <span class="files">[${files}]</span></figcaption>`,
     `</figure>`,
   ].join('\n');
 }

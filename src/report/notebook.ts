@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { validateRows } from '../experiments/results';
-import { vegaLiteToSVG } from './charts';
+import { vegaLiteToSVG, withLegibleConfig } from './charts';
 import { metaRecord, type ReportMeta, type ResultRow } from './rows';
 import { provenance } from './summary';
 
@@ -93,7 +93,7 @@ function specTitle(spec: Record<string, unknown>): string {
  */
 export async function chartBundle(spec: Record<string, unknown>): Promise<MimeBundle> {
   const svg = await vegaLiteToSVG(spec);
-  return { [VEGALITE_MIME]: spec, 'image/svg+xml': svg, 'text/plain': `[chart: ${specTitle(spec)}]` };
+  return { [VEGALITE_MIME]: withLegibleConfig(spec), 'image/svg+xml': svg, 'text/plain': `[chart: ${specTitle(spec)}]` };
 }
 
 /**

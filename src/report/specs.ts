@@ -58,7 +58,7 @@ export function noDataSpec(title: string, xTitle: string, yTitle: string, why = 
     width: 360,
     height: 200,
     data: { values: [{ x: 0, y: 0, text: 'no data' }] },
-    mark: { type: 'text', fontSize: 18, color: '#888' },
+    mark: { type: 'text', fontSize: 18, color: '#666' },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: xTitle, scale: { domain: [-1, 1] }, axis: { labels: false, ticks: false, grid: false } },
       y: { field: 'y', type: 'quantitative', title: yTitle, scale: { domain: [-1, 1] }, axis: { labels: false, ticks: false, grid: false } },
@@ -67,9 +67,12 @@ export function noDataSpec(title: string, xTitle: string, yTitle: string, why = 
   };
 }
 
+/** Okabe and Ito's palette, told apart under the common colour-vision deficiencies (yellow last: pale on white). */
+export const COLOR_BLIND_SAFE = ['#0072B2', '#E69F00', '#009E73', '#D55E00', '#CC79A7', '#56B4E9', '#000000', '#F0E442'];
+
 /** One colour per method across all figures (ordered labels as the scale domain). */
 function colorScale(labels: string[]) {
-  return { domain: labels, scheme: 'tableau10' };
+  return { domain: labels, range: COLOR_BLIND_SAFE };
 }
 
 /** Grouped bars with CI rules: x = group field, xOffset/colour = series field, optional column facet. */

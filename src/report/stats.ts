@@ -79,7 +79,12 @@ export function studentTCdf(t: number, df: number): number {
   return t >= 0 ? 1 - tail : tail;
 }
 
-/** Student-t quantile: the t with P(T ≤ t) = p, for 0 < p < 1 (bisection on the CDF, 1e-12 accuracy). */
+/**
+ * Student-t quantile: the t with P(T ≤ t) = p, for 0 < p < 1 (bisection on the CDF, 1e-12 accuracy). Kept as our
+ * own: no installed package has it (vega-statistics has normal and log-normal quantiles only; mathjs, a transitive
+ * dependency, has no t distribution), and a statistics library for one function is more weight than these lines,
+ * which test/report.test.ts checks against the t table.
+ */
 export function studentTQuantile(p: number, df: number): number {
   if (!(p > 0 && p < 1)) throw new Error(`studentTQuantile: p must be in (0, 1), got ${p}`);
   if (!(df > 0)) throw new Error(`studentTQuantile: df must be > 0, got ${df}`);

@@ -3,7 +3,7 @@
 // and notebooks import it cheaply.
 import type { Arith } from '../igsm/types';
 
-/** The α histogram bins of Figure 1 (bridge-method.md §7): {0}, (0,.2], (.2,.4], (.4,.6], (.6,.8], (.8,1), {1}. */
+/** The α histogram bins of Figure 1 (docs/method.md, The α bins): {0}, (0,.2], (.2,.4], (.4,.6], (.6,.8], (.8,1), {1}. */
 export const ALPHA_BINS = ['0', '(0,0.2]', '(0.2,0.4]', '(0.4,0.6]', '(0.6,0.8]', '(0.8,1)', '1'] as const;
 export type AlphaBin = (typeof ALPHA_BINS)[number];
 

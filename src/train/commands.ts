@@ -11,11 +11,14 @@ import { validateGenConfig } from '../igsm/generate';
 import type { Arith, Surface } from '../igsm/types';
 import { Tokenizer } from '../text/tokenizer';
 import { assertDataFitsModel, loadDataDir, writeDataDir } from './data';
-import { comparableSftConfig, sftConfig, type SftConfig } from './sft-config';
+import { comparableSftConfig, SFT_PRESETS, sftConfig, type SftConfig } from './sft-config';
+/** Re-exported for the bench scripts and tests that name the CLI's presets. */
+export { SFT_PRESETS } from './sft-config';
 import { checkResume, firstDifference, RESUME_AND_FORCE, runFiles, type RunRecord } from './run-dir';
 import type { SftResult } from './sft';
 import type { Checkpoint } from '../model/checkpoint';
-import type { GrpoConfig } from './grpo';
+import { GRPO_PRESETS, grpoConfig, type GrpoConfig } from './grpo-config';
+import { resolveCheckpoint } from '../model/checkpoint-path';
 import type { EvalReport } from './evaluate';
 
 // tfjs and the trainers load only when a training command runs: `bridge data` stays instant
@@ -29,35 +32,6 @@ const heavy = async () => {
     import('./grpo'),
   ]);
   return { ...backend, ...checkpoint, ...transformer, ...evaluate, ...sft, ...grpo };
-};
-
-/** GRPO presets: `tiny` (seconds, tests/CI), `default` (the small-model setting), `paper` (bridge-method.md §4.2). */
-export const GRPO_PRESETS: Record<'tiny' | 'default' | 'paper', Partial<GrpoConfig>> = {
-  tiny: { steps: 6, promptsPerStep: 4, groupSize: 4, maxNew: 64, lr: 1e-3, evalEvery: 3, valN: 8, checkpointEvery: 2 },
-  default: { steps: 60, promptsPerStep: 16, groupSize: 8, maxNew: 320, lr: 1e-4, evalEvery: 10, valN: 100, checkpointEvery: 10, workers: 2 },
-  paper: { steps: 200, promptsPerStep: 32, groupSize: 32, maxNew: 2560, lr: 1e-6, beta: 0.001, entropyCoef: 0.001, evalEvery: 5, checkpointEvery: 100 },
-};
-
-/** Named SFT presets: `tiny` runs in seconds (tests, CI); `default` is the documented small-model setting. */
-export const SFT_PRESETS: Record<'tiny' | 'default', Partial<SftConfig>> = {
-  tiny: {
-    epochs: 8,
-    batchSize: 8,
-    lossOn: 'response',
-    schedule: { kind: 'cosine', lr: 1e-2, warmupSteps: 20, minRatio: 0.1 },
-    model: { ctx: 256, d: 64, layers: 2, heads: 2, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
-    checkpointEvery: 25,
-  },
-  // the learnability study's default (docs/learnability.md): ≤ 10 min on both cores for 2000 op-3 problems
-  default: {
-    epochs: 14,
-    batchSize: 8,
-    lossOn: 'response',
-    schedule: { kind: 'cosine', lr: 5e-3, warmupSteps: 20, minRatio: 0.1 },
-    model: { ctx: 512, d: 64, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
-    checkpointEvery: 100,
-    workers: 2,
-  },
 };
 
 /** Base-model pretraining presets: terse solutions over a wide op range (see src/igsm/terse.ts). */
@@ -211,12 +185,6 @@ function checkOutFile(usage: Usage, file: string, force: boolean): void {
   if (st && !force) throw usage(`${label}: exists (pass --force to overwrite it)`);
   ensureDir(path.dirname(path.resolve(file)), label);
   assertWritable(path.dirname(path.resolve(file)), label);
-}
-
-/** A run directory (its final/ checkpoint) or a checkpoint directory. */
-export function resolveCheckpoint(p: string): string {
-  const final = path.join(p, 'final');
-  return fs.existsSync(path.join(final, 'manifest.json')) ? final : p;
 }
 
 /** The pretraining corpus in WORK/data: generated once; a corpus of another spec is refused unless --force. */
@@ -377,13 +345,13 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
           c.klEstimator = f.kl;
         }
         if (f.dynamicSampling) c.dynamicSampling = true;
-        const { runGrpo, grpoConfig } = await heavy();
         let config: GrpoConfig;
         try {
           config = grpoConfig(c);
         } catch (err) {
           throw usage((err as Error).message);
         }
+        const { runGrpo } = await heavy();
         const res = await runGrpo({ init: resolveCheckpoint(f.init), data: f.data, val: f.val, out: f.out, config, resume: f.resume, force: f.force, progress: f.progress });
         process.stdout.write(JSON.stringify(res) + '\n');
       },

@@ -1,4 +1,4 @@
-// Evaluation (issue 5): greedy accuracy (the paper's metric) and mean@k sampled accuracy on a data directory, broken
+// Evaluation (docs/method.md, How a claim is judged): greedy accuracy (the paper's metric) and mean@k sampled accuracy on a data directory, broken
 // down by op count, with every completion saved alongside its reward and — for wrong ones — the verifier's first
 // failing line, so errors can be classified (arithmetic, wrong dependency, premature use, format).
 import { reward } from '../igsm/answer';

@@ -1,11 +1,10 @@
-// GRPO (issue 6, bridge-method.md §3–§4): per step, P prompts × G rollouts from the current policy, 0/1 rewards,
+// GRPO (docs/method.md, GRPO objective; The paper's settings next to ours): per step, P prompts × G rollouts from the current policy, 0/1 rewards,
 // group-normalised advantages, the clipped policy-gradient loss with entropy bonus and KL to the frozen SFT model,
 // μ inner updates (1 = on-policy, as the paper), optional dynamic sampling; TRL-named metrics per step to JSONL,
 // greedy validation every k steps, checkpoints and an exact --resume.
 import fs from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { z } from 'zod';
 import { appendJsonl, writeJsonAtomic } from '../fsutil';
 import { checkResume, openRunDir, runFiles, truncateMetrics, type RunRecord } from './run-dir';
 import { hashString } from '../rng';
@@ -27,68 +26,8 @@ import { evaluate, GREEDY, stopTokens } from './evaluate';
 import { encodePrompt } from './format';
 import { grpoLoss, grpoWeight, type GrpoBatch, type GrpoCoefs, type GrpoStats } from './grpo-loss';
 import { nextTurn, Progress } from './progress';
-
-export const GrpoConfigSchema = z
-  .object({
-    steps: z.number().int().min(1).max(1_000_000).default(200),
-    /** Prompts per step (the paper: 32). */
-    promptsPerStep: z.number().int().min(1).max(4096).default(32),
-    /** Rollouts per prompt, TRL's num_generations (the paper: 32). At least 2: one rollout has no group to compare with. */
-    groupSize: z.number().int().min(2, 'group size must be ≥ 2').max(1024).default(32),
-    temperature: z.number().positive().max(10).default(1),
-    /** Max completion tokens (also the normaliser of seq-mean-token-sum-norm). */
-    maxNew: z.number().int().min(1).max(65_536).default(256),
-    lr: z.number().positive().max(1).default(1e-6),
-    beta1: z.number().min(0).lt(1).default(0.9),
-    beta2: z.number().min(0).lt(1).default(0.999),
-    weightDecay: z.number().min(0).max(1).default(0.01),
-    clipNorm: z.number().positive().nullable().default(1.0),
-    /** KL coefficient to the reference (the paper: 0.001) and its estimator (k3 = low_var_kl, clamped to ±10). */
-    beta: z.number().min(0).max(100).default(0.001),
-    klEstimator: z.enum(['k1', 'k3']).default('k3'),
-    epsilon: z.number().min(0).max(10).default(0.2),
-    /** Upper clip (DAPO's clip-higher); null = epsilon. */
-    epsilonHigh: z.number().min(0).max(10).nullable().default(null),
-    entropyCoef: z.number().min(-1).max(1).default(0.001),
-    /** Divide advantages by the group's unbiased std (+1e-6); false = only subtract the mean (Dr. GRPO). */
-    scaleRewards: z.boolean().default(true),
-    aggregation: z.enum(['seq-mean-token-mean', 'token-mean', 'seq-mean-token-sum-norm']).default('seq-mean-token-mean'),
-    /** Optimizer updates per sampled batch (1 = on-policy, ratio ≡ 1). */
-    mu: z.number().int().min(1).max(100).default(1),
-    /** Drop groups whose rewards are all equal and refill with fresh prompts up to promptsPerStep. */
-    dynamicSampling: z.boolean().default(false),
-    /** Sampling rounds per step when refilling (dynamic sampling). */
-    maxRefills: z.number().int().min(0).max(100).default(4),
-    formatBonus: z.number().min(0).max(1).default(0),
-    /** Greedy validation every k steps (and before the first and after the last); 0 = never. */
-    evalEvery: z.number().int().min(0).default(5),
-    /** Validate on the first N problems of --val (null = all). */
-    valN: z.number().int().min(1).nullable().default(null),
-    checkpointEvery: z.number().int().min(1).default(100),
-    microTokens: z.number().int().min(16).max(1 << 20).default(4096),
-    workers: z.number().int().min(1).max(16).default(1),
-    seed: z.number().int().default(0),
-  })
-  .strict();
-
-export type GrpoConfig = z.infer<typeof GrpoConfigSchema>;
-
-export function grpoConfig(input: unknown): GrpoConfig {
-  const r = GrpoConfigSchema.safeParse(input ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  if (issue.code === 'unrecognized_keys') throw new Error(`grpo config: unknown field(s) ${issue.keys.join(', ')}`);
-  throw new Error(`grpo config: ${issue.path.join('.') || '(config)'}: ${issue.message}`);
-}
-
-/** Group-normalised advantages (bridge-method.md §3.2): (r − mean) / (unbiased std + 1e-6), or r − mean. */
-export function groupAdvantages(rewards: readonly number[], scale: boolean): number[] {
-  const n = rewards.length;
-  const mean = rewards.reduce((a, b) => a + b, 0) / n;
-  if (!scale) return rewards.map((r) => r - mean);
-  const std = n > 1 ? Math.sqrt(rewards.reduce((a, r) => a + (r - mean) ** 2, 0) / (n - 1)) : 1;
-  return rewards.map((r) => (r - mean) / (std + 1e-6));
-}
+import { groupAdvantages, grpoConfig, type GrpoConfig } from './grpo-config';
+export { GRPO_PRESETS, GrpoConfigSchema, grpoConfig, groupAdvantages, type GrpoConfig } from './grpo-config';
 
 import { alphaHistogram, chanceOfProblems, informativeAboveGuess } from './alpha';
 export { ALPHA_BINS, alphaBin, alphaHistogram } from './alpha';

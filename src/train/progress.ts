@@ -1,11 +1,36 @@
-// Progress of long work: a cli-progress bar with ETA on a terminal, one plain line every ~10 % elsewhere (logs);
-// `enabled: false` (the CLI's --no-progress, tests) is silent.
+// Progress of long work: a cli-progress bar with elapsed time and ETA on a terminal, one plain line every ~10 %
+// elsewhere (logs), with the same elapsed time and ETA; `enabled: false` (the CLI's --no-progress, tests) is silent.
 import cliProgress from 'cli-progress';
+
+/** Seconds as "45 s", "3 min 05 s" or "2 h 07 min". */
+export function formatDuration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
+
+/**
+ * Seconds left at the rate seen so far: `done` of `total` after `elapsed` seconds, `startValue` of them already done
+ * when the clock started (a resumed run). Null while nothing has been done since the start.
+ */
+export function etaSeconds(elapsed: number, done: number, total: number, startValue = 0): number | null {
+  const progressed = done - startValue;
+  if (progressed <= 0 || elapsed <= 0) return null;
+  return Math.max(0, ((total - done) * elapsed) / progressed);
+}
+
+/** "elapsed 3 min 05 s, ETA 45 s" (ETA "?" until the first unit of work is done). */
+export function elapsedAndEta(elapsed: number, done: number, total: number, startValue = 0): string {
+  const eta = etaSeconds(elapsed, done, total, startValue);
+  return `elapsed ${formatDuration(elapsed)}, ETA ${eta === null ? '?' : formatDuration(eta)}`;
+}
 
 export class Progress {
   private bar: cliProgress.SingleBar | null = null;
   private lastPrinted = -1;
-  private readonly t0 = Date.now();
+  private t0 = Date.now();
+  private startValue = 0;
 
   private readonly quiet: boolean;
 
@@ -17,13 +42,15 @@ export class Progress {
     this.quiet = enabled === false;
     if (!this.quiet && process.stderr.isTTY) {
       this.bar = new cliProgress.SingleBar(
-        { format: `${label} [{bar}] {value}/{total} | ETA {eta_formatted} | {info}`, stream: process.stderr, hideCursor: true },
+        { format: `${label} [{bar}] {value}/{total} | elapsed {duration_formatted}, ETA {eta_formatted} | {info}`, stream: process.stderr, hideCursor: true },
         cliProgress.Presets.shades_classic,
       );
     }
   }
 
   start(value = 0): void {
+    this.t0 = Date.now();
+    this.startValue = value;
     this.bar?.start(this.total, value, { info: '' });
   }
 
@@ -38,7 +65,7 @@ export class Progress {
     if (decile !== this.lastPrinted) {
       this.lastPrinted = decile;
       const secs = (Date.now() - this.t0) / 1000;
-      process.stderr.write(`${this.label} ${value}/${this.total} (${secs.toFixed(0)} s) ${text}\n`);
+      process.stderr.write(`${this.label} ${value}/${this.total} (${elapsedAndEta(secs, value, this.total, this.startValue)}) ${text}\n`);
     }
   }
 

@@ -1,5 +1,6 @@
 // The SFT configuration: validated at the edge, light to import (no tfjs), shared by the CLI and the trainer.
 import { z } from 'zod';
+import { parseConfig } from '../validate';
 import { LrScheduleSchema } from './schedule';
 import { DIVERGENCE_DEFAULTS, DivergenceGuardSchema } from './divergence';
 
@@ -47,12 +48,7 @@ export type SftConfig = z.infer<typeof SftConfigSchema>;
 
 /** Validate an SFT config at the edge; one line naming the field and the allowed range. */
 export function sftConfig(input: unknown): SftConfig {
-  const r = SftConfigSchema.safeParse(input ?? {});
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const field = issue.path.join('.') || '(config)';
-  if (issue.code === 'unrecognized_keys') throw new Error(`sft config: unknown field(s) ${issue.keys.join(', ')}`);
-  throw new Error(`sft config: ${field}: ${issue.message}`);
+  return parseConfig(SftConfigSchema, 'sft config', input);
 }
 
 
@@ -61,3 +57,25 @@ export function comparableSftConfig(c: unknown): unknown {
   const { divergence: _guard, ...rest } = sftConfig(c);
   return rest;
 }
+
+/** Named SFT presets: `tiny` runs in seconds (tests, CI); `default` is the documented small-model setting. */
+export const SFT_PRESETS: Record<'tiny' | 'default', Partial<SftConfig>> = {
+  tiny: {
+    epochs: 8,
+    batchSize: 8,
+    lossOn: 'response',
+    schedule: { kind: 'cosine', lr: 1e-2, warmupSteps: 20, minRatio: 0.1 },
+    model: { ctx: 256, d: 64, layers: 2, heads: 2, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
+    checkpointEvery: 25,
+  },
+  // the learnability study's default (docs/learnability.md): ≤ 10 min on both cores for 2000 op-3 problems
+  default: {
+    epochs: 14,
+    batchSize: 8,
+    lossOn: 'response',
+    schedule: { kind: 'cosine', lr: 5e-3, warmupSteps: 20, minRatio: 0.1 },
+    model: { ctx: 512, d: 64, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
+    checkpointEvery: 100,
+    workers: 2,
+  },
+};

@@ -1,4 +1,4 @@
-// Supervised fine-tuning (issue 5): AdamW with decoupled decay, clipping, constant or warmup+cosine LR, micro-batches
+// Supervised fine-tuning (docs/method.md, SFT): AdamW with decoupled decay, clipping, constant or warmup+cosine LR, micro-batches
 // with gradient accumulation under the wasm heap cap, loss on all tokens (paper) or the response, epochs over a data
 // directory, JSONL metrics, checkpoints every N steps, and --resume that reaches the same final weights.
 import fs from 'node:fs';

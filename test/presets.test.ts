@@ -1,0 +1,112 @@
+// One source per setting (docs/architecture.md, Where is each setting set?): every flag of the training commands
+// maps to a field of the schema that holds its default and bounds, every named preset validates, and the reproduce
+// presets are built from the training presets they name.
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { buildProgram } from '../src/cli';
+import { getPreset, PRESET_NAMES, PRESETS } from '../src/experiments/presets';
+import { GRPO_PRESETS, GrpoConfigSchema, grpoConfig } from '../src/train/grpo-config';
+import { SFT_PRESETS, SftConfigSchema, sftConfig } from '../src/train/sft-config';
+import { PRETRAIN_PRESETS } from '../src/train/commands';
+
+/** Flags that are not settings of a config: inputs, outputs, run control and the preset choice itself. */
+const NOT_CONFIG = ['--data', '--val', '--out', '--init', '--work', '--preset', '--resume', '--force', '--no-progress', '--help'];
+/** Generator settings of `bridge pretrain`'s corpus (GenConfig, checked by the corpus spec), not of the SFT config. */
+const CORPUS = ['--n', '--ops', '--arith', '--surface'];
+
+const SFT_FLAGS: Record<string, string> = {
+  '--epochs': 'epochs',
+  '--batch-size': 'batchSize',
+  '--lr': 'schedule.lr',
+  '--loss-on': 'lossOn',
+  '--seed': 'seed',
+  '--max-steps': 'maxSteps',
+  '--checkpoint-every': 'checkpointEvery',
+  '--workers': 'workers',
+  '--d': 'model.d',
+  '--layers': 'model.layers',
+  '--heads': 'model.heads',
+  '--ctx': 'model.ctx',
+  '--pos': 'model.pos',
+  '--no-divergence-guard': 'divergence.enabled',
+};
+const GRPO_FLAGS: Record<string, string> = {
+  '--steps': 'steps',
+  '--prompts': 'promptsPerStep',
+  '--group': 'groupSize',
+  '--lr': 'lr',
+  '--beta': 'beta',
+  '--kl': 'klEstimator',
+  '--max-new': 'maxNew',
+  '--eval-every': 'evalEvery',
+  '--workers': 'workers',
+  '--seed': 'seed',
+  '--dynamic-sampling': 'dynamicSampling',
+};
+
+/** The schema of a dotted field path, through defaults, nullables and optionals; undefined when there is none. */
+function fieldAt(schema: z.ZodType, dotted: string): z.ZodType | undefined {
+  let s: unknown = schema;
+  for (const key of dotted.split('.')) {
+    for (let guard = 0; guard < 8; guard++) {
+      const inner = (s as { def?: { innerType?: unknown } }).def?.innerType;
+      if (!inner) break;
+      s = inner;
+    }
+    const shape = (s as { shape?: Record<string, unknown> }).shape;
+    if (!shape || !(key in shape)) return undefined;
+    s = shape[key];
+  }
+  return s as z.ZodType;
+}
+
+function flagsOf(name: string): string[] {
+  const cmd = buildProgram().commands.find((c: Command) => c.name() === name);
+  if (!cmd) throw new Error(`no command ${name}`);
+  return cmd.options.map((o) => o.long!).filter(Boolean);
+}
+
+describe('one source per setting', () => {
+  it.each([
+    ['sft', SFT_FLAGS, SftConfigSchema, []],
+    ['pretrain', SFT_FLAGS, SftConfigSchema, CORPUS],
+    ['grpo', GRPO_FLAGS, GrpoConfigSchema, []],
+  ] as const)('every flag of bridge %s is a schema field or a named non-setting', (name, map, schema, extra) => {
+    const flags = flagsOf(name);
+    const unmapped = flags.filter((f) => !(f in map) && !NOT_CONFIG.includes(f) && !(extra as readonly string[]).includes(f));
+    expect(unmapped).toEqual([]);
+    const missing = Object.entries(map).filter(([, field]) => fieldAt(schema, field) === undefined);
+    expect(missing).toEqual([]);
+    // the map names no flag the command lacks (sft and pretrain share it)
+    expect(Object.keys(map).filter((f) => !flags.includes(f))).toEqual([]);
+  });
+
+  it('the field lookup finds nested fields and rejects unknown ones', () => {
+    expect(fieldAt(SftConfigSchema, 'model.d')).toBeDefined();
+    expect(fieldAt(SftConfigSchema, 'model.width')).toBeUndefined();
+    expect(fieldAt(GrpoConfigSchema, 'groupsize')).toBeUndefined();
+  });
+
+  it('every training preset and every reproduce preset validates', () => {
+    for (const [k, p] of Object.entries(GRPO_PRESETS)) expect(() => grpoConfig(p), k).not.toThrow();
+    for (const [k, p] of Object.entries(SFT_PRESETS)) expect(() => sftConfig(p), k).not.toThrow();
+    for (const [k, p] of Object.entries(PRETRAIN_PRESETS)) expect(() => sftConfig(p.sft), k).not.toThrow();
+    for (const n of PRESET_NAMES) expect(() => getPreset(n), n).not.toThrow();
+  });
+
+  it('the reproduce presets take their training settings from the presets they name', () => {
+    const paper = getPreset('paper').grpo;
+    const named = grpoConfig(GRPO_PRESETS.paper);
+    for (const k of ['steps', 'promptsPerStep', 'groupSize', 'maxNew', 'lr', 'beta', 'entropyCoef', 'evalEvery'] as const) expect(paper[k], k).toBe(named[k]);
+    expect([paper.lr, paper.maxNew]).toEqual([1e-5, 1536]);
+    for (const n of ['quick', 'full'] as const) {
+      const p = getPreset(n);
+      const d = sftConfig(SFT_PRESETS.default);
+      expect(p.sft.schedule, n).toEqual(d.schedule);
+      expect(p.sft.model, n).toEqual(d.model);
+      expect(p.grpo.lr, n).toBe(grpoConfig(GRPO_PRESETS.default).lr);
+      expect(PRESETS[n].sft.workers, n).toBe(1);
+    }
+  });
+});
