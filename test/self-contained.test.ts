@@ -2,9 +2,7 @@
 // (a sibling "shared" folder, a spec that is not under docs/) or to a ticket number they cannot open, and every
 // docs/*.md a source comment cites must exist. Links to upstream projects are fine: a public tracker's "#63" does
 // not match.
-//
-// The outside-reference check always runs. The cited-docs check runs with BRIDGE_SELF_CONTAINED=1 and is a todo
-// otherwise, while a cited page (docs/regime.md) is still being written.
+
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,8 +67,6 @@ export function missingDocs(): string[] {
   return missing;
 }
 
-const docsCheckEnabled = process.env.BRIDGE_SELF_CONTAINED === '1';
-
 describe('self-contained repository', () => {
   it('no file in src, test, scripts, bench, notebooks, docs or README.md points outside the repository, at a former spec or at a ticket number', () => {
     expect(outsideReferences()).toEqual([]);
@@ -80,11 +76,7 @@ describe('self-contained repository', () => {
     expect(files).toContain('README.md');
     expect(files).toContain(path.join('test', 'self-contained.test.ts'));
   });
-  if (docsCheckEnabled) {
-    it('every docs/*.md path cited in src exists', () => {
-      expect(missingDocs()).toEqual([]);
-    });
-  } else {
-    it.todo('every docs/*.md path cited in src exists (run with BRIDGE_SELF_CONTAINED=1)');
-  }
+  it('every docs/*.md path cited in src exists', () => {
+    expect(missingDocs()).toEqual([]);
+  });
 });
