@@ -259,31 +259,43 @@ function seedSection(results: readonly StudyResult[], pct: (x: number) => string
   return out;
 }
 
-async function main() {
+/**
+ * A study's command line: `--list` prints the arms; otherwise every arm (or those named by `--only A,B`) that has no
+ * row in `resultsFile` yet runs and appends its row, and `page` is rebuilt from all rows. Arms whose init checkpoint
+ * is missing are skipped with a line.
+ */
+export async function runStudyCli<C extends StudyConfig, R extends { name: string }>(o: {
+  arms: readonly C[];
+  resultsFile: string;
+  work: string;
+  page: string;
+  row: (arm: C, result: StudyResult) => R;
+  render: (rows: R[]) => string;
+}): Promise<void> {
   const args = process.argv.slice(2);
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
   if (args.includes('--list')) {
-    for (const c of STUDY) process.stdout.write(`${c.name}\n`);
+    for (const c of o.arms) process.stdout.write(`${c.name}\n`);
     return;
   }
   await initBackend();
-  const resultsFile = 'docs/learnability.jsonl';
-  const done = new Set(fs.existsSync(resultsFile) ? readJsonl<StudyResult>(resultsFile).map((r) => r.name) : []);
-  for (const c of STUDY) {
-    if (only && !only.includes(c.name)) continue;
-    if (done.has(c.name)) continue;
+  const done = new Set(fs.existsSync(o.resultsFile) ? readJsonl<R>(o.resultsFile).map((r) => r.name) : []);
+  for (const c of o.arms) {
+    if ((only && !only.includes(c.name)) || done.has(c.name)) continue;
     if (c.init !== 'scratch' && !fs.existsSync(c.init)) {
-      process.stderr.write(`skip ${c.name}: base model ${c.init} missing (make it with \`bridge pretrain\`)\n`);
+      process.stderr.write(`skip ${c.name}: init ${c.init} missing (make it with \`bridge pretrain\` or the base-model study)\n`);
       continue;
     }
     process.stderr.write(`== ${c.name}\n`);
-    const r = await runStudyConfig(c, 'runs/learnability');
-    appendJsonl(resultsFile, r);
+    const r = await runStudyConfig(c, o.work);
+    appendJsonl(o.resultsFile, o.row(c, r));
     process.stdout.write(JSON.stringify({ name: r.name, id: r.idAccuracy, ood: r.oodAccuracy, sftSeconds: r.sftSeconds }) + '\n');
   }
-  const all = fs.existsSync(resultsFile) ? readJsonl<StudyResult>(resultsFile) : [];
-  writeFileAtomic('docs/learnability.md', renderTable(all));
+  writeFileAtomic(o.page, o.render(fs.existsSync(o.resultsFile) ? readJsonl<R>(o.resultsFile) : []));
 }
+
+const main = () =>
+  runStudyCli({ arms: STUDY, resultsFile: 'docs/learnability.jsonl', work: 'runs/learnability', page: 'docs/learnability.md', row: (_c, r) => r, render: renderTable });
 
 if (process.argv[1] && path.resolve(process.argv[1]).endsWith(path.join('bench', 'learnability.ts'))) {
   main().catch((err) => {

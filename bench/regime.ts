@@ -5,14 +5,12 @@
 // (finished arms are skipped on a rerun) and docs/regime-arms.md is rebuilt from them (docs/regime.md discusses them).
 //
 //   npx tsx bench/regime.ts [--only NAME[,NAME…]] [--list]
-import fs from 'node:fs';
 import path from 'node:path';
-import { appendJsonl, readJsonl, writeFileAtomic } from '../src/fsutil';
-import { initBackend } from '../src/model/backend';
+import { readJsonl } from '../src/fsutil';
 import { chanceAccuracy, chanceCorrected } from '../src/train/alpha';
 import { canonicalTokenizer } from '../src/text/vocab';
 import type { ProblemRow } from '../src/igsm/types';
-import { runStudyConfig, type StudyConfig, type StudyResult } from './learnability';
+import { runStudyCli, type StudyConfig, type StudyResult } from './learnability';
 
 interface RegimeArm extends StudyConfig {
   /** Why this arm was run (one line, shown in the table). */
@@ -77,30 +75,15 @@ export function renderRegime(results: readonly RegimeResult[]): string {
   return lines.join('\n') + '\n';
 }
 
-async function main() {
-  const args = process.argv.slice(2);
-  const only = args.includes('--only') ? args[args.indexOf('--only') + 1].split(',') : null;
-  if (args.includes('--list')) {
-    for (const a of ARMS) process.stdout.write(`${a.name}\n`);
-    return;
-  }
-  await initBackend();
-  const file = 'docs/regime.jsonl';
-  const done = new Set(fs.existsSync(file) ? readJsonl<RegimeResult>(file).map((r) => r.name) : []);
-  for (const a of ARMS) {
-    if ((only && !only.includes(a.name)) || done.has(a.name)) continue;
-    if (a.init !== 'scratch' && !fs.existsSync(a.init)) {
-      process.stderr.write(`skip ${a.name}: init ${a.init} missing\n`);
-      continue;
-    }
-    process.stderr.write(`== ${a.name}\n`);
-    const r = await runStudyConfig(a, WORK);
-    const row: RegimeResult = { ...r, why: a.why, ...sftTextStats(path.join(WORK, a.name)) };
-    appendJsonl(file, row);
-    process.stdout.write(JSON.stringify({ name: r.name, id: r.idAccuracy, ood: r.oodAccuracy, sftSeconds: r.sftSeconds }) + '\n');
-  }
-  writeFileAtomic('docs/regime-arms.md', renderRegime(fs.existsSync(file) ? readJsonl<RegimeResult>(file) : []));
-}
+const main = () =>
+  runStudyCli({
+    arms: ARMS,
+    resultsFile: 'docs/regime.jsonl',
+    work: WORK,
+    page: 'docs/regime-arms.md',
+    row: (a, r): RegimeResult => ({ ...r, why: a.why, ...sftTextStats(path.join(WORK, a.name)) }),
+    render: renderRegime,
+  });
 
 main().catch((err) => {
   process.stderr.write(`error: ${(err as Error).message}\n`);
