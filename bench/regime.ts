@@ -59,17 +59,18 @@ export function renderRegime(results: readonly RegimeResult[]): string {
     '# Regime study: SFT arms',
     '',
     'Produced by `npx tsx bench/regime.ts` (raw rows: `docs/regime.jsonl`); the base models come from',
-    '`bench/base-model-study.ts` (`docs/base-model-study.jsonl`). Greedy accuracy on 200 forced-op test problems per split',
-    '(ID = the top op of the SFT range, OOD = the op given), raw and chance-corrected ((acc − c)/(1 − c), c = 1/23).',
+    '`bench/base-model-study.ts` (`docs/base-model-study.jsonl`). Greedy accuracy on each arm\'s forced-op test problems',
+    '("test n" per split; ID = the top op of the SFT range, OOD = the op given), raw and chance-corrected',
+    '((acc − c)/(1 − c), c = 1/23).',
     'Answer tokens are the mean over the arm\'s 2,000 SFT answers; "reflections" the share of them with at least one.',
     '',
-    '| arm | why | init | variant | SFT ops | OOD op | distractors | model | lr / batch × epochs | seed | ID acc | ID cc | OOD acc | OOD cc | answer tokens | reflections | SFT time |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| arm | why | init | variant | SFT ops | OOD op | distractors | model | lr / batch × epochs | seed | test n | ID acc | ID cc | OOD acc | OOD cc | answer tokens | reflections | SFT time |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of results) {
     const a = r.config;
     lines.push(
-      `| ${a.name} | ${r.why} | ${a.init === 'scratch' ? 'scratch' : path.basename(path.dirname(path.dirname(a.init)))} | ${a.variant} | ${a.ops[0]}–${a.ops[1]} | ${a.oodOps} | ${a.distractors === false ? 'no' : 'yes'} | d${a.model.d} L${a.model.layers} | ${a.lr} / ${a.batchSize} × ${a.epochs} | ${a.seed} | ${pct(r.idAccuracy)} | ${pct(chanceCorrected(r.idAccuracy, c))} | ${pct(r.oodAccuracy)} | ${pct(chanceCorrected(r.oodAccuracy, c))} | ${r.answerTokens.toFixed(1)} | ${pct(r.reflectionShare)} | ${(r.sftSeconds / 60).toFixed(1)} min |`,
+      `| ${a.name} | ${r.why} | ${a.init === 'scratch' ? 'scratch' : path.basename(path.dirname(path.dirname(a.init)))} | ${a.variant} | ${a.ops[0]}–${a.ops[1]} | ${a.oodOps} | ${a.distractors === false ? 'no' : 'yes'} | d${a.model.d} L${a.model.layers} | ${a.lr} / ${a.batchSize} × ${a.epochs} | ${a.seed} | ${a.testN} | ${pct(r.idAccuracy)} | ${pct(chanceCorrected(r.idAccuracy, c))} | ${pct(r.oodAccuracy)} | ${pct(chanceCorrected(r.oodAccuracy, c))} | ${r.answerTokens.toFixed(1)} | ${pct(r.reflectionShare)} | ${(r.sftSeconds / 60).toFixed(1)} min |`,
     );
   }
   return lines.join('\n') + '\n';
