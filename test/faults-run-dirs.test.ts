@@ -55,6 +55,10 @@ describe('pretrain --out is checked before training and never replaces what is n
     const work = path.join(T, 'pw');
     const a = await pretrain(path.join(T, 'model-a'), work);
     expect(a.code, a.err).toBe(0);
+    // the recipe's command names every setting that shapes the weights, the loss mask and a step cap included
+    const recipe = JSON.parse(fs.readFileSync(path.join(T, 'model-a', 'recipe.json'), 'utf8'));
+    expect(recipe.command).toContain(`--loss-on ${recipe.sft.lossOn}`);
+    expect(recipe.command).toContain('--max-steps 2');
     const b = await pretrain(path.join(T, 'model-b'), work);
     expect(b.code, b.err).toBe(0);
     expect(b.err).toMatch(/reusing the finished run/);
