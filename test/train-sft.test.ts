@@ -139,3 +139,28 @@ describe('bridge sft --resume after kill -9', () => {
     expect(metrics.map((m) => m.step)).toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
 });
+
+describe('evaluateTerse: the skill of a base model before SFT', () => {
+  beforeAll(async () => {
+    await initBackend();
+  });
+
+  it('scores greedy terse solutions by op count, deterministically and without leaking tensors', async () => {
+    const { evaluateTerse } = await import('../src/train/evaluate');
+    const tf = await import('@tensorflow/tfjs');
+    const tok = canonicalTokenizer('mod23');
+    const rows = writeEasyData(tmp('terse'), 6, 11);
+    const model = createTransformer({ ...TINY, vocab: tok.size, dropout: 0, pos: 'rope' }, { seed: 3 });
+    const before = tf.memory().numTensors;
+    const a = evaluateTerse(model, tok, rows, { batchSize: 4, maxNew: 24 });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(evaluateTerse(model, tok, rows, { batchSize: 3, maxNew: 24 })).toEqual(a); // batching does not change greedy text
+    expect(a.problems).toBe(6);
+    expect(a.byOps.reduce((s, b) => s + b.problems, 0)).toBe(6);
+    const weighted = a.byOps.reduce((s, b) => s + b.accuracy * b.problems, 0) / 6;
+    expect(weighted).toBeCloseTo(a.accuracy, 12);
+    for (const x of [a.accuracy, a.stepAccuracy, a.exact]) expect(x >= 0 && x <= 1).toBe(true);
+    // an untrained model writes no canonical solution
+    expect(a.exact).toBe(0);
+  });
+});

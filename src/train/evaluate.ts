@@ -64,6 +64,14 @@ export function stopTokens(tok: Tokenizer): number[] {
   return out;
 }
 
+/** New tokens a chunk of prompts may take: `maxNew` capped by what the longest prompt leaves of the context. */
+function roomFor(model: Transformer, prompts: readonly (readonly number[])[], maxNew: number | undefined): number {
+  const longest = Math.max(...prompts.map((p) => p.length));
+  const room = Math.min(maxNew ?? Infinity, model.cfg.ctx - longest);
+  if (room < 1) throw new Error(`a prompt of ${longest} tokens leaves no room in the model context ctx=${model.cfg.ctx}`);
+  return room;
+}
+
 /** Score model completions of `rows` (see EvalOptions). Deterministic for a seed. */
 export function evaluate(model: Transformer, tok: Tokenizer, rows: readonly ProblemRow[], o: EvalOptions): EvalReport {
   if (!(Number.isInteger(o.samples) && o.samples >= 1)) throw new Error(`samples must be a positive integer (got ${o.samples})`);
@@ -76,9 +84,7 @@ export function evaluate(model: Transformer, tok: Tokenizer, rows: readonly Prob
   for (let start = 0; start < jobs.length; start += o.batchSize) {
     const chunk = jobs.slice(start, start + o.batchSize);
     const ps = chunk.map((j) => prompts[j.row]);
-    const longest = Math.max(...ps.map((p) => p.length));
-    const maxNew = Math.min(o.maxNew ?? Infinity, model.cfg.ctx - longest);
-    if (maxNew < 1) throw new Error(`a prompt of ${longest} tokens leaves no room in the model context ctx=${model.cfg.ctx}`);
+    const maxNew = roomFor(model, ps, o.maxNew);
     const res = sample(model, ps, { maxNew, temperature: o.temperature, stop, seed: o.seed, rowOffset: start });
     chunk.forEach((j, k) => {
       const row = rows[j.row];
@@ -165,9 +171,7 @@ export function evaluateTerse(model: Transformer, tok: Tokenizer, rows: readonly
   for (let start = 0; start < rows.length; start += bs) {
     const chunk = rows.slice(start, start + bs);
     const ps = chunk.map((r) => encodeTersePrompt(tok, r.query));
-    const longest = Math.max(...ps.map((p) => p.length));
-    const maxNew = Math.min(o.maxNew ?? Infinity, model.cfg.ctx - longest);
-    if (maxNew < 1) throw new Error(`a prompt of ${longest} tokens leaves no room in the model context ctx=${model.cfg.ctx}`);
+    const maxNew = roomFor(model, ps, o.maxNew);
     const res = sample(model, ps, { maxNew, temperature: 0, stop: [EOS], seed: 0, rowOffset: start });
     chunk.forEach((row, k) => {
       const s = scoreTerse(row.graph, row.surface, tok.decode(res.tokens[k].filter((t) => t !== EOS)));
