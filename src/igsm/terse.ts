@@ -4,6 +4,7 @@
 import type { ProblemGraph, Surface } from './types.js';
 import { substitutedEquation } from './expr.js';
 import { surfaceName } from './render.js';
+import { answerOf } from './dataset.js';
 
 /** Opening word of a terse solution; also what the tokenizer's vocabulary must contain. */
 export const TERSE_OPEN = 'solution:';
@@ -11,17 +12,19 @@ export const TERSE_RESULT = 'result';
 
 /** "solution:\nX's Y = 4\nX's Z = 3 * 4 = 12\n…\nresult 12" (no trailing newline). */
 export function terseSolution(graph: ProblemGraph, surface: Surface): string {
+  return [TERSE_OPEN, ...terseLines(graph, surface).map((l) => l.text), `${TERSE_RESULT} ${answerOf(graph)}`].join('\n');
+}
+
+/** One "name = SUBST = value" line per necessary node, in solution order. */
+function terseLines(graph: ProblemGraph, surface: Surface): { name: string; text: string }[] {
   const byName = new Map(graph.nodes.map((n) => [n.name, n]));
   const value = (name: string) => byName.get(name)!.value;
-  const lines = [TERSE_OPEN];
-  for (const name of graph.topo) {
+  return graph.topo.map((name) => {
     const node = byName.get(name)!;
     const subst = substitutedEquation(node, value);
     const v = String(node.value);
-    lines.push(`${surfaceName(name, surface)} = ${subst === v ? v : `${subst} = ${v}`}`);
-  }
-  lines.push(`${TERSE_RESULT} ${value(graph.question)}`);
-  return lines.join('\n');
+    return { name, text: `${surfaceName(name, surface)} = ${subst === v ? v : `${subst} = ${v}`}` };
+  });
 }
 
 /** How a terse completion scores against its problem: the base model's own skill, before any SFT. */
@@ -42,15 +45,7 @@ export interface TerseScore {
  * accuracy and `correct` the chain accuracy. Linear in the completion's length.
  */
 export function scoreTerse(graph: ProblemGraph, surface: Surface, completion: string): TerseScore {
-  const byName = new Map(graph.nodes.map((n) => [n.name, n]));
-  const value = (name: string) => byName.get(name)!.value;
-  const canonical = new Map<string, string>();
-  for (const name of graph.topo) {
-    const node = byName.get(name)!;
-    const subst = substitutedEquation(node, value);
-    const v = String(node.value);
-    canonical.set(`${surfaceName(name, surface)} = ${subst === v ? v : `${subst} = ${v}`}`, name);
-  }
+  const canonical = new Map(terseLines(graph, surface).map((l) => [l.text, l.name]));
   const text = completion.trim();
   const all = text.split('\n');
   let lines = 0;
@@ -72,7 +67,7 @@ export function scoreTerse(graph: ProblemGraph, surface: Surface, completion: st
     }
   }
   return {
-    correct: result !== null && result === String(value(graph.question)),
+    correct: result !== null && result === String(answerOf(graph)),
     lines,
     goodLines,
     exact: text === terseSolution(graph, surface),
