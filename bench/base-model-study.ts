@@ -17,12 +17,11 @@ import { appendJsonl, readJsonl, writeFileAtomic, writeJsonAtomic } from '../src
 import { initBackend } from '../src/model/backend';
 import { loadCheckpoint } from '../src/model/checkpoint';
 import { paramCount } from '../src/model/config';
-import { createTransformer, disposeTransformer } from '../src/model/transformer';
-import { Tokenizer } from '../src/text/tokenizer';
 import { loadDataDir } from '../src/train/data';
-import { evaluateTerse } from '../src/train/evaluate';
+import { measureSkill, SKILL_TEST_SEED } from '../src/train/skill';
 import { runSft, sftConfig } from '../src/train/sft';
 import type { ProblemRow } from '../src/igsm/types';
+import type { TerseForm } from '../src/igsm/terse';
 
 const { values: a } = parseArgs({
   options: {
@@ -41,6 +40,7 @@ const { values: a } = parseArgs({
     'test-ops': { type: 'string', default: '2,4,6,8,10' },
     'test-n': { type: 'string', default: '100' },
     distractors: { type: 'string', default: 'yes' },
+    form: { type: 'string', default: 'values' },
     out: { type: 'string', default: 'docs/base-model-study.jsonl' },
     report: { type: 'boolean', default: false },
   },
@@ -53,7 +53,7 @@ interface StudyRow {
   trainSeconds: number;
   loss: number | null;
   params: number;
-  config: { d: number; layers: number; heads: number; ops: [number, number]; problems: number; batch: number; lr: number; lossOn: string; workers: number; seed: number; distractors: boolean };
+  config: { d: number; layers: number; heads: number; ops: [number, number]; problems: number; batch: number; lr: number; lossOn: string; workers: number; seed: number; distractors: boolean; form?: TerseForm };
   byOp: { op: number; accuracy: number; stepAccuracy: number; exact: number }[];
   load: number;
 }
@@ -66,26 +66,27 @@ function renderReport(rows: readonly StudyRow[]): string {
     '',
     'Produced by `npx tsx bench/base-model-study.ts` (rows: `docs/base-model-study.jsonl`; this page: `--report`). Each arm',
     'trains a model from scratch on a fresh corpus of generated problems (no problem seen twice, none of the test problems)',
-    'in the terse pretraining format — the question, then one "name = SUBST = value" line per necessary node and',
-    '"result N" — with distractor sentences, mod 23, compact surface, RoPE. Every few hundred steps the model writes greedy',
+    'in the terse pretraining format — the question, then one "name = SUBST = value" line per necessary node (form',
+    '`values`; form `named` writes "name = SYM = SUBST = value" with the parents named) and "result N" — mod 23, compact',
+    'surface, RoPE. Every few hundred steps the model writes greedy',
     'terse solutions for 100 held-out forced-op problems per op count: **chain** = the result line is right (chance 1/23 ≈',
     '4 %), **step** = share of written solution lines that are exactly a needed node\'s line (src/igsm/terse.ts, scoreTerse).',
     'Times are wall clock on the 2-core machine while other jobs shared it (load = 1-minute load average).',
     '',
   ];
   const names = [...new Set(rows.map((r) => r.name))];
-  out.push('## Last evaluation of each arm', '', '| arm | model | corpus ops | distractors | loss on | batch / lr | tokens | minutes | chain / step % by test op |', '|---|---|---|---|---|---|---|---|---|');
+  out.push('## Last evaluation of each arm', '', '| arm | model | corpus ops | distractors | line form | loss on | batch / lr | tokens | minutes | chain / step % by test op |', '|---|---|---|---|---|---|---|---|---|---|');
   for (const name of names) {
     const r = rows.filter((x) => x.name === name).sort((x, y) => y.step - x.step)[0];
     const c = r.config;
-    out.push(`| ${name} | d${c.d} L${c.layers} | ${c.ops[0]}–${c.ops[1]} | ${c.distractors ? 'yes' : 'no'} | ${c.lossOn === 'all' ? 'all' : 'solution'} | ${c.batch} / ${c.lr} | ${(r.tokens / 1e6).toFixed(2)} M | ${(r.trainSeconds / 60).toFixed(0)} | ${r.byOp.map((b) => `op ${b.op}: ${pct(b.accuracy)} / ${pct(b.stepAccuracy)}`).join('; ')} |`);
+    out.push(`| ${name} | d${c.d} L${c.layers} | ${c.ops[0]}–${c.ops[1]} | ${c.distractors ? 'yes' : 'no'} | ${c.form ?? 'values'} | ${c.lossOn === 'all' ? 'all' : 'solution'} | ${c.batch} / ${c.lr} | ${(r.tokens / 1e6).toFixed(2)} M | ${(r.trainSeconds / 60).toFixed(0)} | ${r.byOp.map((b) => `op ${b.op}: ${pct(b.accuracy)} / ${pct(b.stepAccuracy)}`).join('; ')} |`);
   }
   out.push('');
   for (const name of names) {
     const mine = rows.filter((r) => r.name === name).sort((x, y) => x.step - y.step);
     const c = mine[0].config;
     const ops = mine[0].byOp.map((b) => b.op);
-    out.push(`## ${name}`, '', `d${c.d} × ${c.layers} layers × ${c.heads} heads (${(mine[0].params / 1e6).toFixed(2)} M parameters), corpus op ${c.ops[0]}–${c.ops[1]} (${c.problems.toLocaleString('en')} problems), distractors ${c.distractors ? 'on' : 'off'}, loss on ${c.lossOn === 'all' ? 'every token' : 'the solution only'}, batch ${c.batch}, lr ${c.lr} cosine, ${c.workers} workers, seed ${c.seed}.`, '');
+    out.push(`## ${name}`, '', `d${c.d} × ${c.layers} layers × ${c.heads} heads (${(mine[0].params / 1e6).toFixed(2)} M parameters), corpus op ${c.ops[0]}–${c.ops[1]} (${c.problems.toLocaleString('en')} problems), distractors ${c.distractors ? 'on' : 'off'}, ${c.form ?? 'values'} lines, loss on ${c.lossOn === 'all' ? 'every token' : 'the solution only'}, batch ${c.batch}, lr ${c.lr} cosine, ${c.workers} workers, seed ${c.seed}.`, '');
     out.push(`| step | tokens | loss | minutes | load | ${ops.map((o) => `op ${o} chain / step %`).join(' | ')} |`, `|---|---|---|---|---|${ops.map(() => '---').join('|')}|`);
     for (const r of mine) {
       out.push(`| ${r.step} | ${(r.tokens / 1e6).toFixed(2)} M | ${r.loss === null ? '–' : r.loss.toFixed(3)} | ${(r.trainSeconds / 60).toFixed(1)} | ${r.load} | ${r.byOp.map((b) => `${pct(b.accuracy)} / ${pct(b.stepAccuracy)}`).join(' | ')} |`);
@@ -109,13 +110,15 @@ const [minOps, maxOps] = String(a.ops).split('-').map(Number);
 const testOps = String(a['test-ops']).split(',').map(Number);
 const seed = num('seed');
 const distractors = a.distractors !== 'no';
+if (a.form !== 'values' && a.form !== 'named') throw new Error(`--form must be values or named, got "${a.form}"`);
+const form: TerseForm = a.form;
 const work = path.join('runs', 'base-study', a.name);
 const gen = (lo: number, hi: number, force: boolean) => validateGenConfig({ minOps: lo, maxOps: hi, force, arith: 'mod23', redundantQuery: distractors });
 
 // held-out test problems first; the corpus skips every one of them (same query key ⇒ same problem)
 const seen = new Set<string>();
 const tests: { op: number; rows: ProblemRow[] }[] = testOps.map((op) => {
-  const spec: SplitSpec = { name: `test-op${op}`, n: num('test-n'), gen: gen(op, op, true), seed: 70_000 + op, surface: 'compact' };
+  const spec: SplitSpec = { name: `test-op${op}`, n: num('test-n'), gen: gen(op, op, true), seed: SKILL_TEST_SEED + op, surface: 'compact' };
   return { op, rows: generateSplit(spec, { seen }).rows };
 });
 const dataDir = path.join(work, 'data');
@@ -132,7 +135,7 @@ const config = sftConfig({
   epochs: 1,
   batchSize: num('batch'),
   lossOn: a['loss-on'],
-  format: 'terse',
+  format: form === 'named' ? 'terse-named' : 'terse',
   schedule: { kind: 'cosine', lr: num('lr'), warmupSteps: 100, minRatio: 0.1 },
   model: { ctx: 512, d: num('d'), layers: num('layers'), heads: num('heads'), mlpRatio: 4, activation: 'gelu', pos: 'rope' },
   checkpointEvery: num('eval-every'),
@@ -149,14 +152,7 @@ const metrics = path.join(runDir, 'metrics.jsonl');
 async function evaluateAt(step: number, dir: string, tokens: number): Promise<void> {
   if (evaluated.has(step)) return;
   const te = Date.now();
-  const ck = loadCheckpoint(dir);
-  const tok = Tokenizer.fromJSON(ck.tokenizer as never);
-  const model = createTransformer(ck.config, { weights: ck.weights });
-  const byOp = tests.map((t) => {
-    const r = evaluateTerse(model, tok, t.rows, { maxNew: 40 + 24 * t.op });
-    return { op: t.op, accuracy: r.accuracy, stepAccuracy: r.stepAccuracy, exact: r.exact };
-  });
-  disposeTransformer(model);
+  const byOp = measureSkill(dir, tests, form).map(({ problems: _, ...b }) => b);
   const loss = fs.existsSync(metrics) ? readJsonl<{ step: number; loss: number }>(metrics).filter((m) => m.step >= step - 50 && m.step < step) : [];
   const row = {
     name: a.name,
@@ -164,8 +160,8 @@ async function evaluateAt(step: number, dir: string, tokens: number): Promise<vo
     tokens,
     trainSeconds: Math.round(secondsBefore + (Date.now() - t0) / 1000),
     loss: loss.length ? loss.reduce((s, m) => s + m.loss, 0) / loss.length : null,
-    params: paramCount(ck.config),
-    config: { d: config.model.d, layers: config.model.layers, heads: config.model.heads, ops: [minOps, maxOps], problems: corpus.n, batch: config.batchSize, lr: config.schedule.lr, lossOn: config.lossOn, workers: config.workers, seed, distractors },
+    params: paramCount(loadCheckpoint(dir).config),
+    config: { d: config.model.d, layers: config.model.layers, heads: config.model.heads, ops: [minOps, maxOps], problems: corpus.n, batch: config.batchSize, lr: config.schedule.lr, lossOn: config.lossOn, workers: config.workers, seed, distractors, form },
     byOp,
     evalSeconds: Math.round((Date.now() - te) / 1000),
     load: +os.loadavg()[0].toFixed(1),

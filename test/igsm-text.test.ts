@@ -189,6 +189,28 @@ describe('scoreTerse', () => {
     expect(s.lines).toBe(steps.length + 2);
     expect(s.goodLines).toBe(steps.length);
   });
+  it('named lines spell out the parents and score only in their own form', () => {
+    const values = terseSolution(graph, 'compact').split('\n');
+    const named = terseSolution(graph, 'compact', 'named').split('\n');
+    expect(named.length).toBe(values.length);
+    expect(named.at(-1)).toBe(values.at(-1));
+    const byName = new Map(graph.nodes.map((n) => [n.name, n]));
+    graph.topo.forEach((name, i) => {
+      const node = byName.get(name)!;
+      const line = named[i + 1];
+      // the line names every parent (compact form) and ends with the value the values form states
+      for (const p of node.parents) expect(line).toContain(p.replace(/^each /, ''));
+      expect(line.split(' = ').at(-1)).toBe(values[i + 1].split(' = ').at(-1));
+      expect(line.startsWith(values[i + 1].split(' = ')[0] + ' = ')).toBe(true);
+      if (node.parents.length === 0) expect(line).toBe(values[i + 1]);
+    });
+    const s = scoreTerse(graph, 'compact', named.join('\n'), 'named');
+    expect(s).toEqual({ correct: true, lines: graph.topo.length, goodLines: graph.topo.length, exact: true });
+    // a values-form solution is not a named-form one: lines of nodes with parents no longer count
+    const withParents = graph.topo.filter((n) => byName.get(n)!.parents.length > 0).length;
+    expect(withParents).toBeGreaterThan(0);
+    expect(scoreTerse(graph, 'compact', values.join('\n'), 'named').goodLines).toBe(graph.topo.length - withParents);
+  });
   it('without a result line the chain is not correct', () => {
     const sol = terseSolution(graph, 'compact').split('\n').slice(0, -1).join('\n');
     expect(scoreTerse(graph, 'compact', sol).correct).toBe(false);

@@ -13,7 +13,9 @@ import { PRETRAIN_PRESETS } from '../src/train/commands';
 /** Flags that are not settings of a config: inputs, outputs, run control and the preset choice itself. */
 const NOT_CONFIG = ['--data', '--val', '--out', '--init', '--work', '--preset', '--resume', '--force', '--no-progress', '--help'];
 /** Generator settings of `bridge pretrain`'s corpus (GenConfig, checked by the corpus spec), not of the SFT config. */
-const CORPUS = ['--n', '--ops', '--arith', '--surface'];
+const CORPUS = ['--n', '--ops', '--arith', '--surface', '--distractors'];
+/** `bridge pretrain`'s skill measurement (src/train/skill.ts): what is measured, not what is trained. */
+const SKILL = ['--skill-every', '--skill-ops', '--skill-n'];
 
 const SFT_FLAGS: Record<string, string> = {
   '--epochs': 'epochs',
@@ -70,7 +72,7 @@ function flagsOf(name: string): string[] {
 describe('one source per setting', () => {
   it.each([
     ['sft', SFT_FLAGS, SftConfigSchema, []],
-    ['pretrain', SFT_FLAGS, SftConfigSchema, CORPUS],
+    ['pretrain', { ...SFT_FLAGS, '--form': 'format' }, SftConfigSchema, [...CORPUS, ...SKILL]],
     ['grpo', GRPO_FLAGS, GrpoConfigSchema, []],
   ] as const)('every flag of bridge %s is a schema field or a named non-setting', (name, map, schema, extra) => {
     const flags = flagsOf(name);

@@ -31,7 +31,7 @@ describe('canonical tokenizer', () => {
   });
 
   for (const [arith, surface] of CASES) {
-    it(`round-trips 1,000 generated problems, vanilla, BRIDGE and terse answers, exactly (${arith}, ${surface})`, () => {
+    it(`round-trips 1,000 generated problems, vanilla, BRIDGE and terse answers (both line forms), exactly (${arith}, ${surface})`, () => {
       const bridge = resolveVariant('bridge', { reflect: 0.5 });
       const tok = canonicalTokenizer(arith);
       const cfg = validateGenConfig({ minOps: 1, maxOps: 25, arith });
@@ -46,7 +46,7 @@ describe('canonical tokenizer', () => {
         const response = writeAnswer(d.graph, vanillaSteps(d.graph), rng, surface);
         const row: ProblemRow = { id: `p${n}`, query, response, answer: String(d.graph.nodes.find((x) => x.name === d.graph.question)!.value), numOps: d.numOps, graph: d.graph, variant: 'vanilla', surface };
         const injected = injectRow(row, bridge, rng)[0].response;
-        for (const text of [query + '\n' + response, injected, terseSolution(d.graph, surface)]) {
+        for (const text of [query + '\n' + response, injected, terseSolution(d.graph, surface), terseSolution(d.graph, surface, 'named')]) {
           const ids = tok.encode(text);
           maxLen = Math.max(maxLen, ids.length);
           expect(tok.decode(ids)).toBe(text);

@@ -2,7 +2,7 @@
 // line per necessary node — in a format that shares no template with the SFT answers (no <think>, letters, phrasing
 // or \boxed), so SFT still has the answer format and the step-by-step naming to teach.
 import type { ProblemGraph, Surface } from './types.js';
-import { substitutedEquation } from './expr.js';
+import { formatEquation, substitutedEquation } from './expr.js';
 import { surfaceName } from './render.js';
 import { answerOf } from './dataset.js';
 
@@ -10,20 +10,31 @@ import { answerOf } from './dataset.js';
 export const TERSE_OPEN = 'solution:';
 export const TERSE_RESULT = 'result';
 
+/**
+ * How much of each step a terse line spells out (docs/method.md, Pipeline):
+ * - `values`: "name = SUBST = value" — the parents are implicit, only their values appear;
+ * - `named`: "name = SYM = SUBST = value" — the parents are named too (SYM with the parents' names instead of letters),
+ *   so each line is a copy from the question, a look-up of earlier lines and one computation. Neither form uses the
+ *   SFT answers' letters, phrasing or behaviours.
+ */
+export type TerseForm = 'values' | 'named';
+
 /** "solution:\nX's Y = 4\nX's Z = 3 * 4 = 12\n…\nresult 12" (no trailing newline). */
-export function terseSolution(graph: ProblemGraph, surface: Surface): string {
-  return [TERSE_OPEN, ...terseLines(graph, surface).map((l) => l.text), `${TERSE_RESULT} ${answerOf(graph)}`].join('\n');
+export function terseSolution(graph: ProblemGraph, surface: Surface, form: TerseForm = 'values'): string {
+  return [TERSE_OPEN, ...terseLines(graph, surface, form).map((l) => l.text), `${TERSE_RESULT} ${answerOf(graph)}`].join('\n');
 }
 
-/** One "name = SUBST = value" line per necessary node, in solution order. */
-function terseLines(graph: ProblemGraph, surface: Surface): { name: string; text: string }[] {
+/** One line per necessary node, in solution order; equal parts (a leaf's "4 = 4") are written once. */
+function terseLines(graph: ProblemGraph, surface: Surface, form: TerseForm): { name: string; text: string }[] {
   const byName = new Map(graph.nodes.map((n) => [n.name, n]));
   const value = (name: string) => byName.get(name)!.value;
   return graph.topo.map((name) => {
     const node = byName.get(name)!;
-    const subst = substitutedEquation(node, value);
-    const v = String(node.value);
-    return { name, text: `${surfaceName(name, surface)} = ${subst === v ? v : `${subst} = ${v}`}` };
+    const parts = [surfaceName(name, surface)];
+    if (form === 'named') parts.push(formatEquation(node, (p) => surfaceName(p, surface)));
+    parts.push(substitutedEquation(node, value), String(node.value));
+    const text = parts.filter((x, i) => i === 0 || x !== parts[i - 1]).join(' = ');
+    return { name, text };
   });
 }
 
@@ -44,8 +55,8 @@ export interface TerseScore {
  * "name = SUBST = value" line of a necessary node written for the first time, so goodLines / lines is the per-step
  * accuracy and `correct` the chain accuracy. Linear in the completion's length.
  */
-export function scoreTerse(graph: ProblemGraph, surface: Surface, completion: string): TerseScore {
-  const canonical = new Map(terseLines(graph, surface).map((l) => [l.text, l.name]));
+export function scoreTerse(graph: ProblemGraph, surface: Surface, completion: string, form: TerseForm = 'values'): TerseScore {
+  const canonical = new Map(terseLines(graph, surface, form).map((l) => [l.text, l.name]));
   const text = completion.trim();
   const all = text.split('\n');
   let lines = 0;
@@ -70,6 +81,6 @@ export function scoreTerse(graph: ProblemGraph, surface: Surface, completion: st
     correct: result !== null && result === String(answerOf(graph)),
     lines,
     goodLines,
-    exact: text === terseSolution(graph, surface),
+    exact: text === terseSolution(graph, surface, form),
   };
 }

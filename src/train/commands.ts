@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { assertWritable, ensureDir, readJsonFile, sha256File, statOrNull, writeJsonAtomic } from '../fsutil';
+import { assertWritable, ensureDir, readJsonFile, readJsonl, sha256File, statOrNull, writeJsonAtomic } from '../fsutil';
 import { parseNumberFlag } from '../flags';
 import { withLock } from '../lock';
 import { codeRevision } from '../revision';
@@ -20,6 +20,8 @@ import type { Checkpoint } from '../model/checkpoint';
 import { GRPO_PRESETS, grpoConfig, type GrpoConfig } from './grpo-config';
 import { resolveCheckpoint } from '../model/checkpoint-path';
 import type { EvalReport } from './evaluate';
+import type { TerseForm } from '../igsm/terse';
+import type { SkillRow } from './skill';
 
 // tfjs and the trainers load only when a training command runs: `bridge data` stays instant
 const heavy = async () => {
@@ -34,13 +36,17 @@ const heavy = async () => {
   return { ...backend, ...checkpoint, ...transformer, ...evaluate, ...sft, ...grpo };
 };
 
-/** Base-model pretraining presets: terse solutions over a wide op range (see src/igsm/terse.ts). */
-export const PRETRAIN_PRESETS: Record<'tiny' | 'default', { n: number; ops: [number, number]; sft: Partial<SftConfig> }> = {
-  tiny: { n: 200, ops: [1, 3], sft: { ...SFT_PRESETS.tiny, epochs: 2, lossOn: 'all', format: 'terse' } },
+/**
+ * Base-model pretraining presets: terse solutions over a wide op range (see src/igsm/terse.ts). `distractors` is the
+ * corpus question form (the paper's distractor sentences on or off).
+ */
+export const PRETRAIN_PRESETS: Record<'tiny' | 'default', { n: number; ops: [number, number]; distractors: boolean; sft: Partial<SftConfig> }> = {
+  tiny: { n: 200, ops: [1, 3], distractors: true, sft: { ...SFT_PRESETS.tiny, epochs: 2, lossOn: 'all', format: 'terse' } },
   // spelled out (not derived from the SFT default) so the shipped base model's recipe stays fixed
   default: {
     n: 10_000,
     ops: [1, 20],
+    distractors: true,
     sft: {
       epochs: 1,
       batchSize: 32,
@@ -150,6 +156,13 @@ function addTrainFlags(cmd: Command): Command {
     .option('--no-progress', 'no progress bar');
 }
 
+/** --skill-every / --skill-ops / --skill-n: when and on what the base model's own skill is measured (src/train/skill.ts). */
+function skillFlags(usage: Usage, f: { skillEvery: string; skillOps: string; skillN: string }): { every: number; ops: number[]; n: number } {
+  const ops = f.skillOps.split(',').map((x) => x.trim());
+  if (ops.some((x) => !/^\d+$/.test(x) || Number(x) < 1 || Number(x) > 40)) throw usage(`--skill-ops must be a comma-separated list of op counts in [1, 40], got "${f.skillOps}"`);
+  return { every: num(usage, '--skill-every', f.skillEvery, 0, 1_000_000)!, ops: ops.map(Number), n: num(usage, '--skill-n', f.skillN, 1, 100_000)! };
+}
+
 /** A weights-only model directory (`bridge pretrain --out`) holds its checkpoint files and recipe.json, nothing else. */
 function modelFiles(dir: string): Set<string> | null {
   try {
@@ -213,18 +226,21 @@ function finishedRun(work: string, runDir: string, cfg: SftConfig, dataDir: stri
 /** The base model: weights, config and tokenizer of the run's final checkpoint, and the recipe that recreates them. */
 function exportModel(
   f: { out: string; arith: string; surface: string },
-  r: { presetName: string; n: number; ops: [number, number]; cfg: SftConfig; spec: object; revision: unknown; res: SftResult; ck: Checkpoint; saveCheckpoint: (dir: string, ck: Checkpoint) => string },
+  r: {
+    presetName: string; n: number; ops: [number, number]; distractors: boolean; form: TerseForm; cfg: SftConfig; spec: object; revision: unknown; res: SftResult;
+    skill: SkillRow[]; ck: Checkpoint; saveCheckpoint: (dir: string, ck: Checkpoint) => string;
+  },
 ): void {
-  const { presetName, n, ops, cfg, spec, revision, res, ck, saveCheckpoint } = r;
+  const { presetName, n, ops, distractors, form, cfg, spec, revision, res, skill, ck, saveCheckpoint } = r;
   // ship weights, config and tokenizer only: the optimizer state would triple the size and SFT starts afresh
   saveCheckpoint(f.out, { config: ck.config, weights: ck.weights, tokenizer: ck.tokenizer, optimizer: null, meta: { kind: 'base', ...res } });
   // every setting that shapes the weights, so the recipe alone recreates them (worker count included: it changes float sums)
   const m = cfg.model;
   const command = ['npx', 'bridge', 'pretrain', '--out', f.out, '--preset', presetName, '--n', String(n), '--ops', `${ops[0]}-${ops[1]}`,
-    '--arith', f.arith, '--surface', f.surface, '--seed', String(cfg.seed), '--epochs', String(cfg.epochs), '--batch-size', String(cfg.batchSize),
+    '--arith', f.arith, '--surface', f.surface, '--distractors', distractors ? 'yes' : 'no', '--form', form, '--seed', String(cfg.seed), '--epochs', String(cfg.epochs), '--batch-size', String(cfg.batchSize),
     '--lr', String(cfg.schedule.lr), '--loss-on', cfg.lossOn, '--d', String(m.d), '--layers', String(m.layers), '--heads', String(m.heads), '--ctx', String(m.ctx), '--pos', m.pos, '--workers', String(cfg.workers),
     ...(cfg.maxSteps === null ? [] : ['--max-steps', String(cfg.maxSteps)])];
-  writeJsonAtomic(path.join(f.out, 'recipe.json'), { command: command.join(' '), revision, corpus: spec, sft: cfg, weightsHash: res.weightsHash, steps: res.steps, tokens: res.tokensSeen, seconds: res.seconds, finalLoss: res.finalLoss });
+  writeJsonAtomic(path.join(f.out, 'recipe.json'), { command: command.join(' '), revision, corpus: spec, sft: cfg, weightsHash: res.weightsHash, steps: res.steps, tokens: res.tokensSeen, seconds: res.seconds, finalLoss: res.finalLoss, skill });
   process.stdout.write(JSON.stringify(res) + '\n');
 }
 
@@ -260,10 +276,18 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
       .option('--n <N>', 'problems in the corpus')
       .option('--ops <A-B>', 'op range of the corpus')
       .option('--arith <mode>', 'exact | mod23', 'exact')
-      .option('--surface <form>', 'english | compact', 'compact'),
+      .option('--surface <form>', 'english | compact', 'compact')
+      .option('--distractors <yes|no>', "the corpus questions' distractor sentences (default: the preset's)")
+      .option('--form <values|named>', "terse lines: 'values' (name = SUBST = value) or 'named' (the parents named too) (default: the preset's)")
+      .option('--skill-every <N>', 'measure the greedy terse skill at every N-th checkpoint and at the end (0 = only at the end)', '0')
+      .option('--skill-ops <LIST>', 'forced op counts of the skill test sets, e.g. 2,3,4,6', '2,3,4,6')
+      .option('--skill-n <N>', 'problems per skill test set', '100'),
   ).action(
     async (
-      f: TrainFlags & { out: string; work?: string; n?: string; ops?: string; arith: string; surface: string; resume?: boolean; force?: boolean; progress: boolean },
+      f: TrainFlags & {
+        out: string; work?: string; n?: string; ops?: string; arith: string; surface: string; distractors?: string; form?: string;
+        skillEvery: string; skillOps: string; skillN: string; resume?: boolean; force?: boolean; progress: boolean;
+      },
     ) => {
       const revision = codeRevision(); // at the start: the code that trains, not what the tree holds when it ends
       resumeOrForce(usage, f);
@@ -271,6 +295,8 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
       const p = PRETRAIN_PRESETS[presetName];
       if (f.arith !== 'exact' && f.arith !== 'mod23') throw usage(`--arith must be exact or mod23, got "${f.arith}"`);
       if (f.surface !== 'english' && f.surface !== 'compact') throw usage(`--surface must be english or compact, got "${f.surface}"`);
+      if (f.distractors !== undefined && f.distractors !== 'yes' && f.distractors !== 'no') throw usage(`--distractors must be yes or no, got "${f.distractors}"`);
+      if (f.form !== undefined && f.form !== 'values' && f.form !== 'named') throw usage(`--form must be values or named, got "${f.form}"`);
       checkModelOut(usage, f.out, !!f.force); // before any training: an --out that cannot take the model would waste the run
       const n = num(usage, '--n', f.n, 1, 10_000_000) ?? p.n;
       let ops = p.ops;
@@ -279,26 +305,41 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
         if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw usage(`--ops must look like A-B with 1 ≤ A ≤ B, got "${f.ops}"`);
         ops = [Number(m[1]), Number(m[2])];
       }
-      const cfg = trainConfig(usage, p.sft, f);
+      const distractors = f.distractors === undefined ? p.distractors : f.distractors === 'yes';
+      const form: TerseForm = f.form === undefined ? (p.sft.format === 'terse-named' ? 'named' : 'values') : (f.form as TerseForm);
+      const cfg = trainConfig(usage, { ...p.sft, format: form === 'named' ? 'terse-named' : 'terse' }, f);
+      const skill = skillFlags(usage, f);
       const work = f.work ?? path.join('runs', 'pretrain', path.basename(path.resolve(f.out)));
       const dataDir = path.join(work, 'data');
       // the corpus seed is far from the split seeds (100–500): its problems are not the SFT or test problems
-      const spec = { name: 'pretrain', n, gen: validateGenConfig({ minOps: ops[0], maxOps: ops[1], arith: f.arith as Arith }), seed: 90_000 + cfg.seed, surface: f.surface as Surface };
+      const gen = validateGenConfig({ minOps: ops[0], maxOps: ops[1], arith: f.arith as Arith, redundantQuery: distractors });
+      const spec = { name: 'pretrain', n, gen, seed: 90_000 + cfg.seed, surface: f.surface as Surface };
       // --out is locked beside it (saving the model replaces the directory), --work inside
       await withLock(f.out, `--out ${f.out}`, 'file', () =>
         withLock(work, `--work ${work}`, 'dir', async () => {
           writeCorpus(usage, work, dataDir, spec, !!f.force);
           const runDir = path.join(work, 'run');
           const { runSft, loadCheckpoint, saveCheckpoint } = await heavy();
+          const { skillTests, skillRecorder } = await import('./skill');
+          const skillFile = path.join(work, 'skill.jsonl');
+          if (f.force && fs.existsSync(skillFile)) fs.rmSync(skillFile); // --force retrains: the old curve is not this run's
+          const tests = skillTests({ ops: skill.ops, n: skill.n, arith: f.arith as Arith, surface: f.surface as Surface, distractors, form }, loadDataDir(dataDir).rows);
+          const done = new Set(fs.existsSync(skillFile) ? readJsonl<SkillRow>(skillFile).map((r) => r.step) : []);
+          const record = skillRecorder(skillFile, tests, form, done);
+          // by step, so a resumed run measures at the same checkpoints as an uninterrupted one
+          const onCheckpoint = (step: number, dir: string, tokens: number) => {
+            if (skill.every > 0 && (step / cfg.checkpointEvery) % skill.every === 0) record(step, dir, tokens);
+          };
           const res =
             finishedRun(work, runDir, cfg, dataDir, !!f.force) ??
-            (await runSft({ data: dataDir, init: 'scratch', out: runDir, config: cfg, resume: f.resume, force: f.force, progress: f.progress }));
-          exportModel(f, { presetName, n, ops, cfg, spec, revision, res, ck: loadCheckpoint(path.join(runDir, 'final')), saveCheckpoint });
+            (await runSft({ data: dataDir, init: 'scratch', out: runDir, config: cfg, resume: f.resume, force: f.force, progress: f.progress, onCheckpoint }));
+          record(res.steps, path.join(runDir, 'final'), res.tokensSeen);
+          const curve = readJsonl<SkillRow>(skillFile).sort((x, y) => x.step - y.step);
+          exportModel(f, { presetName, n, ops, distractors, form, cfg, spec, revision, res, skill: curve, ck: loadCheckpoint(path.join(runDir, 'final')), saveCheckpoint });
         }),
       );
     },
   );
-
 
   program
     .command('grpo')

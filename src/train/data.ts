@@ -8,10 +8,13 @@ import { parseJsonl, readJsonFile, writeFileAtomic, writeJsonAtomic } from '../f
 import type { Arith, ProblemRow } from '../igsm/types';
 import type { Tokenizer } from '../text/tokenizer';
 import { encodeExample, encodeTerse, type EncodedExample } from './format';
-import { terseSolution } from '../igsm/terse';
+import { terseSolution, type TerseForm } from '../igsm/terse';
 
 /** What a row is trained on: its CoT response (SFT) or its terse solution (base-model pretraining). */
-export type TextFormat = 'sft' | 'terse';
+export type TextFormat = 'sft' | 'terse' | 'terse-named';
+
+/** The terse line form a pretraining text format writes. */
+export const terseFormOf = (format: Exclude<TextFormat, 'sft'>): TerseForm => (format === 'terse-named' ? 'named' : 'values');
 
 export interface DataDir {
   dir: string;
@@ -103,7 +106,7 @@ export function encodeRows(data: DataDir, tok: Tokenizer, ctx: number, format: T
     if (format === 'sft' && !r.response) throw new Error(`${flag} ${data.dir}: row ${i + 1} (${r.id}) has no response to train on`);
     let ex: EncodedExample;
     try {
-      ex = format === 'sft' ? encodeExample(tok, r.query, r.response) : encodeTerse(tok, r.query, terseSolution(r.graph, r.surface));
+      ex = format === 'sft' ? encodeExample(tok, r.query, r.response) : encodeTerse(tok, r.query, terseSolution(r.graph, r.surface, terseFormOf(format)));
     } catch (err) {
       throw new Error(`${flag} ${data.dir}: row ${i + 1} (${r.id}) does not fit this model's tokenizer: ${(err as Error).message}`);
     }

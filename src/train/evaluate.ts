@@ -8,7 +8,7 @@ import { EOS, type Tokenizer } from '../text/tokenizer';
 import { sample } from '../model/sampler';
 import type { Transformer } from '../model/transformer';
 import { encodePrompt, encodeTersePrompt } from './format';
-import { scoreTerse } from '../igsm/terse';
+import { scoreTerse, type TerseForm } from '../igsm/terse';
 import { chanceCorrected, chanceOfProblems } from './alpha';
 
 export interface EvalOptions {
@@ -161,7 +161,7 @@ export interface TerseEvalReport {
 }
 
 /** Greedy terse solutions of a base model (pretraining format: question, newline, solution) scored by scoreTerse. */
-export function evaluateTerse(model: Transformer, tok: Tokenizer, rows: readonly ProblemRow[], o: { batchSize?: number; maxNew?: number } = {}): TerseEvalReport {
+export function evaluateTerse(model: Transformer, tok: Tokenizer, rows: readonly ProblemRow[], o: { batchSize?: number; maxNew?: number; form?: TerseForm } = {}): TerseEvalReport {
   const bs = o.batchSize ?? 64;
   const byOps = new Map<number, { n: number; correct: number; lines: number; good: number }>();
   let correct = 0;
@@ -174,7 +174,7 @@ export function evaluateTerse(model: Transformer, tok: Tokenizer, rows: readonly
     const maxNew = roomFor(model, ps, o.maxNew);
     const res = sample(model, ps, { maxNew, temperature: 0, stop: [EOS], seed: 0, rowOffset: start });
     chunk.forEach((row, k) => {
-      const s = scoreTerse(row.graph, row.surface, tok.decode(res.tokens[k].filter((t) => t !== EOS)));
+      const s = scoreTerse(row.graph, row.surface, tok.decode(res.tokens[k].filter((t) => t !== EOS)), o.form);
       const b = byOps.get(row.numOps) ?? { n: 0, correct: 0, lines: 0, good: 0 };
       b.n++;
       b.correct += +s.correct;

@@ -12,8 +12,8 @@ export const SftConfigSchema = z
     /** Padded tokens per micro-batch; larger batches are split and their gradients accumulated. */
     microTokens: z.number().int().min(16).max(1 << 20).default(4096),
     lossOn: z.enum(['all', 'response']).default('all'),
-    /** 'sft' trains on the CoT responses; 'terse' on question + terse solution (the base model's pretraining). */
-    format: z.enum(['sft', 'terse']).default('sft'),
+    /** 'sft' trains on the CoT responses; 'terse' on question + terse solution (the base model's pretraining), 'terse-named' with the parents named in each line (src/igsm/terse.ts). */
+    format: z.enum(['sft', 'terse', 'terse-named']).default('sft'),
     schedule: LrScheduleSchema.default({ kind: 'constant', lr: 1e-3, warmupSteps: 0, minRatio: 0.1 }),
     beta1: z.number().min(0).lt(1).default(0.9),
     beta2: z.number().min(0).lt(1).default(0.95),
