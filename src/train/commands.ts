@@ -40,7 +40,7 @@ const heavy = async () => {
  * Base-model pretraining presets: terse solutions over a wide op range (see src/igsm/terse.ts). `distractors` is the
  * corpus question form (the paper's distractor sentences on or off).
  */
-export const PRETRAIN_PRESETS: Record<'tiny' | 'default', { n: number; ops: [number, number]; distractors: boolean; sft: Partial<SftConfig> }> = {
+export const PRETRAIN_PRESETS: Record<'tiny' | 'default' | 'regime', { n: number; ops: [number, number]; distractors: boolean; sft: Partial<SftConfig> }> = {
   tiny: { n: 200, ops: [1, 3], distractors: true, sft: { ...SFT_PRESETS.tiny, epochs: 2, lossOn: 'all', format: 'terse' } },
   // spelled out (not derived from the SFT default) so the shipped base model's recipe stays fixed
   default: {
@@ -55,6 +55,23 @@ export const PRETRAIN_PRESETS: Record<'tiny' | 'default', { n: number; ops: [num
       model: { ctx: 512, d: 128, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
       format: 'terse',
       checkpointEvery: 100,
+      workers: 2,
+    },
+  },
+  // the regime study's base model (docs/regime.md, Base model): questions without distractor sentences, loss on the
+  // solution, small batches at a high learning rate — the settings that learned fastest per token in the study
+  regime: {
+    n: 240_000,
+    ops: [1, 8],
+    distractors: false,
+    sft: {
+      epochs: 1,
+      batchSize: 8,
+      lossOn: 'response',
+      schedule: { kind: 'cosine', lr: 5e-3, warmupSteps: 100, minRatio: 0.1 },
+      model: { ctx: 512, d: 64, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
+      format: 'terse',
+      checkpointEvery: 1000,
       workers: 2,
     },
   },

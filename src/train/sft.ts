@@ -94,7 +94,8 @@ async function train(o: SftOptions, cfg: SftConfig, previous: RunRecord | null, 
   const mc: ModelConfig = initCk ? initCk.config : modelConfig({ ...cfg.model, vocab: tok.size, dropout: 0 });
   const examples = encodeRows(data, tok, mc.ctx, cfg.format);
   // a model that cannot fit the wasm heap fails here with its size, not later with "Invalid typed array length"
-  planTrainMicroBatches(mc, 1, Math.max(...examples.map((e) => e.ids.length)));
+  // a loop, not Math.max(...): a spread of a 100,000-example corpus overflows the call stack
+  planTrainMicroBatches(mc, 1, examples.reduce((m, e) => Math.max(m, e.ids.length), 0));
 
   let model: Transformer;
   const opt = (m: Transformer) =>
