@@ -41,6 +41,8 @@ const { values: a } = parseArgs({
     'test-n': { type: 'string', default: '100' },
     distractors: { type: 'string', default: 'yes' },
     form: { type: 'string', default: 'values' },
+    'drill-every': { type: 'string', default: '0' },
+    'drill-facts': { type: 'string', default: '24' },
     out: { type: 'string', default: 'docs/base-model-study.jsonl' },
     report: { type: 'boolean', default: false },
   },
@@ -53,7 +55,7 @@ interface StudyRow {
   trainSeconds: number;
   loss: number | null;
   params: number;
-  config: { d: number; layers: number; heads: number; ops: [number, number]; problems: number; batch: number; lr: number; lossOn: string; workers: number; seed: number; distractors: boolean; form?: TerseForm };
+  config: { d: number; layers: number; heads: number; ops: [number, number]; problems: number; batch: number; lr: number; lossOn: string; workers: number; seed: number; distractors: boolean; form?: TerseForm; drill?: { every: number; facts: number } };
   byOp: { op: number; accuracy: number; stepAccuracy: number; exact: number }[];
   load: number;
 }
@@ -79,14 +81,14 @@ function renderReport(rows: readonly StudyRow[]): string {
   for (const name of names) {
     const r = rows.filter((x) => x.name === name).sort((x, y) => y.step - x.step)[0];
     const c = r.config;
-    out.push(`| ${name} | d${c.d} L${c.layers} | ${c.ops[0]}–${c.ops[1]} | ${c.distractors ? 'yes' : 'no'} | ${c.form ?? 'values'} | ${c.lossOn === 'all' ? 'all' : 'solution'} | ${c.batch} / ${c.lr} | ${(r.tokens / 1e6).toFixed(2)} M | ${(r.trainSeconds / 60).toFixed(0)} | ${r.byOp.map((b) => `op ${b.op}: ${pct(b.accuracy)} / ${pct(b.stepAccuracy)}`).join('; ')} |`);
+    out.push(`| ${name} | d${c.d} L${c.layers} | ${c.ops[0]}–${c.ops[1]} | ${c.distractors ? 'yes' : 'no'} | ${c.form ?? 'values'}${c.drill ? ` + drill ${c.drill.facts}/${c.drill.every}` : ''} | ${c.lossOn === 'all' ? 'all' : 'solution'} | ${c.batch} / ${c.lr} | ${(r.tokens / 1e6).toFixed(2)} M | ${(r.trainSeconds / 60).toFixed(0)} | ${r.byOp.map((b) => `op ${b.op}: ${pct(b.accuracy)} / ${pct(b.stepAccuracy)}`).join('; ')} |`);
   }
   out.push('');
   for (const name of names) {
     const mine = rows.filter((r) => r.name === name).sort((x, y) => x.step - y.step);
     const c = mine[0].config;
     const ops = mine[0].byOp.map((b) => b.op);
-    out.push(`## ${name}`, '', `d${c.d} × ${c.layers} layers × ${c.heads} heads (${(mine[0].params / 1e6).toFixed(2)} M parameters), corpus op ${c.ops[0]}–${c.ops[1]} (${c.problems.toLocaleString('en')} problems), distractors ${c.distractors ? 'on' : 'off'}, ${c.form ?? 'values'} lines, loss on ${c.lossOn === 'all' ? 'every token' : 'the solution only'}, batch ${c.batch}, lr ${c.lr} cosine, ${c.workers} workers, seed ${c.seed}.`, '');
+    out.push(`## ${name}`, '', `d${c.d} × ${c.layers} layers × ${c.heads} heads (${(mine[0].params / 1e6).toFixed(2)} M parameters), corpus op ${c.ops[0]}–${c.ops[1]} (${c.problems.toLocaleString('en')} problems), distractors ${c.distractors ? 'on' : 'off'}, ${c.form ?? 'values'} lines${c.drill ? `, an arithmetic drill of ${c.drill.facts} facts after every ${c.drill.every} problems` : ''}, loss on ${c.lossOn === 'all' ? 'every token' : 'the solution only'}, batch ${c.batch}, lr ${c.lr} cosine, ${c.workers} workers, seed ${c.seed}.`, '');
     out.push(`| step | tokens | loss | minutes | load | ${ops.map((o) => `op ${o} chain / step %`).join(' | ')} |`, `|---|---|---|---|---|${ops.map(() => '---').join('|')}|`);
     for (const r of mine) {
       out.push(`| ${r.step} | ${(r.tokens / 1e6).toFixed(2)} M | ${r.loss === null ? '–' : r.loss.toFixed(3)} | ${(r.trainSeconds / 60).toFixed(1)} | ${r.load} | ${r.byOp.map((b) => `${pct(b.accuracy)} / ${pct(b.stepAccuracy)}`).join(' | ')} |`);
@@ -136,6 +138,7 @@ const config = sftConfig({
   batchSize: num('batch'),
   lossOn: a['loss-on'],
   format: form === 'named' ? 'terse-named' : 'terse',
+  ...(num('drill-every') > 0 ? { drill: { every: num('drill-every'), facts: num('drill-facts') } } : {}),
   schedule: { kind: 'cosine', lr: num('lr'), warmupSteps: 100, minRatio: 0.1 },
   model: { ctx: 512, d: num('d'), layers: num('layers'), heads: num('heads'), mlpRatio: 4, activation: 'gelu', pos: 'rope' },
   checkpointEvery: num('eval-every'),
@@ -161,7 +164,7 @@ async function evaluateAt(step: number, dir: string, tokens: number): Promise<vo
     trainSeconds: Math.round(secondsBefore + (Date.now() - t0) / 1000),
     loss: loss.length ? loss.reduce((s, m) => s + m.loss, 0) / loss.length : null,
     params: paramCount(loadCheckpoint(dir).config),
-    config: { d: config.model.d, layers: config.model.layers, heads: config.model.heads, ops: [minOps, maxOps], problems: corpus.n, batch: config.batchSize, lr: config.schedule.lr, lossOn: config.lossOn, workers: config.workers, seed, distractors, form },
+    config: { d: config.model.d, layers: config.model.layers, heads: config.model.heads, ops: [minOps, maxOps], problems: corpus.n, batch: config.batchSize, lr: config.schedule.lr, lossOn: config.lossOn, workers: config.workers, seed, distractors, form, ...(config.drill ? { drill: config.drill } : {}) },
     byOp,
     evalSeconds: Math.round((Date.now() - te) / 1000),
     load: +os.loadavg()[0].toFixed(1),

@@ -72,7 +72,7 @@ function flagsOf(name: string): string[] {
 describe('one source per setting', () => {
   it.each([
     ['sft', SFT_FLAGS, SftConfigSchema, []],
-    ['pretrain', { ...SFT_FLAGS, '--form': 'format' }, SftConfigSchema, [...CORPUS, ...SKILL]],
+    ['pretrain', { ...SFT_FLAGS, '--form': 'format', '--drill-every': 'drill.every', '--drill-facts': 'drill.facts' }, SftConfigSchema, [...CORPUS, ...SKILL]],
     ['grpo', GRPO_FLAGS, GrpoConfigSchema, []],
   ] as const)('every flag of bridge %s is a schema field or a named non-setting', (name, map, schema, extra) => {
     const flags = flagsOf(name);

@@ -35,7 +35,7 @@ describe('bridge pretrain --skill-every', () => {
 
   it('records the skill at every 2nd checkpoint and at the end, in the work dir and the recipe', async () => {
     const out = path.join(T, 'model');
-    const r = await pretrain(out, '--skill-every', '2', '--skill-ops', '1,2', '--skill-n', '3', '--distractors', 'no', '--form', 'named');
+    const r = await pretrain(out, '--skill-every', '2', '--skill-ops', '1,2', '--skill-n', '3', '--distractors', 'no', '--form', 'named', '--drill-every', '4', '--drill-facts', '5');
     expect(r.code, r.err).toBe(0);
     const rows = readJsonl<{ step: number; tokens: number; byOp: { op: number; problems: number; accuracy: number; stepAccuracy: number }[] }>(path.join(T, 'work-model', 'skill.jsonl'));
     expect(rows.map((x) => x.step)).toEqual([2, 4]);
@@ -51,11 +51,14 @@ describe('bridge pretrain --skill-every', () => {
     expect(recipe.command).toContain('--form named');
     expect(recipe.corpus.gen.redundantQuery).toBe(false);
     expect(recipe.sft.format).toBe('terse-named');
+    expect(recipe.sft.drill).toEqual({ every: 4, facts: 5 });
+    expect(recipe.command).toContain('--drill-every 4 --drill-facts 5');
   });
 
   it('refuses a bad op list and a bad question form with one line', async () => {
     expectOneLineError(await pretrain(path.join(T, 'm2'), '--skill-ops', '2,x'), /--skill-ops must be a comma-separated list of op counts in \[1, 40\]/);
     expectOneLineError(await pretrain(path.join(T, 'm3'), '--distractors', 'maybe'), /--distractors must be yes or no/);
     expectOneLineError(await pretrain(path.join(T, 'm4'), '--form', 'long'), /--form must be values or named/);
+    expectOneLineError(await pretrain(path.join(T, 'm5'), '--drill-facts', '5'), /--drill-facts needs --drill-every/);
   });
 });

@@ -256,7 +256,8 @@ function exportModel(
   const command = ['npx', 'bridge', 'pretrain', '--out', f.out, '--preset', presetName, '--n', String(n), '--ops', `${ops[0]}-${ops[1]}`,
     '--arith', f.arith, '--surface', f.surface, '--distractors', distractors ? 'yes' : 'no', '--form', form, '--seed', String(cfg.seed), '--epochs', String(cfg.epochs), '--batch-size', String(cfg.batchSize),
     '--lr', String(cfg.schedule.lr), '--loss-on', cfg.lossOn, '--d', String(m.d), '--layers', String(m.layers), '--heads', String(m.heads), '--ctx', String(m.ctx), '--pos', m.pos, '--workers', String(cfg.workers),
-    ...(cfg.maxSteps === null ? [] : ['--max-steps', String(cfg.maxSteps)])];
+    ...(cfg.maxSteps === null ? [] : ['--max-steps', String(cfg.maxSteps)]),
+    ...(cfg.drill ? ['--drill-every', String(cfg.drill.every), '--drill-facts', String(cfg.drill.facts)] : ['--drill-every', '0'])];
   writeJsonAtomic(path.join(f.out, 'recipe.json'), { command: command.join(' '), revision, corpus: spec, sft: cfg, weightsHash: res.weightsHash, steps: res.steps, tokens: res.tokensSeen, seconds: res.seconds, finalLoss: res.finalLoss, skill });
   process.stdout.write(JSON.stringify(res) + '\n');
 }
@@ -296,13 +297,15 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
       .option('--surface <form>', 'english | compact', 'compact')
       .option('--distractors <yes|no>', "the corpus questions' distractor sentences (default: the preset's)")
       .option('--form <values|named>', "terse lines: 'values' (name = SUBST = value) or 'named' (the parents named too) (default: the preset's)")
+      .option('--drill-every <N>', "one arithmetic drill example per N corpus problems, 0 = none (src/train/drill.ts) (default: the preset's)")
+      .option('--drill-facts <N>', 'facts per drill example (default 24)')
       .option('--skill-every <N>', 'measure the greedy terse skill at every N-th checkpoint and at the end (0 = only at the end)', '0')
       .option('--skill-ops <LIST>', 'forced op counts of the skill test sets, e.g. 2,3,4,6', '2,3,4,6')
       .option('--skill-n <N>', 'problems per skill test set', '100'),
   ).action(
     async (
       f: TrainFlags & {
-        out: string; work?: string; n?: string; ops?: string; arith: string; surface: string; distractors?: string; form?: string;
+        out: string; work?: string; n?: string; ops?: string; arith: string; surface: string; distractors?: string; form?: string; drillEvery?: string; drillFacts?: string;
         skillEvery: string; skillOps: string; skillN: string; resume?: boolean; force?: boolean; progress: boolean;
       },
     ) => {
@@ -324,7 +327,12 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
       }
       const distractors = f.distractors === undefined ? p.distractors : f.distractors === 'yes';
       const form: TerseForm = f.form === undefined ? (p.sft.format === 'terse-named' ? 'named' : 'values') : (f.form as TerseForm);
-      const cfg = trainConfig(usage, { ...p.sft, format: form === 'named' ? 'terse-named' : 'terse' }, f);
+      const drillEvery = num(usage, '--drill-every', f.drillEvery, 0, 1_000_000) ?? p.sft.drill?.every ?? 0;
+      const drillFacts = num(usage, '--drill-facts', f.drillFacts, 1, 200) ?? p.sft.drill?.facts ?? 24;
+      if (drillEvery === 0 && f.drillFacts !== undefined) throw usage('--drill-facts needs --drill-every N with N ≥ 1 (no drill is mixed in)');
+      const { drill: _presetDrill, ...presetSft } = p.sft;
+      const drill = drillEvery > 0 ? { drill: { every: drillEvery, facts: drillFacts } } : {};
+      const cfg = trainConfig(usage, { ...presetSft, ...drill, format: form === 'named' ? 'terse-named' : 'terse' }, f);
       const skill = skillFlags(usage, f);
       const work = f.work ?? path.join('runs', 'pretrain', path.basename(path.resolve(f.out)));
       const dataDir = path.join(work, 'data');

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseConfig } from '../validate';
 import { LrScheduleSchema } from './schedule';
 import { DIVERGENCE_DEFAULTS, DivergenceGuardSchema } from './divergence';
+import { ArithDrillSchema } from './drill';
 
 export const SftConfigSchema = z
   .object({
@@ -14,6 +15,8 @@ export const SftConfigSchema = z
     lossOn: z.enum(['all', 'response']).default('all'),
     /** 'sft' trains on the CoT responses; 'terse' on question + terse solution (the base model's pretraining), 'terse-named' with the parents named in each line (src/igsm/terse.ts). */
     format: z.enum(['sft', 'terse', 'terse-named']).default('sft'),
+    /** Terse formats only: one arithmetic drill example per `every` problems (src/train/drill.ts); absent = none. */
+    drill: ArithDrillSchema.optional(),
     schedule: LrScheduleSchema.default({ kind: 'constant', lr: 1e-3, warmupSteps: 0, minRatio: 0.1 }),
     beta1: z.number().min(0).lt(1).default(0.9),
     beta2: z.number().min(0).lt(1).default(0.95),

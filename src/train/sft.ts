@@ -20,6 +20,7 @@ import type { AdamW, AdamWState } from '../model/optim';
 import { loadCheckpoint, saveCheckpoint, weightsHash } from '../model/checkpoint';
 import { epochOrder, splitMicroBatches } from './batches';
 import { assertDataFitsModel, encodeRows, loadDataDir, tokenizerHash } from './data';
+import { drillExamples } from './drill';
 import { learningRate } from './schedule';
 import { comparableSftConfig, sftConfig, type SftConfig } from './sft-config';
 
@@ -93,6 +94,13 @@ async function train(o: SftOptions, cfg: SftConfig, previous: RunRecord | null, 
   if (previous) checkResume(o.out, { ...previous, config: comparableSftConfig(previous.config) }, { config: comparableSftConfig(cfg), inputs });
   const mc: ModelConfig = initCk ? initCk.config : modelConfig({ ...cfg.model, vocab: tok.size, dropout: 0 });
   const examples = encodeRows(data, tok, mc.ctx, cfg.format);
+  if (cfg.drill) {
+    if (cfg.format === 'sft') throw new Error('drill: arithmetic drills belong to the terse pretraining formats, not to SFT answers');
+    for (const ex of drillExamples(tok, examples.length, cfg.drill, cfg.seed)) {
+      if (ex.ids.length > mc.ctx) throw new Error(`drill.facts: ${cfg.drill.facts} facts make ${ex.ids.length} tokens, more than the model context ctx=${mc.ctx}`);
+      examples.push(ex);
+    }
+  }
   // a model that cannot fit the wasm heap fails here with its size, not later with "Invalid typed array length"
   // a loop, not Math.max(...): a spread of a 100,000-example corpus overflows the call stack
   planTrainMicroBatches(mc, 1, examples.reduce((m, e) => Math.max(m, e.ids.length), 0));
