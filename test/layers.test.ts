@@ -20,7 +20,7 @@ const ts = (dir: string) =>
 /** The stage processes run trainers (and exit when started without their parent): they are the heavy side. */
 const STAGE_PROCESSES = new Set(['src/experiments/worker.ts', 'src/experiments/stage-main.ts']);
 const LIGHT = [
-  ...['src/igsm', 'src/inject', 'src/text', 'src/report', 'src/commands'].flatMap(ts),
+  ...['src/igsm', 'src/inject', 'src/text', 'src/report', 'src/notebook', 'src/commands'].flatMap(ts),
   ...ts('src/experiments').filter((f) => !STAGE_PROCESSES.has(f)),
   'src/rng.ts',
   'src/flags.ts',

@@ -37,7 +37,7 @@ import {
   vegaLiteToSVG,
   writeReport,
   type VegaLiteSpec,
-} from '../src/report/index';
+} from '../src/notebook/index';
 import { syntheticRows } from './report-fixture';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'report-test-'));
@@ -363,14 +363,14 @@ describe('writeReport', () => {
 });
 
 describe('CommonJS (tslab) compilation', () => {
-  it('src/report type-checks with TS 5.0.4, Node10 resolution, non-strict, and runs as CommonJS', () => {
+  it('src/report and src/notebook type-check with TS 5.0.4, Node10 resolution, non-strict, and runs as CommonJS', () => {
     const repo = path.resolve(__dirname, '..');
     const req = createRequire(path.join(repo, 'package.json'));
     const ts = req('@tslab/typescript-for-tslab');
     // inside node_modules so the compiled files resolve danfojs, vega and zod like the notebooks do
     const outDir = path.join(repo, 'node_modules', '.cache', `report-cjs-${process.pid}`);
     try {
-      const prog = ts.createProgram([path.join(repo, 'src/report/index.ts')], {
+      const prog = ts.createProgram([path.join(repo, 'src/notebook/index.ts')], {
         module: ts.ModuleKind.CommonJS,
         moduleResolution: ts.ModuleResolutionKind.Node10,
         target: ts.ScriptTarget.ES2022,
@@ -384,14 +384,14 @@ describe('CommonJS (tslab) compilation', () => {
       });
       const diags = ts
         .getPreEmitDiagnostics(prog)
-        .filter((d: { file?: { fileName: string } }) => d.file?.fileName.includes('/src/report/'))
+        .filter((d: { file?: { fileName: string } }) => /\/src\/(report|notebook)\//.test(d.file?.fileName ?? ''))
         .map((d: { messageText: unknown; file?: { fileName: string } }) => `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
       expect(diags).toEqual([]);
       expect(prog.emit().emitSkipped).toBe(false);
       const rowsFile = path.join(tmp, 'rows.json');
       fs.writeFileSync(rowsFile, JSON.stringify(syntheticRows()));
       const script = `
-        const r = require(${JSON.stringify(path.join(outDir, 'src/report/index.js'))});
+        const r = require(${JSON.stringify(path.join(outDir, 'src/notebook/index.js'))});
         const rows = JSON.parse(require('fs').readFileSync(${JSON.stringify(rowsFile)}, 'utf8'));
         r.writeReport(${JSON.stringify(path.join(tmp, 'cjs'))}, rows, {}).then((o) => {
           const df = r.table1Frame(rows);
