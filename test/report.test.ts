@@ -37,6 +37,8 @@ import {
   vegaLiteToSVG,
   writeReport,
   type VegaLiteSpec,
+  PAPER_TABLE1,
+  table1Spec,
 } from '../src/notebook/index';
 import { syntheticRows } from './report-fixture';
 
@@ -280,6 +282,24 @@ describe('specs', () => {
       for (const t of titles) expect(svg, `${f.id}: ${t}`).toContain(svgText(t));
       if (!f.hasData) expect(svg).toContain('no data');
     }
+  });
+
+  it('the Table 1 chart marks the paper\'s accuracies over the bars they compare with, with a "paper" legend', async () => {
+    const spec = allFigures(syntheticRows()).find((f) => f.id === 'table1-accuracy')!.spec as { data: { values: Record<string, unknown>[] } };
+    const ref = spec.data.values.filter((v) => v.kind === 'reference');
+    // Vanilla and BRIDGE × three paper models × SFT and RFT on ID; the paper gives no OOD accuracies
+    expect(ref).toHaveLength(12);
+    expect(ref.every((v) => String(v.split).startsWith('ID'))).toBe(true);
+    const expected = PAPER_TABLE1.flatMap((p) => [p.idSft, p.idRft]).sort((a, b) => a! - b!);
+    expect(ref.map((v) => v.paper).sort((a, b) => (a as number) - (b as number))).toEqual(expected);
+    expect(ref.find((v) => v.model === 'Qwen2.5-1.5B' && v.method === 'BRIDGE' && v.stage === 'RFT (after GRPO)')?.paper).toBe(91.4);
+    const svg = await vegaLiteToSVG(spec);
+    expect(svg).toContain('>paper<');
+    for (const m of ['Qwen2.5-1.5B', 'Qwen2.5-3B', 'Llama-3.2-1B']) expect(svg).toContain(m);
+    // a run without the paper's methods draws no marks and no legend for them
+    const none = table1Spec(syntheticRows(), ['pp-aug', 'rc-aug']) as { data: { values: Record<string, unknown>[] } };
+    expect(none.data.values.some((v) => v.kind === 'reference')).toBe(false);
+    expect(await vegaLiteToSVG(none)).not.toContain('>paper<');
   });
 
   it('the α histogram keeps ALPHA_BINS order and shades the informative bins', () => {
