@@ -1,5 +1,6 @@
-// The options of `bridge reproduce` beyond the local run (src/cli.ts): --executor local|slurm with the Slurm settings'
-// flags (derived from their schema, slurm-settings.ts), --status, --collect, --wait, and what --estimate adds.
+// The options of `bridge reproduce` (src/commands/reproduce.ts): the schema of its own settings (--preset, --jobs,
+// --executor), and beyond the local run the Slurm settings' flags (derived from their schema, slurm-settings.ts),
+// --status, --collect, --wait, and what --estimate adds.
 // Loaded with the CLI: the heavier modules are imported when a command needs them.
 import path from 'node:path';
 import type { Command } from 'commander';
