@@ -2,6 +2,8 @@
 // Where is each setting set?): every flag maps to a schema field or is on a short list of non-settings, --help shows
 // each field's description, default and bounds, a bad value stops with one line naming the flag and the range that
 // --help shows, and --ops has one parser with one rule in every command that takes it.
+import fs from 'node:fs';
+import path from 'node:path';
 import type { Command, Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli';
@@ -34,6 +36,16 @@ async function refusal(args: string[]): Promise<string> {
 describe('flags derived from the schemas', () => {
   it('the registry covers every command and every command has a registry entry', () => {
     expect(program.commands.map((c) => c.name()).sort()).toEqual(Object.keys(COMMAND_FLAGS).sort());
+  });
+
+  it('commands are registered in one place, and imports run one way: no module below it imports the registry or the CLI', () => {
+    const src = path.resolve(__dirname, '..', 'src');
+    const files = fs.readdirSync(src, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const registering = files.filter((f) => /\.command\(/.test(fs.readFileSync(path.join(src, f), 'utf8')));
+    expect(registering.sort()).toEqual(['commands/data.ts', 'commands/reproduce.ts', 'probes/commands.ts', 'train/commands.ts']);
+    const text = (f: string) => fs.readFileSync(path.join(src, f), 'utf8');
+    const importers = files.filter((f) => /from '[./]*(cli|commands\/index)(\.js)?'/.test(text(f)) || (f.startsWith('commands/') && /from '\.\/index'/.test(text(f))));
+    expect(importers).toEqual(['cli.ts']);
   });
 
   it.each(Object.keys(COMMAND_FLAGS))('every flag of bridge %s is a schema field or a named non-setting', (name) => {
