@@ -144,7 +144,7 @@ function elementOf(field: z.ZodType): z.ZodType {
 
 /** One flag of a command and the schema field it sets. */
 export interface FlagSpec {
-  /** `--batch-size`; a boolean field takes `--name` (sets true) or `--no-name` (sets false). */
+  /** `--batch-size`; a boolean field takes `--name` (sets true) or `--no-name` (sets false), or a value with `parse`. */
   flag: string;
   /** The field's dotted path in the schema: `batchSize`, `schedule.lr`. */
   path: string;
@@ -185,7 +185,7 @@ export function specField(schema: z.ZodType, spec: FlagSpec): z.ZodType {
 export function flagHelp(schema: z.ZodType, spec: FlagSpec, presets?: Record<string, unknown>): string {
   const info = fieldInfo(specField(schema, spec));
   const text = spec.help ?? info.description ?? spec.path;
-  if (info.kind === 'boolean') return text;
+  if (info.kind === 'boolean' && !spec.parse) return text;
   let dflt = spec.defaultText;
   if (dflt === undefined && presets) {
     const values = Object.entries(presets).map(([k, p]) => [k, (spec.format ?? show)(valueAt(p, spec.path))]);
@@ -200,7 +200,7 @@ export function schemaOption(schema: z.ZodType, spec: FlagSpec, presets?: Record
   const field = specField(schema, spec);
   const info = fieldInfo(field);
   const help = flagHelp(schema, spec, presets);
-  if (info.kind === 'boolean') return new Option(spec.flag, help);
+  if (info.kind === 'boolean' && !spec.parse) return new Option(spec.flag, help);
   const meta = spec.value ?? (info.kind === 'enum' ? info.choices!.join('|') : info.kind === 'array' ? 'K[,K…]' : info.kind === 'number' ? (info.int ? 'N' : 'X') : 'VALUE');
   return new Option(`${spec.flag} <${meta}>`, help).argParser(spec.parse ?? ((raw: string) => parseFieldValue(spec.flag, raw, field)));
 }
@@ -221,7 +221,7 @@ export function givenValues(flags: readonly FlagSpec[], opts: Record<string, unk
     const v = opts[attributeOf(spec.flag)];
     if (spec.flag.startsWith('--no-')) {
       if (v === false) out.set(spec.path, false);
-    } else if (v !== undefined && v !== false) out.set(spec.path, v);
+    } else if (v !== undefined) out.set(spec.path, v);
   }
   return out;
 }

@@ -77,8 +77,10 @@ describe('flags derived from the schemas', () => {
       expect(text, `${spec.flag} has a description`).toBeTruthy();
       expect(help, spec.flag).toContain(oneSpace(flagHelp(group.schema, spec, group.presets)));
       expect(help, spec.flag).toContain(oneSpace(text!));
-      if (info.kind === 'boolean') continue;
+      if (info.kind === 'boolean' && !spec.parse) continue;
       expect(help, spec.flag).toContain(spec.range ?? rangeText(info));
+      // a flag that takes a value says so in its syntax
+      expect(help, spec.flag).toMatch(new RegExp(`${spec.flag} <[^>]+>`));
       // numbers are bounded on both sides, so the help states a range
       if (info.kind === 'number') expect([info.lo, info.hi], spec.flag).not.toContain(undefined);
     }

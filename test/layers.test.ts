@@ -28,7 +28,7 @@ const LIGHT = [
   'src/cli.ts',
   'src/probes/commands.ts',
   'src/probes/options.ts',
-  ...['commands', 'eval-options', 'alpha', 'batches', 'data', 'divergence', 'format', 'grpo-config', 'progress', 'run-dir', 'schedule', 'sft-config'].map((f) => `src/train/${f}.ts`),
+  ...['commands', 'eval-options', 'skill-options', 'alpha', 'batches', 'data', 'divergence', 'format', 'grpo-config', 'progress', 'run-dir', 'schedule', 'sft-config'].map((f) => `src/train/${f}.ts`),
   ...['config', 'checkpoint-path', 'batch', 'optim'].map((f) => `src/model/${f}.ts`),
 ];
 const CONTROLS = ['src/train/grpo.ts', 'src/model/backend.ts'];

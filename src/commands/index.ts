@@ -17,7 +17,7 @@ export const COMMAND_FLAGS: Record<string, readonly SchemaFlags[]> = {
   data: data.DATA_FLAGS,
   stats: [],
   sft: [train.SFT_FLAGS],
-  pretrain: [...train.PRETRAIN_CORPUS_FLAGS, train.PRETRAIN_SFT_FLAGS],
+  pretrain: [...train.PRETRAIN_CORPUS_FLAGS, train.PRETRAIN_SKILL_FLAGS, train.PRETRAIN_SFT_FLAGS],
   grpo: [train.GRPO_FLAGS],
   eval: [train.EVAL_FLAGS],
   probe: [probes.PROBE_FLAGS],

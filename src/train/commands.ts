@@ -127,10 +127,10 @@ export const PRETRAIN_SFT_FLAGS: SchemaFlags = {
       value: 'values|named',
       help: "terse lines: 'values' (name = SUBST = value) or 'named' (the parents named too)",
       parse: (raw) => {
-        if (!(raw in FORMS)) throw usageError(`--form must be one of values, named, got "${raw}"`);
+        if (!(raw in FORMS)) throw usageError(`--form must be values or named, got "${raw}"`);
         return FORMS[raw as TerseForm];
       },
-      range: 'one of values, named',
+      range: 'values or named',
       format: (v) => formOf(v as SftConfig['format']),
     },
   ],
