@@ -11,25 +11,32 @@ import { initBackend } from '../src/model/backend';
 import { saveCheckpoint } from '../src/model/checkpoint';
 import { createTransformer, getWeights } from '../src/model/transformer';
 import { canonicalTokenizer } from '../src/text/vocab';
-import { GRPO_PRESETS } from '../src/train/grpo-config';
-import { grpoConfig, runGrpo, type GrpoMetrics } from '../src/train/grpo';
+import { fieldAt, parseFieldValue } from '../src/flags';
+import { GRPO_PRESETS, GrpoConfigSchema, grpoConfig } from '../src/train/grpo-config';
+import { sftConfig } from '../src/train/sft-config';
+import { runGrpo, type GrpoMetrics } from '../src/train/grpo';
 
-function flag(name: string, dflt: string): string {
+function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : dflt;
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+/** A GRPO setting from its flag, checked against GrpoConfigSchema's bounds. */
+function setting(name: string, field: 'steps' | 'workers', dflt: number): number {
+  const raw = flag(name);
+  return raw === undefined ? dflt : (parseFieldValue(name, raw, fieldAt(GrpoConfigSchema, field)!) as number);
 }
 
 async function main() {
   const info = await initBackend();
-  const steps = Number(flag('--steps', '3'));
-  const workers = Number(flag('--workers', '2'));
+  const steps = setting('--steps', 'steps', 3);
+  const workers = setting('--workers', 'workers', 2);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-grpo-'));
-  let init = flag('--init', '');
+  let init = flag('--init') ?? '';
   const tok = canonicalTokenizer('mod23');
   if (!init) {
-    // the d128 × 4 model the README's GRPO step time was measured on (the SFT default is smaller now)
-    const m = { ctx: 512, d: 128, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu' as const, pos: 'rope' as const };
-    const model = createTransformer({ ...m, vocab: tok.size, dropout: 0 }, { seed: 1 });
+    // the d128 × 4 model the README's GRPO step time was measured on: the SFT schema's default shape (the SFT preset
+    // is smaller now)
+    const model = createTransformer({ ...sftConfig({}).model, vocab: tok.size, dropout: 0 }, { seed: 1 });
     init = path.join(dir, 'init');
     saveCheckpoint(init, { config: model.cfg, weights: getWeights(model), tokenizer: tok.toJSON() });
   }

@@ -18,7 +18,8 @@ import { loadCheckpoint } from '../src/model/checkpoint';
 import { createTransformer, disposeTransformer } from '../src/model/transformer';
 import { paramCount, modelConfig } from '../src/model/config';
 import { Tokenizer } from '../src/text/tokenizer';
-import { runSft, sftConfig } from '../src/train/sft';
+import { runSft } from '../src/train/sft';
+import { SFT_PRESETS, sftConfig, type SftConfig } from '../src/train/sft-config';
 import { evaluate, GREEDY } from '../src/train/evaluate';
 
 export interface StudyConfig {
@@ -29,22 +30,23 @@ export interface StudyConfig {
   ops: [number, number];
   oodOps: number;
   n: number;
-  epochs: number;
   variant: 'vanilla' | 'bridge';
   /** 'scratch' or a checkpoint directory. */
   init: string;
-  model: { d: number; layers: number; heads: number; ctx: number };
   /** Stage-5 distractor (redundant) sentences in the query (default true, as the paper). */
   distractors?: boolean;
-  /** Position encoding (arms before the RoPE finding used learned positions). */
-  pos?: 'learned' | 'rope';
-  lr: number;
-  /** 'all' tokens (the paper) or the 'response' only. */
-  lossOn: 'all' | 'response';
-  batchSize: number;
-  seed: number;
-  workers: number;
   testN: number;
+  // the SFT settings an arm varies, typed and validated by the SFT config (src/train/sft-config.ts); the rest come
+  // from SFT_PRESETS.default and the schema's defaults (runStudyConfig)
+  epochs: SftConfig['epochs'];
+  model: Pick<SftConfig['model'], 'd' | 'layers' | 'heads' | 'ctx'>;
+  /** Position encoding (arms before the RoPE finding used learned positions). */
+  pos?: SftConfig['model']['pos'];
+  lr: SftConfig['schedule']['lr'];
+  lossOn: SftConfig['lossOn'];
+  batchSize: SftConfig['batchSize'];
+  seed: SftConfig['seed'];
+  workers: SftConfig['workers'];
 }
 
 const BASE = 'data/models';
@@ -152,15 +154,17 @@ export async function runStudyConfig(c: StudyConfig, work: string): Promise<Stud
   const id = split(path.join(dir, 'test-id'), 'test-id', c, c.testN, [c.ops[1], c.ops[1]], true, 400, seen);
   const ood = split(path.join(dir, 'test-ood'), 'test-ood', c, c.testN, [c.oodOps, c.oodOps], true, 500, seen);
   split(path.join(dir, 'sft'), 'sft', c, c.n, c.ops, false, 100 + c.seed, seen);
+  // every arm: the default preset's cosine schedule and checkpoint interval, the schema's MLP; the arm's own settings
+  const preset = sftConfig(SFT_PRESETS.default);
   const cfg = sftConfig({
     epochs: c.epochs,
     batchSize: c.batchSize,
-    schedule: { kind: 'cosine', lr: c.lr, warmupSteps: 20, minRatio: 0.1 },
+    schedule: { ...preset.schedule, lr: c.lr },
     seed: c.seed,
     lossOn: c.lossOn,
     workers: c.workers,
-    model: { ...c.model, mlpRatio: 4, activation: 'gelu', pos: c.pos ?? 'learned' },
-    checkpointEvery: 100,
+    model: { ...preset.model, ...c.model, pos: c.pos ?? 'learned' },
+    checkpointEvery: preset.checkpointEvery,
   });
   const sft = await runSft({ data: path.join(dir, 'sft'), init: c.init, out: path.join(dir, 'run'), config: cfg, resume: true });
   const ck = loadCheckpoint(path.join(dir, 'run', 'final'));

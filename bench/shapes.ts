@@ -2,15 +2,17 @@
 // (bench/torch_peer.py):
 //   spec — the spec model (vocab 128, ctx 256, d 128 × 4 layers, 4 heads, learned positions), train 16 × 256,
 //          sample 64 prompts of 16 tokens → 128 new;
-//   sft  — the SFT default the experiments train (src/train/commands.ts SFT_PRESETS.default: d 64 × 4 layers,
-//          4 heads, RoPE, ctx 512; the tokenizer's 761 ids), one optimizer batch of 8 examples of 150–400 tokens
-//          packed as runSft packs them (splitMicroBatches, 4096-token micro-batches, one group per replica), and
+//   sft  — the SFT default the experiments train (src/train/sft-config.ts SFT_PRESETS.default, read from there: d 64 ×
+//          4 layers, 4 heads, RoPE, ctx 512; the tokenizer's 761 ids), one optimizer batch of its 8 examples of 150–400
+//          tokens packed as runSft packs them (splitMicroBatches, its 4096-token micro-batches and loss on the
+//          response, one group per replica), and
 //          64 ragged prompts of 80–200 tokens → 128 new (the GRPO / evaluation sampling shape).
 import { modelConfig, SPEC_MODEL, type ModelConfig } from '../src/model/config.js';
 import type { LossBatch } from '../src/model/score.js';
 import { lossTokens, splitLossBatch } from '../src/model/score.js';
 import { Rng } from '../src/rng.js';
 import { splitMicroBatches } from '../src/train/batches.js';
+import { SFT_PRESETS, sftConfig } from '../src/train/sft-config.js';
 
 export interface Workload {
   name: 'spec' | 'sft';
@@ -46,15 +48,16 @@ function specWorkload(): Workload {
 }
 
 function sftWorkload(): Workload {
-  const cfg = modelConfig({ vocab: 761, ctx: 512, d: 64, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu', pos: 'rope' });
+  const sft = sftConfig(SFT_PRESETS.default);
+  const cfg = modelConfig({ vocab: 761, ...sft.model });
   const rng = new Rng(4321);
-  const examples = Array.from({ length: 8 }, () => {
+  const examples = Array.from({ length: sft.batchSize }, () => {
     const n = rng.int(150, 400);
     return { ids: Array.from({ length: n }, () => rng.int(1, cfg.vocab - 1)), promptLen: Math.round(n * 0.4) };
   });
   const lengths = examples.map((e) => e.ids.length);
   const prompts = Array.from({ length: 64 }, () => Array.from({ length: rng.int(80, 200) }, () => rng.int(1, cfg.vocab - 1)));
-  const shards = (n: number) => splitMicroBatches(examples, 4096, 'response', cfg.ctx, n).map((b) => ({ batch: b, weight: lossTokens(b) }));
+  const shards = (n: number) => splitMicroBatches(examples, sft.microTokens, sft.lossOn, cfg.ctx, n).map((b) => ({ batch: b, weight: lossTokens(b) }));
   return {
     name: 'sft',
     cfg,
@@ -62,7 +65,7 @@ function sftWorkload(): Workload {
     trainTokens: lengths.reduce((a, b) => a + b, 0),
     prompts,
     maxNew: 128,
-    peer: { vocab: cfg.vocab, ctx: cfg.ctx, d: cfg.d, layers: cfg.layers, heads: cfg.heads, pos: 'rope', train_lengths: lengths, prompt_lengths: prompts.map((p) => p.length), new: 128 },
+    peer: { vocab: cfg.vocab, ctx: cfg.ctx, d: cfg.d, layers: cfg.layers, heads: cfg.heads, pos: cfg.pos, train_lengths: lengths, prompt_lengths: prompts.map((p) => p.length), new: 128 },
   };
 }
 

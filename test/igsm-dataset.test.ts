@@ -107,8 +107,8 @@ describe('bridge data / bridge stats', () => {
     const out = path.join(tmp, 'bad');
     const cases: [string[], RegExp][] = [
       [['--split', 'sft', '--ops', '20-15'], /--ops: min 20 > max 15/],
-      [['--split', 'sft', '--ops', '15-70'], /--ops must be A-B with integers 1 ≤ A ≤ B ≤ 60/],
-      [['--split', 'sft', '--ops', 'x'], /--ops must look like A-B/],
+      [['--split', 'sft', '--ops', '15-70'], /--ops must be A-B \(or A\) with integers 1 ≤ A ≤ B ≤ 60 .*got "15-70"/],
+      [['--split', 'sft', '--ops', 'x'], /--ops must be A-B \(or A\) with integers 1 ≤ A ≤ B ≤ 60, got "x"/],
       [['--split', 'sft', '--force-ops', '0'], /--force-ops must be an integer in \[1, 60\]/],
       [['--split', 'nope'], /--split must be one of sft, rl-train, rl-val, test-op20, test-op25/],
       [['--split', 'sft', '--n', '0'], /--n must be an integer in \[1, 10000000\]/],

@@ -20,14 +20,15 @@ const ts = (dir: string) =>
 /** The stage processes run trainers (and exit when started without their parent): they are the heavy side. */
 const STAGE_PROCESSES = new Set(['src/experiments/worker.ts', 'src/experiments/stage-main.ts']);
 const LIGHT = [
-  ...['src/igsm', 'src/inject', 'src/text', 'src/report'].flatMap(ts),
+  ...['src/igsm', 'src/inject', 'src/text', 'src/report', 'src/notebook', 'src/commands'].flatMap(ts),
   ...ts('src/experiments').filter((f) => !STAGE_PROCESSES.has(f)),
   'src/rng.ts',
   'src/flags.ts',
   'src/validate.ts',
   'src/cli.ts',
   'src/probes/commands.ts',
-  ...['commands', 'alpha', 'batches', 'data', 'divergence', 'format', 'grpo-config', 'progress', 'run-dir', 'schedule', 'sft-config'].map((f) => `src/train/${f}.ts`),
+  'src/probes/options.ts',
+  ...['commands', 'eval-options', 'skill-options', 'alpha', 'batches', 'data', 'divergence', 'format', 'grpo-config', 'progress', 'run-dir', 'schedule', 'sft-config'].map((f) => `src/train/${f}.ts`),
   ...['config', 'checkpoint-path', 'batch', 'optim'].map((f) => `src/model/${f}.ts`),
 ];
 const CONTROLS = ['src/train/grpo.ts', 'src/model/backend.ts'];

@@ -3,8 +3,8 @@
 // presets are built from the training presets they name.
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import type { z } from 'zod';
 import { buildProgram } from '../src/cli';
+import { fieldAt } from '../src/flags';
 import { getPreset, PRESET_NAMES, PRESETS } from '../src/experiments/presets';
 import { GRPO_PRESETS, GrpoConfigSchema, grpoConfig } from '../src/train/grpo-config';
 import { SFT_PRESETS, SftConfigSchema, sftConfig } from '../src/train/sft-config';
@@ -47,22 +47,6 @@ const GRPO_FLAGS: Record<string, string> = {
   '--dynamic-sampling': 'dynamicSampling',
 };
 
-/** The schema of a dotted field path, through defaults, nullables and optionals; undefined when there is none. */
-function fieldAt(schema: z.ZodType, dotted: string): z.ZodType | undefined {
-  let s: unknown = schema;
-  for (const key of dotted.split('.')) {
-    for (let guard = 0; guard < 8; guard++) {
-      const inner = (s as { def?: { innerType?: unknown } }).def?.innerType;
-      if (!inner) break;
-      s = inner;
-    }
-    const shape = (s as { shape?: Record<string, unknown> }).shape;
-    if (!shape || !(key in shape)) return undefined;
-    s = shape[key];
-  }
-  return s as z.ZodType;
-}
-
 function flagsOf(name: string): string[] {
   const cmd = buildProgram().commands.find((c: Command) => c.name() === name);
   if (!cmd) throw new Error(`no command ${name}`);
@@ -82,12 +66,6 @@ describe('one source per setting', () => {
     expect(missing).toEqual([]);
     // the map names no flag the command lacks (sft and pretrain share it)
     expect(Object.keys(map).filter((f) => !flags.includes(f))).toEqual([]);
-  });
-
-  it('the field lookup finds nested fields and rejects unknown ones', () => {
-    expect(fieldAt(SftConfigSchema, 'model.d')).toBeDefined();
-    expect(fieldAt(SftConfigSchema, 'model.width')).toBeUndefined();
-    expect(fieldAt(GrpoConfigSchema, 'groupsize')).toBeUndefined();
   });
 
   it('every training preset and every reproduce preset validates', () => {

@@ -5,7 +5,7 @@ import { generateSplit } from '../src/igsm/dataset';
 import { validateGenConfig } from '../src/igsm/generate';
 import type { ProblemGraph } from '../src/igsm/types';
 import { svgToPNG } from '../src/report/charts';
-import { DAG_COLORS, dagEdges, nodeRoles, problemGraphSVG } from '../src/report/dag';
+import { DAG_COLORS, dagEdges, nodeRoles, problemGraphSVG } from '../src/notebook/dag';
 
 function problem(seed: number, ops: [number, number] = [8, 12]) {
   const gen = validateGenConfig({ minOps: ops[0], maxOps: ops[1], force: false, arith: 'exact' });

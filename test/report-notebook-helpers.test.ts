@@ -5,9 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { generateSplit } from '../src/igsm/dataset';
 import { validateGenConfig } from '../src/igsm/generate';
 import { resolveVariant, variantFn } from '../src/inject/index';
-import { annotateAnswer, answersSideBySide, injectionCounts } from '../src/report/answers';
-import { answerTokensSpec, behaviourCountsSpec, exampleProblem, variantDataStats, variantStatsTable } from '../src/report/data-stats';
-import { chartBundle, DEFAULT_RESULTS, notebookParams, projectRoot, VEGALITE_MIME } from '../src/report/notebook';
+import { annotateAnswer, answersSideBySide, injectionCounts } from '../src/notebook/answers';
+import { answerTokensSpec, behaviourCountsSpec, exampleProblem, variantDataStats, variantStatsTable } from '../src/notebook/data-stats';
+import { chartBundle, DEFAULT_RESULTS, notebookParams, projectRoot, VEGALITE_MIME } from '../src/notebook/notebook';
 import { withLegibleConfig } from '../src/report/charts';
 
 const spec = { name: 'nb', n: 40, gen: validateGenConfig({ minOps: 6, maxOps: 12, force: false, arith: 'exact' as const }), seed: 11, surface: 'english' as const };

@@ -18,8 +18,8 @@ import {
   sweepMethods,
   vegaLiteToSVG,
   type VegaLiteSpec,
-} from '../src/report/index';
-import { loadResults, projectRoot, resultsMarkdown } from '../src/report/notebook';
+} from '../src/notebook/index';
+import { loadResults, projectRoot, resultsMarkdown } from '../src/notebook/notebook';
 import { FIXTURE_SWEEP, syntheticRows } from './report-fixture';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'report-statements-'));

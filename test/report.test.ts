@@ -37,7 +37,9 @@ import {
   vegaLiteToSVG,
   writeReport,
   type VegaLiteSpec,
-} from '../src/report/index';
+  PAPER_TABLE1,
+  table1Spec,
+} from '../src/notebook/index';
 import { syntheticRows } from './report-fixture';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'report-test-'));
@@ -282,6 +284,24 @@ describe('specs', () => {
     }
   });
 
+  it('the Table 1 chart marks the paper\'s accuracies over the bars they compare with, with a "paper" legend', async () => {
+    const spec = allFigures(syntheticRows()).find((f) => f.id === 'table1-accuracy')!.spec as { data: { values: Record<string, unknown>[] } };
+    const ref = spec.data.values.filter((v) => v.kind === 'reference');
+    // Vanilla and BRIDGE × three paper models × SFT and RFT on ID; the paper gives no OOD accuracies
+    expect(ref).toHaveLength(12);
+    expect(ref.every((v) => String(v.split).startsWith('ID'))).toBe(true);
+    const expected = PAPER_TABLE1.flatMap((p) => [p.idSft, p.idRft]).sort((a, b) => a! - b!);
+    expect(ref.map((v) => v.paper).sort((a, b) => (a as number) - (b as number))).toEqual(expected);
+    expect(ref.find((v) => v.model === 'Qwen2.5-1.5B' && v.method === 'BRIDGE' && v.stage === 'RFT (after GRPO)')?.paper).toBe(91.4);
+    const svg = await vegaLiteToSVG(spec);
+    expect(svg).toContain('>paper<');
+    for (const m of ['Qwen2.5-1.5B', 'Qwen2.5-3B', 'Llama-3.2-1B']) expect(svg).toContain(m);
+    // a run without the paper's methods draws no marks and no legend for them
+    const none = table1Spec(syntheticRows(), ['pp-aug', 'rc-aug']) as { data: { values: Record<string, unknown>[] } };
+    expect(none.data.values.some((v) => v.kind === 'reference')).toBe(false);
+    expect(await vegaLiteToSVG(none)).not.toContain('>paper<');
+  });
+
   it('the α histogram keeps ALPHA_BINS order and shades the informative bins', () => {
     const spec = allFigures(syntheticRows()).find((f) => f.id === 'fig1-alpha')!.spec;
     const json = JSON.stringify(spec);
@@ -363,14 +383,14 @@ describe('writeReport', () => {
 });
 
 describe('CommonJS (tslab) compilation', () => {
-  it('src/report type-checks with TS 5.0.4, Node10 resolution, non-strict, and runs as CommonJS', () => {
+  it('src/report and src/notebook type-check with TS 5.0.4, Node10 resolution, non-strict, and runs as CommonJS', () => {
     const repo = path.resolve(__dirname, '..');
     const req = createRequire(path.join(repo, 'package.json'));
     const ts = req('@tslab/typescript-for-tslab');
     // inside node_modules so the compiled files resolve danfojs, vega and zod like the notebooks do
     const outDir = path.join(repo, 'node_modules', '.cache', `report-cjs-${process.pid}`);
     try {
-      const prog = ts.createProgram([path.join(repo, 'src/report/index.ts')], {
+      const prog = ts.createProgram([path.join(repo, 'src/notebook/index.ts')], {
         module: ts.ModuleKind.CommonJS,
         moduleResolution: ts.ModuleResolutionKind.Node10,
         target: ts.ScriptTarget.ES2022,
@@ -384,14 +404,14 @@ describe('CommonJS (tslab) compilation', () => {
       });
       const diags = ts
         .getPreEmitDiagnostics(prog)
-        .filter((d: { file?: { fileName: string } }) => d.file?.fileName.includes('/src/report/'))
+        .filter((d: { file?: { fileName: string } }) => /\/src\/(report|notebook)\//.test(d.file?.fileName ?? ''))
         .map((d: { messageText: unknown; file?: { fileName: string } }) => `${d.file?.fileName}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
       expect(diags).toEqual([]);
       expect(prog.emit().emitSkipped).toBe(false);
       const rowsFile = path.join(tmp, 'rows.json');
       fs.writeFileSync(rowsFile, JSON.stringify(syntheticRows()));
       const script = `
-        const r = require(${JSON.stringify(path.join(outDir, 'src/report/index.js'))});
+        const r = require(${JSON.stringify(path.join(outDir, 'src/notebook/index.js'))});
         const rows = JSON.parse(require('fs').readFileSync(${JSON.stringify(rowsFile)}, 'utf8'));
         r.writeReport(${JSON.stringify(path.join(tmp, 'cjs'))}, rows, {}).then((o) => {
           const df = r.table1Frame(rows);

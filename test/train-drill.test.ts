@@ -41,7 +41,9 @@ describe('arithmetic drill', () => {
   it('is a validated, optional setting: absent by default, bounded when present', () => {
     expect(sftConfig({}).drill).toBeUndefined();
     expect(sftConfig({ format: 'terse', drill: { every: 4, facts: 24 } }).drill).toEqual({ every: 4, facts: 24 });
-    expect(() => sftConfig({ format: 'terse', drill: { every: 0, facts: 24 } })).toThrow(/drill\.every/);
+    expect(sftConfig({ format: 'terse', drill: { every: 3 } }).drill).toEqual({ every: 3, facts: 24 });
+    expect(drillExamples(canonicalTokenizer('mod23'), 100, { every: 0, facts: 24 }, 1)).toEqual([]);
+    expect(() => sftConfig({ format: 'terse', drill: { every: -1, facts: 24 } })).toThrow(/drill\.every/);
     expect(() => sftConfig({ format: 'terse', drill: { every: 4, facts: 201 } })).toThrow(/drill\.facts/);
   });
 });

@@ -56,9 +56,9 @@ describe('bridge pretrain --skill-every', () => {
   });
 
   it('refuses a bad op list and a bad question form with one line', async () => {
-    expectOneLineError(await pretrain(path.join(T, 'm2'), '--skill-ops', '2,x'), /--skill-ops must be a comma-separated list of op counts in \[1, 40\]/);
+    expectOneLineError(await pretrain(path.join(T, 'm2'), '--skill-ops', '2,x'), /--skill-ops must be a comma-separated list, each an integer in \[1, 40\], got "2,x"/);
     expectOneLineError(await pretrain(path.join(T, 'm3'), '--distractors', 'maybe'), /--distractors must be yes or no/);
     expectOneLineError(await pretrain(path.join(T, 'm4'), '--form', 'long'), /--form must be values or named/);
-    expectOneLineError(await pretrain(path.join(T, 'm5'), '--drill-facts', '5'), /--drill-facts needs --drill-every/);
+    expectOneLineError(await pretrain(path.join(T, 'm5'), '--drill-facts', '500'), /--drill-facts must be/);
   });
 });

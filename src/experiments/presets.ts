@@ -3,13 +3,13 @@
 import { z } from 'zod';
 import { SFT_PRESETS, SftConfigSchema } from '../train/sft-config';
 import { GRPO_PRESETS, GrpoConfigSchema } from '../train/grpo-config';
-import { MAX_OPS } from '../igsm/generate';
+import { MAX_OPS, OpRangeSchema } from '../igsm/generate';
 
 export const PRESET_NAMES = ['tiny', 'quick', 'full', 'paper'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
 const int = (lo: number, hi = 10_000_000) => z.number().int().min(lo).max(hi);
-const opRange = z.tuple([int(1, MAX_OPS), int(1, MAX_OPS)]).refine(([a, b]) => a <= b, 'must be [lo, hi] with lo ≤ hi');
+const opRange = OpRangeSchema;
 
 const TaskSchema = z
   .object({

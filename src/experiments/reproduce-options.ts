@@ -1,19 +1,41 @@
-// The options of `bridge reproduce` beyond the local run (src/cli.ts): --executor local|slurm with the Slurm settings'
-// flags (derived from their schema, slurm-settings.ts), --status, --collect, --wait, and what --estimate adds.
+// The options of `bridge reproduce` (src/commands/reproduce.ts): the schema of its own settings (--preset, --jobs,
+// --executor), and beyond the local run the Slurm settings' flags (derived from their schema, slurm-settings.ts),
+// --status, --collect, --wait, and what --estimate adds.
 // Loaded with the CLI: the heavier modules are imported when a command needs them.
 import path from 'node:path';
 import type { Command } from 'commander';
+import { z } from 'zod';
+import type { SchemaFlags } from '../flags';
+import { PRESET_NAMES } from './presets';
 import type { RunOutcome } from './runner';
 import { collectRepeated, resourcesFor, settingFlags, settingsFromFlags, timeSeconds, type SlurmSettings } from './slurm-settings';
+
+/** The settings of `bridge reproduce` itself; a preset (src/experiments/presets.ts) holds everything about the run's sizes. */
+export const ReproduceOptionsSchema = z
+  .object({
+    preset: z.enum(PRESET_NAMES).optional().describe('the run (src/experiments/presets.ts); required unless --status'),
+    jobs: z.number().int().min(1).max(64).optional().describe('stages run at once, one worker process each'),
+    executor: z.enum(['local', 'slurm']).default('local').describe('where stages run: worker processes here (local), or one Slurm batch job each (slurm; README "On a Slurm cluster")'),
+  })
+  .strict();
+
+export const REPRODUCE_FLAGS: SchemaFlags = {
+  schema: ReproduceOptionsSchema,
+  flags: [
+    { flag: '--preset', path: 'preset', value: 'name' },
+    { flag: '--jobs', path: 'jobs', defaultText: 'the number of cores' },
+    { flag: '--executor', path: 'executor', value: 'local|slurm' },
+  ],
+};
 
 export interface ReproduceFlags {
   preset?: string;
   out?: string;
-  jobs?: string;
+  jobs?: number;
   force?: boolean;
   estimate?: boolean;
   progress: boolean;
-  executor: string;
+  executor?: 'local' | 'slurm';
   collect?: boolean;
   status?: string;
   json?: boolean;
@@ -24,7 +46,6 @@ export interface ReproduceFlags {
 
 export function registerExecutorOptions(cmd: Command): Command {
   cmd
-    .option('--executor <local|slurm>', 'where stages run: worker processes here (local), or one Slurm batch job each (slurm; README "On a Slurm cluster")', 'local')
     .option('--collect', 'run nothing: assemble OUT/results and the report from the stages finished so far')
     .option('--status <DIR>', "every stage's state in DIR: done, running or queued (with its Slurm job), failed (with its log tail); local and Slurm runs")
     .option('--json', 'with --status: the states as JSON')
@@ -59,7 +80,6 @@ export async function executorStep(f: ReproduceFlags, usage: (msg: string) => Er
   if (f.json) throw usage('--json applies to --status');
   if (f.preset === undefined) throw usage("required option '--preset <name>' not specified");
   if (f.out === undefined) throw usage("required option '--out <DIR>' not specified");
-  if (f.executor !== 'local' && f.executor !== 'slurm') throw usage(`--executor must be one of local, slurm, got "${f.executor}"`);
   let settings: SlurmSettings;
   let given: string[];
   try {
@@ -67,7 +87,7 @@ export async function executorStep(f: ReproduceFlags, usage: (msg: string) => Er
   } catch (err) {
     throw usage((err as Error).message);
   }
-  if (f.executor === 'local') {
+  if ((f.executor ?? 'local') === 'local') {
     const slurmOnly = [...(f.slurmConfig !== undefined ? ['--slurm-config'] : []), ...(f.wait ? ['--wait'] : []), ...given];
     if (slurmOnly.length) throw usage(`${slurmOnly[0]} applies to --executor slurm`);
     if (!f.collect && !f.estimate) (await import('./executor-slurm')).refuseWhileQueued(f.out, 'a local run would run their stages a second time');

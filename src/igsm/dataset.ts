@@ -1,9 +1,11 @@
 // Data sets (docs/igsm-generator.md, Data splits): draw problems until a split is full, render query + vanilla answer,
 // de-duplicate across splits, and describe the run in a manifest. A variant (bridge, pp-aug, …; src/inject) is a
 // function applied to each vanilla row.
+import { z } from 'zod';
 import { Rng } from '../rng.js';
+import { seedSchema } from '../validate.js';
 import type { AnswerTrace, ProblemGraph, ProblemRow, Surface } from './types.js';
-import { drawProblem, validateGenConfig, type DrawFailure, type GenConfig } from './generate.js';
+import { drawProblem, MAX_OPS, OpRangeSchema, validateGenConfig, type DrawFailure, type GenConfig } from './generate.js';
 import { canonicalQueryKey, renderQuery } from './render.js';
 import { vanillaSteps, writeAnswer } from './cot.js';
 import { hierarchyManifest } from './hierarchy.js';
@@ -188,3 +190,22 @@ export function paperSplitSpecs(opts: { seed?: number; arith?: GenConfig['arith'
     surface: opts.surface ?? 'english',
   }));
 }
+
+export const SPLIT_NAMES = PAPER_SPLITS.map((s) => s.name) as [string, ...string[]];
+
+/**
+ * How one split (or the paper's five) is drawn, beside its generator config (GenConfigSchema): the settings of
+ * `bridge data` and of the `bridge pretrain` corpus, whose flags derive from this schema. Unset fields take the
+ * split's own values (PAPER_SPLITS) or the command's preset.
+ */
+export const SplitOptionsSchema = z
+  .object({
+    split: z.enum(SPLIT_NAMES).optional().describe('which paper split (sets its n, ops and seed)'),
+    n: z.number().int().min(1).max(10_000_000).optional().describe('number of problems'),
+    ops: OpRangeSchema.optional(),
+    forceOps: z.number().int().min(1).max(MAX_OPS).optional().describe('exactly K ops in every problem'),
+    seed: seedSchema().optional().describe('seed of the problem draws'),
+    surface: z.enum(['english', 'compact']).default('english').describe('wording of questions and answers'),
+    scale: z.number().gt(0).max(10).default(1).describe('with --preset paper: multiply every split size by F (e.g. 0.01 for a quick try)'),
+  })
+  .strict();

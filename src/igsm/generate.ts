@@ -60,24 +60,45 @@ const int = (name: string, lo: number, hi: number) =>
     .min(lo, `${name} must be an integer in [${lo}, ${hi}]`).max(hi, `${name} must be an integer in [${lo}, ${hi}]`);
 const bool = (name: string) => z.boolean({ error: `${name} must be true or false` });
 
-const GenConfigSchema = z
+/** The generator config's schema: defaults, bounds and one line per field (flags of `bridge data` derive from it). */
+export const GenConfigSchema = z
   .object({
-    minOps: int('minOps', 1, MAX_OPS).default(15),
-    maxOps: int('maxOps', 1, MAX_OPS).default(20),
-    force: bool('force').default(false),
-    arith: z.enum(['exact', 'mod23'], { error: 'arith must be one of exact, mod23' }).default('exact'),
-    maxSolution: int('maxSolution', 1, 1_000_000_000).default(1000),
-    reduceZeroAnswer: bool('reduceZeroAnswer').optional(),
+    minOps: int('minOps', 1, MAX_OPS).default(15).describe('smallest target op count'),
+    maxOps: int('maxOps', 1, MAX_OPS).default(20).describe('largest target op count; the target is the min of two uniform draws in [minOps, maxOps]'),
+    force: bool('force').default(false).describe('target exactly maxOps'),
+    arith: z.enum(['exact', 'mod23'], { error: 'arith must be one of exact, mod23' }).default('exact').describe('arithmetic: exact integers, or every value mod 23'),
+    maxSolution: int('maxSolution', 1, 1_000_000_000).default(1000).describe('reject a problem when |answer| ≥ maxSolution (exact mode)'),
+    reduceZeroAnswer: bool('reduceZeroAnswer').optional().describe('reject zero answers with probability zeroRejectProb (default: on iff minOps > 20)'),
     zeroRejectProb: z.number({ error: 'zeroRejectProb must be a number in [0, 1]' }).min(0, 'zeroRejectProb must be a number in [0, 1]')
-      .max(1, 'zeroRejectProb must be a number in [0, 1]').default(0.6),
-    maxAttempts: int('maxAttempts', 1, 10_000).default(50),
-    maxInstanceParams: int('maxInstanceParams', 12, MAX_INSTANCE_PARAMS).default(20),
-    shuffleQuery: bool('shuffleQuery').default(true),
-    redundantQuery: bool('redundantQuery').default(true),
-    zeroMultiplier: bool('zeroMultiplier').default(false),
+      .max(1, 'zeroRejectProb must be a number in [0, 1]').default(0.6).describe('probability of rejecting a zero answer when reduceZeroAnswer is on'),
+    maxAttempts: int('maxAttempts', 1, 10_000).default(50).describe('dependency-graph retries per draw'),
+    maxInstanceParams: int('maxInstanceParams', 12, MAX_INSTANCE_PARAMS).default(20).describe('at most this many structure edges (= condition sentences)'),
+    shuffleQuery: bool('shuffleQuery').default(true).describe('shuffle the condition sentences of the question'),
+    redundantQuery: bool('redundantQuery').default(true).describe('state the redundant (distractor) sentences'),
+    zeroMultiplier: bool('zeroMultiplier').default(false).describe('mod23 only: allow 0 as the constant of "c times"'),
   })
   .strict()
   .refine((c) => c.minOps <= c.maxOps, { message: 'minOps must be ≤ maxOps', path: ['minOps'] });
+
+/** The rule of every `--ops` flag. */
+export const OPS_RULE = `A-B (or A) with integers 1 ≤ A ≤ B ≤ ${MAX_OPS}`;
+
+/** An op range [minOps, maxOps]: what `--ops` sets and what the reproduce presets' op ranges hold. */
+export const OpRangeSchema = z
+  .tuple([int('minOps', 1, MAX_OPS), int('maxOps', 1, MAX_OPS)])
+  .refine(([a, b]) => a <= b, 'must be [lo, hi] with lo ≤ hi')
+  .describe('op-count range; the target is the min of two uniform draws in it');
+
+/** "A-B" or "A" → [A, B] with 1 ≤ A ≤ B ≤ MAX_OPS: the one parser of every `--ops` flag; otherwise one line naming the flag. */
+export function parseOps(raw: string, flag = '--ops'): [number, number] {
+  const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(raw);
+  if (!m) throw new Error(`${flag} must be ${OPS_RULE}, got "${raw}"`);
+  const a = Number(m[1]);
+  const b = m[2] === undefined ? a : Number(m[2]);
+  if (a < 1 || b > MAX_OPS) throw new Error(`${flag} must be ${OPS_RULE} (at most ${MAX_OPS} ops fit in ≤ ${MAX_INSTANCE_PARAMS} edges), got "${raw}"`);
+  if (a > b) throw new Error(`${flag}: min ${a} > max ${b}; must be ${OPS_RULE}`);
+  return [a, b];
+}
 
 /** Validate and complete a generator config; throws one line naming the field and its allowed range. */
 export function validateGenConfig(c: Partial<GenConfig>): GenConfig {

@@ -1,7 +1,7 @@
 // Public API of the injection stage: variants and baselines for `bridge data`, the verifier for rollouts, traces for
 // `bridge stats`, and the task-agnostic core for other DAG tasks.
 export { injectRow, injectRows, variantFn } from './inject.js';
-export { resolveVariant, VARIANT_NAMES, BEHAVIOUR_VARIANTS, BASELINES, DEFAULT_K } from './variants.js';
+export { resolveVariant, VARIANT_NAMES, BEHAVIOUR_VARIANTS, BASELINES, DEFAULT_K, VariantOptionsSchema } from './variants.js';
 export type { VariantSpec, VariantOverrides, VariantName } from './variants.js';
 export { verifyAnswer, computeTrace, detectSurface, igsmGraph, igsmFormat, writeSteps, writeStepsUnchecked } from './igsm.js';
 export type { IgsmVerifyOptions, TraceOptions } from './igsm.js';

@@ -43,27 +43,34 @@ export interface VariantOverrides {
 }
 
 const allowed = VARIANT_NAMES.join(', ');
-const OverridesSchema = z
+/** A variant name and its knob overrides: the schema `bridge data` derives --variant, --reflect, --analysis, --subgoal and --k from. */
+export const VariantOptionsSchema = z
   .object({
-    variant: z.enum(VARIANT_NAMES as [VariantName, ...VariantName[]], { error: `must be one of ${allowed}` }),
+    variant: z
+      .enum(VARIANT_NAMES as [VariantName, ...VariantName[]], { error: `must be one of ${allowed}` })
+      .default('vanilla')
+      .describe('answer variant: a behaviour (BEHAVIOUR_VARIANTS) or a baseline'),
     reflect: z
       .number({ error: 'must be a number in [0, 1]' })
       .min(0, 'must be a number in [0, 1]')
       .max(1, 'must be a number in [0, 1]')
-      .optional(),
+      .optional()
+      .describe("override the variant's reflection (exploration) probability"),
     analysis: z
       .number({ error: `must be an integer in 0–${MAX_ANALYSIS_LEVEL}` })
       .int(`must be an integer in 0–${MAX_ANALYSIS_LEVEL}`)
       .min(0, `must be an integer in 0–${MAX_ANALYSIS_LEVEL}`)
       .max(MAX_ANALYSIS_LEVEL, `must be an integer in 0–${MAX_ANALYSIS_LEVEL}`)
-      .optional(),
-    subgoal: z.boolean({ error: 'must be true or false' }).optional(),
+      .optional()
+      .describe("override the variant's information-analysis level"),
+    subgoal: z.boolean({ error: 'must be true or false' }).optional().describe('turn subgoal computation on'),
     k: z
       .number({ error: 'must be an integer ≥ 1' })
       .int('must be an integer ≥ 1')
       .min(1, 'must be an integer ≥ 1')
       .max(1000, 'must be an integer in [1, 1000]')
-      .optional(),
+      .optional()
+      .describe(`rows per problem for pp-aug / rc-aug (default ${DEFAULT_K})`),
   })
   .strict();
 
@@ -77,7 +84,7 @@ const FLAG: Record<string, string> = { variant: '--variant', reflect: '--reflect
  */
 export function resolveVariant(name: string, overrides: VariantOverrides = {}): VariantSpec {
   const input = { variant: name, ...overrides };
-  const r = OverridesSchema.safeParse(input);
+  const r = VariantOptionsSchema.safeParse(input);
   if (!r.success) {
     const issue = r.error.issues[0];
     if (issue.code === 'unrecognized_keys') throw new Error(`unknown variant option(s): ${issue.keys.join(', ')}`);

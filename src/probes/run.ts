@@ -2,7 +2,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { LOCK_NAME, writeJsonAtomic } from '../fsutil';
-import { parseNumberFlag, type NumberFlag } from '../flags';
 import { withLock } from '../lock';
 import { initBackend } from '../model/backend';
 import { loadCheckpoint } from '../model/checkpoint';
@@ -16,67 +15,31 @@ import { contrastGradient, countSketch, fitStats, groundTruth, influenceByBin, p
 import { dot } from './gradients';
 import { accuracyReport, sampleGroups, type RolloutOptions } from './rollouts';
 
-export type Usage = (msg: string) => Error;
-
-export interface ProbeFlags {
-  ckpt: string;
-  data: string;
-  out: string;
-  targets?: string;
-  n: string;
-  targetN: string;
-  samples: string;
-  temperature: string;
-  seed: string;
-  norm: string;
-  eta: string;
-  project?: string;
-  groundTruth: string;
-  gtEta: string;
-  workers: string;
-  force?: boolean;
-  json?: boolean;
-}
-
-function int(usage: Usage, flag: string, raw: string, lo: number, hi: number): number {
-  return real(usage, flag, raw, lo, hi, { int: true });
-}
-function real(usage: Usage, flag: string, raw: string, lo: number, hi: number, o: NumberFlag = {}): number {
-  try {
-    return parseNumberFlag(flag, raw, lo, hi, o);
-  } catch (err) {
-    throw usage((err as Error).message);
-  }
-}
+import type { Usage } from '../flags';
+import type { ProbeFlags } from './commands';
+import { INFLUENCE_ONLY, type ProbeOptions } from './options';
 
 /** What the probes write into --out (one directory may hold all three). */
 const PROBE_FILES = ['accuracy.json', 'influence.json', 'entropy.json'];
 
-/** Flags only the influence probe reads (ProbeFlags keys → flag names): given to another probe they would be ignored. */
-const INFLUENCE_ONLY: Record<string, string> = { targets: '--targets', targetN: '--target-n', norm: '--norm', eta: '--eta', project: '--project', groundTruth: '--ground-truth', gtEta: '--gt-eta' };
-
 /** Run one probe on a checkpoint and write <which>.json into --out; `given` lists the flags typed on the command line. */
-export async function runProbe(which: string, f: ProbeFlags, usage: Usage, given: readonly string[] = []): Promise<void> {
+/** Run one probe on a checkpoint and write <which>.json into --out; `given` lists the options typed on the command line. */
+export async function runProbe(which: string, f: ProbeFlags, o: ProbeOptions, usage: Usage, given: readonly string[] = []): Promise<void> {
       if (!['accuracy', 'influence', 'entropy'].includes(which)) throw usage(`probe must be accuracy, influence or entropy, got "${which}"`);
-      const ignored = which === 'influence' ? undefined : given.find((k) => k in INFLUENCE_ONLY);
-      if (ignored) throw usage(`${INFLUENCE_ONLY[ignored]} applies to \`bridge probe influence\` only, not ${which}`);
-      if (f.norm !== 'mean' && f.norm !== 'sum') throw usage(`--norm must be mean or sum, got "${f.norm}"`);
-      const n = int(usage, '--n', f.n, 1, 100_000);
-      const ro: RolloutOptions = {
-        n: int(usage, '--samples', f.samples, 1, 4096),
-        temperature: real(usage, '--temperature', f.temperature, 1e-3, 10),
-        seed: int(usage, '--seed', f.seed, -(2 ** 31), 2 ** 31 - 1),
-      };
-      const workers = int(usage, '--workers', f.workers, 1, 16);
+      const ignored = which === 'influence' ? undefined : given.find((k) => k === 'targets' || (INFLUENCE_ONLY as readonly string[]).includes(k));
+      if (ignored) throw usage(`--${ignored.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to \`bridge probe influence\` only, not ${which}`);
+      const n = o.n;
+      const ro: RolloutOptions = { n: o.samples, temperature: o.temperature, seed: o.seed };
+      const workers = o.workers;
       if (which === 'influence' && ro.n < 2) throw usage('influence needs --samples ≥ 2: a single rollout per query has no contrast, every influence would be 0');
-      const eta = real(usage, '--eta', f.eta, 0, 10, { above: true });
-      const gtEta = real(usage, '--gt-eta', f.gtEta, 0, 100, { above: true });
+      const eta = o.eta;
+      const gtEta = o.gtEta;
       const outFile = path.join(f.out, `${which}.json`);
       await withLock(f.out, `--out ${f.out}`, 'dir', async () => {
         if (fs.existsSync(outFile) && !f.force) throw usage(`--out ${f.out}: holds ${which}.json already (pass --force to overwrite it)`);
         const foreign = fs.readdirSync(f.out).filter((e) => e !== LOCK_NAME && !PROBE_FILES.includes(e));
         if (foreign.length && !f.force) throw usage(`--out ${f.out}: holds ${foreign.slice(0, 3).join(', ')}, not probe results (pass --force to write beside them)`);
-        await probe(which, f, usage, { n, ro, workers, eta, gtEta, outFile });
+        await probe(which, f, usage, { n, ro, workers, eta, gtEta, outFile, o });
       });
 }
 
@@ -84,7 +47,7 @@ async function probe(
   which: string,
   f: ProbeFlags,
   usage: Usage,
-  plan: { n: number; ro: RolloutOptions; workers: number; eta: number; gtEta: number; outFile: string },
+  plan: { n: number; ro: RolloutOptions; workers: number; eta: number; gtEta: number; outFile: string; o: ProbeOptions },
 ): Promise<void> {
       const { n, ro, workers } = plan;
       await initBackend();
@@ -114,18 +77,18 @@ async function probe(
           writeJsonAtomic(plan.outFile, { ...meta, ...rep });
           summary = rep;
         } else {
-          const io: InfluenceOptions = { norm: f.norm as 'mean' | 'sum', temperature: ro.temperature, eta: plan.eta };
+          const io: InfluenceOptions = { norm: plan.o.norm, temperature: ro.temperature, eta: plan.eta };
           const targetData = f.targets ? loadDataDir(f.targets, '--targets') : null;
           if (targetData) assertDataFitsModel(targetData, tok, '--targets', `--ckpt ${f.ckpt}`);
           const targetRows = targetData ? targetData.rows : data.rows.slice(n);
-          const tn = int(usage, '--target-n', f.targetN, 1, 100_000);
+          const tn = plan.o.targetN;
           if (targetRows.length < 1) throw usage('influence needs target queries: pass --targets DIR or a --data with more than --n rows');
           const targets = await sampleGroups(model, tok, targetRows.slice(0, tn), { ...ro, seed: ro.seed + 1, dp });
           const tT = Date.now();
           const gT = targetGradient(model, targets, io);
           const targetSeconds = (Date.now() - tT) / 1000;
           // one or more sketch sizes: the error-vs-k curve comes from the same rollouts and exact gradients
-          const ks = f.project ? f.project.split(',').map((x) => int(usage, '--project', x.trim(), 1, 1 << 24)) : [];
+          const ks = plan.o.project ?? [];
           const sketches = ks.map((k, i) => {
             const sk = countSketch(model.size, k, ro.seed + 7 + i);
             return { k, sk, target: sk(gT), pairs: [] as { exact: number; projected: number }[] };
@@ -152,7 +115,7 @@ async function probe(
             if (c) contrasts.push({ g, contrast: c });
           }
           const projected = sketches[0]?.pairs.length ?? 0; // queries with a contrast gradient, each sketched once per k
-          const gtN = int(usage, '--ground-truth', f.groundTruth, 0, 100_000);
+          const gtN = plan.o.groundTruth;
           const gtEta = plan.gtEta;
           const gt = gtN > 0 ? groundTruth(model, targets, gT, contrasts.slice(0, gtN), gtEta, io) : [];
           const gtHalf = gtN > 0 ? groundTruth(model, targets, gT, contrasts.slice(0, gtN), gtEta / 2, io) : [];

@@ -1,7 +1,7 @@
 // The report stage of `bridge reproduce`: tidy result rows → figures (vega-lite, SVG, PNG), report.html and summary.md.
-// Also the one import for the notebooks: every table, frame, spec and claim helper is re-exported here. Nothing heavy
-// loads at import time (danfo, vega and resvg load on first use), and there is no top-level await, so tslab's CommonJS
-// compilation can import it.
+// Every table, spec and claim helper is re-exported here (the notebooks reach them through src/notebook/index.ts).
+// Nothing heavy loads at import time (vega and resvg load on first use), and there is no top-level await, so tslab's
+// CommonJS compilation can import it.
 import path from 'node:path';
 import { validateRows } from '../experiments/results';
 import { writeFileAtomic, writeJsonAtomic } from '../fsutil';
@@ -16,13 +16,11 @@ export * from './stats';
 export * from './rows';
 export * from './paper';
 export * from './tables';
-export * from './frames';
 export * from './specs';
 export * from './claims';
 export * from './series';
 export * from './summary';
 export * from './html';
-export * from './statements';
 export { svgToPNG, vegaLiteToSVG } from './charts';
 
 /** Render every report figure to SVG (in FIGURE_IDS order); required Table-1/Fig-4 cells missing → error naming them. */

@@ -23,6 +23,7 @@ import {
   type CurvePoint,
 } from './tables';
 import { summarize, pairedDifferences, type Summary } from './stats';
+import { PAPER_TABLE1 } from './paper';
 
 /** A vega-lite spec as plain JSON. */
 export type VegaLiteSpec = Record<string, unknown>;
@@ -84,6 +85,8 @@ function groupedBars(o: {
   yTitle: string;
   facet?: { field: string; title: string; sort: string[] };
   background?: VegaLiteSpec[];
+  /** Reference marks drawn over the bars from their own records (`kind: 'reference'`), e.g. the paper's numbers. */
+  reference?: { values: Point[]; layer: (enc: Record<string, unknown>) => VegaLiteSpec };
 }): VegaLiteSpec {
   // x = series (one bar per group) needs no offset; otherwise the series sit side by side inside each x band
   const offset = o.series.field !== o.x.field;
@@ -91,9 +94,12 @@ function groupedBars(o: {
     x: { field: o.x.field, type: 'nominal', title: o.x.title, sort: o.x.sort, axis: { labelAngle: -30 } },
     ...(offset ? { xOffset: { field: o.series.field, type: 'nominal', sort: o.series.sort } } : {}),
   };
+  // with reference records in the data, the bars and rules read only our own records
+  const ours = o.reference ? { transform: [{ filter: "datum.kind !== 'reference'" }] } : {};
   const layer = [
     ...(o.background ?? []),
     {
+      ...ours,
       mark: 'bar',
       encoding: {
         ...enc,
@@ -109,16 +115,18 @@ function groupedBars(o: {
         ],
       },
     },
-    { mark: { type: 'rule', color: 'black' }, encoding: { ...enc, y: { field: 'lo', type: 'quantitative', title: o.yTitle }, y2: { field: 'hi' } } },
+    { ...ours, mark: { type: 'rule', color: 'black' }, encoding: { ...enc, y: { field: 'lo', type: 'quantitative', title: o.yTitle }, y2: { field: 'hi' } } },
+    ...(o.reference ? [{ transform: [{ filter: "datum.kind === 'reference'" }], ...o.reference.layer(enc) }] : []),
   ];
+  const values = o.reference ? [...o.values, ...o.reference.values] : o.values;
   // a fixed width, not {step}: a step conflicts with the xOffset sub-band and with background layers' x scale
   const width = Math.max(220, o.x.sort.length * (offset ? 16 * Math.max(1, o.series.sort.length) + 8 : 44));
   const inner = { width, height: 220, layer };
-  if (!o.facet) return { $schema: SCHEMA, title: o.title, data: { values: o.values }, ...inner };
+  if (!o.facet) return { $schema: SCHEMA, title: o.title, data: { values }, ...inner };
   return {
     $schema: SCHEMA,
     title: o.title,
-    data: { values: o.values },
+    data: { values },
     facet: { column: { field: o.facet.field, type: 'nominal', title: o.facet.title, sort: o.facet.sort } },
     spec: inner,
     resolve: { scale: { y: 'shared' } },
@@ -131,7 +139,12 @@ const SPLITS = [
 ] as const;
 
 /** SFT vs RFT accuracy bars per method (x), ID and OOD facets, 95 % CI rules: Table 1's and Figure 4's accuracy charts. */
-function accuracyBars(title: string, xTitle: string, recs: readonly { label: string; id: AccuracyCell; ood: AccuracyCell }[]): VegaLiteSpec {
+function accuracyBars(
+  title: string,
+  xTitle: string,
+  recs: readonly { label: string; id: AccuracyCell; ood: AccuracyCell }[],
+  reference?: Parameters<typeof groupedBars>[0]['reference'],
+): VegaLiteSpec {
   const values: Point[] = [];
   for (const r of recs) {
     for (const [split, splitLabel] of SPLITS) {
@@ -147,7 +160,31 @@ function accuracyBars(title: string, xTitle: string, recs: readonly { label: str
     series: { field: 'stage', title: 'model', sort: ['SFT', 'RFT (after GRPO)'] },
     yTitle: 'greedy accuracy (%)',
     facet: { field: 'split', title: 'test split', sort: SPLITS.map((s) => s[1]) },
+    reference,
   });
+}
+
+/** The legend title of the paper's marks, and one shape per paper model (Okabe-Ito black, told apart by shape). */
+export const PAPER_LEGEND = 'paper';
+const PAPER_SHAPES = ['diamond', 'triangle-up', 'square', 'cross'];
+
+/**
+ * The paper's Table 1 accuracies (src/report/paper.ts) as reference records over the bars they compare with: each
+ * known SFT and RFT accuracy of a method in `labels`, per paper model. The paper gives no absolute OOD accuracies
+ * (only the OOD Δ of one model), so the OOD panel has no marks.
+ */
+export function paperTable1Points(methods: readonly string[]): Point[] {
+  const out: Point[] = [];
+  for (const p of PAPER_TABLE1) {
+    if (!methods.includes(p.method)) continue;
+    for (const [split, splitLabel] of SPLITS) {
+      const cells = [['SFT', split === 'id' ? p.idSft : p.oodSft], ['RFT (after GRPO)', split === 'id' ? p.idRft : p.oodRft]] as const;
+      for (const [stage, value] of cells) {
+        if (value !== null) out.push({ kind: 'reference', method: methodLabel(p.method), split: splitLabel, stage, paper: value, model: p.model });
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -155,7 +192,29 @@ function accuracyBars(title: string, xTitle: string, recs: readonly { label: str
  * Required series: throws naming a missing Table-1 cell.
  */
 export function table1Spec(rows: readonly ResultRow[], methods?: readonly string[]): VegaLiteSpec {
-  return accuracyBars('Table 1: greedy test accuracy before and after GRPO', 'SFT data', table1Records(rows, methods));
+  const recs = table1Records(rows, methods);
+  const points = paperTable1Points(recs.map((r) => r.method));
+  const models = [...new Set(points.map((p) => p.model as string))];
+  const reference = points.length
+    ? {
+        values: points,
+        layer: (enc: Record<string, unknown>): VegaLiteSpec => ({
+          mark: { type: 'point', filled: true, size: 70, color: COLOR_BLIND_SAFE[6], opacity: 0.9, stroke: 'white', strokeWidth: 0.8 },
+          encoding: {
+            ...enc,
+            y: { field: 'paper', type: 'quantitative' },
+            shape: { field: 'model', type: 'nominal', title: PAPER_LEGEND, scale: { domain: models, range: PAPER_SHAPES } },
+            tooltip: [
+              { field: 'model', type: 'nominal', title: 'paper model' },
+              { field: 'method', type: 'nominal' },
+              { field: 'stage', type: 'nominal' },
+              { field: 'paper', type: 'quantitative', title: 'paper accuracy (%)' },
+            ],
+          },
+        }),
+      }
+    : undefined;
+  return accuracyBars('Table 1: greedy test accuracy before and after GRPO', 'SFT data', recs, reference);
 }
 
 /**
@@ -335,7 +394,7 @@ export interface ReportMethods {
 /** Every figure of the report, in FIGURE_IDS order. Throws (naming the series) when a required Table-1/Fig-4 cell is missing. */
 export function allFigures(rows: readonly ResultRow[], methods: ReportMethods = {}): FigureDef[] {
   const defs: [FigureId, string, VegaLiteSpec][] = [
-    ['table1-accuracy', 'Greedy accuracy (%) of the SFT and RFT models on the ID and OOD test sets; bars = mean over seeds, rules = 95 % CI (Student t).', table1Spec(rows, methods.table1)],
+    ['table1-accuracy', 'Greedy accuracy (%) of the SFT and RFT models on the ID and OOD test sets; bars = mean over seeds, rules = 95 % CI (Student t); black points = the paper\'s Table 1 accuracies, one shape per paper model (the paper gives no OOD accuracies).', table1Spec(rows, methods.table1)],
     ['fig1-reward', 'Mean 0/1 rollout reward of each GRPO training batch; line = mean over seeds, band = 95 % CI.', rewardCurveSpec(rows)],
     ['fig1-val-accuracy', 'Greedy accuracy on the RL-validation set during GRPO; line = mean over seeds, band = 95 % CI.', valAccuracySpec(rows)],
     ['fig1-alpha', 'Share of probe queries per rollout-accuracy bin under each SFT model; shaded: the informative bins 0 < α < 1.', alphaSpec(rows)],

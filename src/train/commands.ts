@@ -3,25 +3,28 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { assertWritable, ensureDir, readJsonFile, readJsonl, sha256File, statOrNull, writeJsonAtomic } from '../fsutil';
-import { parseNumberFlag } from '../flags';
+import { addSchemaFlags, givenValues, usage as usageError, withFlags, type FlagSpec, type SchemaFlags, type Usage } from '../flags';
+import { parseConfig } from '../validate';
 import { withLock } from '../lock';
 import { codeRevision } from '../revision';
-import { generateSplit, splitManifest, toJsonl, type SplitManifest, type SplitSpec } from '../igsm/dataset';
-import { validateGenConfig } from '../igsm/generate';
+import { generateSplit, splitManifest, SplitOptionsSchema, toJsonl, type SplitManifest, type SplitSpec } from '../igsm/dataset';
+import { GenConfigSchema, OPS_RULE, parseOps, validateGenConfig } from '../igsm/generate';
 import type { Arith, Surface } from '../igsm/types';
 import { Tokenizer } from '../text/tokenizer';
 import { assertDataFitsModel, loadDataDir, writeDataDir } from './data';
-import { comparableSftConfig, SFT_PRESETS, sftConfig, type SftConfig } from './sft-config';
+import { comparableSftConfig, SFT_PRESETS, SftConfigSchema, sftConfig, type SftConfig } from './sft-config';
 /** Re-exported for the bench scripts and tests that name the CLI's presets. */
 export { SFT_PRESETS } from './sft-config';
 import { checkResume, firstDifference, RESUME_AND_FORCE, runFiles, type RunRecord } from './run-dir';
 import type { SftResult } from './sft';
 import type { Checkpoint } from '../model/checkpoint';
-import { GRPO_PRESETS, grpoConfig, type GrpoConfig } from './grpo-config';
+import { GRPO_PRESETS, GrpoConfigSchema, grpoConfig, type GrpoConfig } from './grpo-config';
+import { EvalFlagsSchema } from './eval-options';
 import { resolveCheckpoint } from '../model/checkpoint-path';
 import type { EvalReport } from './evaluate';
 import type { TerseForm } from '../igsm/terse';
 import type { SkillRow } from './skill';
+import { SkillOptionsSchema } from './skill-options';
 
 // tfjs and the trainers load only when a training command runs: `bridge data` stays instant
 const heavy = async () => {
@@ -77,16 +80,8 @@ export const PRETRAIN_PRESETS: Record<'tiny' | 'default' | 'regime', { n: number
   },
 };
 
-type Usage = (msg: string) => Error;
-
-function num(usage: Usage, flag: string, raw: string | undefined, lo: number, hi: number, int = true): number | undefined {
-  if (raw === undefined) return undefined;
-  try {
-    return parseNumberFlag(flag, raw, lo, hi, { int });
-  } catch (err) {
-    throw usage((err as Error).message);
-  }
-}
+/** The corpus settings every pretraining preset shares: the compact surface, exact arithmetic. */
+export const PRETRAIN_CORPUS_DEFAULTS: { arith: Arith; surface: Surface } = { arith: 'exact', surface: 'compact' };
 
 /** Refused before anything loads (openRunDir refuses it too, for callers of the trainers). */
 function resumeOrForce(usage: Usage, f: { resume?: boolean; force?: boolean }): void {
@@ -99,85 +94,132 @@ function preset<K extends string>(usage: Usage, raw: string | undefined, table: 
   return name;
 }
 
-interface TrainFlags {
-  preset?: string;
-  epochs?: string;
-  batchSize?: string;
-  lr?: string;
-  lossOn?: string;
-  pos?: string;
-  seed?: string;
-  maxSteps?: string;
-  checkpointEvery?: string;
-  d?: string;
-  layers?: string;
-  heads?: string;
-  ctx?: string;
-  workers?: string;
-  /** commander's --no-divergence-guard: false turns the guard off. */
-  divergenceGuard?: boolean;
-}
+const validated = (presets: Record<string, object>, parse: (c: unknown) => unknown): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(presets).map(([k, p]) => [k, parse(p)]));
 
-/** Preset + flag overrides → a validated SFT config. */
-function trainConfig(usage: Usage, base: Partial<SftConfig>, f: TrainFlags): SftConfig {
-  const c: Record<string, unknown> = structuredClone(base);
-  const set = (k: string, v: unknown) => v !== undefined && (c[k] = v);
-  set('epochs', num(usage, '--epochs', f.epochs, 1, 10_000));
-  set('batchSize', num(usage, '--batch-size', f.batchSize, 1, 65_536));
-  set('seed', num(usage, '--seed', f.seed, -(2 ** 31), 2 ** 31 - 1));
-  set('maxSteps', num(usage, '--max-steps', f.maxSteps, 1, 10_000_000));
-  set('checkpointEvery', num(usage, '--checkpoint-every', f.checkpointEvery, 1, 10_000_000));
-  set('workers', num(usage, '--workers', f.workers, 1, 16));
-  if (f.lossOn !== undefined) {
-    if (f.lossOn !== 'all' && f.lossOn !== 'response') throw usage(`--loss-on must be all or response, got "${f.lossOn}"`);
-    c.lossOn = f.lossOn;
-  }
-  const lr = num(usage, '--lr', f.lr, 1e-8, 1, false);
-  if (lr !== undefined) c.schedule = { ...(c.schedule as object), lr };
-  const model = { ...(c.model as object) } as Record<string, unknown>;
-  for (const [k, flag, hi] of [['d', '--d', 4096], ['layers', '--layers', 64], ['heads', '--heads', 64], ['ctx', '--ctx', 8192]] as const) {
-    const v = num(usage, flag, f[k], 1, hi);
-    if (v !== undefined) model[k] = v;
-  }
-  if (f.pos !== undefined) {
-    if (f.pos !== 'learned' && f.pos !== 'rope') throw usage(`--pos must be learned or rope, got "${f.pos}"`);
-    model.pos = f.pos;
-  }
-  c.model = model;
-  if (f.divergenceGuard === false) c.divergence = { ...(c.divergence as object | undefined), enabled: false };
+/** The model shape: set by the flags for --init scratch only (a checkpoint keeps its own). */
+const SHAPE_FLAGS: FlagSpec[] = [
+  { flag: '--d', path: 'model.d' },
+  { flag: '--layers', path: 'model.layers' },
+  { flag: '--heads', path: 'model.heads' },
+  { flag: '--ctx', path: 'model.ctx' },
+  { flag: '--pos', path: 'model.pos' },
+];
+
+/** The SFT config's flags of `bridge sft` (help defaults: SFT_PRESETS). */
+export const SFT_FLAGS: SchemaFlags = {
+  schema: SftConfigSchema,
+  presets: validated(SFT_PRESETS, sftConfig),
+  flags: [
+    { flag: '--epochs', path: 'epochs' },
+    { flag: '--batch-size', path: 'batchSize' },
+    { flag: '--lr', path: 'schedule.lr' },
+    { flag: '--loss-on', path: 'lossOn', help: 'tokens the loss counts: all (the paper) or the response only' },
+    { flag: '--seed', path: 'seed', value: 'S' },
+    { flag: '--max-steps', path: 'maxSteps' },
+    { flag: '--checkpoint-every', path: 'checkpointEvery' },
+    { flag: '--workers', path: 'workers' },
+    ...SHAPE_FLAGS,
+    { flag: '--no-divergence-guard', path: 'divergence.enabled', help: 'keep training when the loss diverges (src/train/divergence.ts)' },
+  ],
+};
+/** `--form values|named`: the terse line form, as the SFT config's text format. */
+const FORMS: Record<TerseForm, SftConfig['format']> = { values: 'terse', named: 'terse-named' };
+const formOf = (format: SftConfig['format']): TerseForm => (format === 'terse-named' ? 'named' : 'values');
+/** `--distractors yes|no`, as recipes write it. */
+const yesNo = (flag: string) => (raw: string): boolean => {
+  if (raw !== 'yes' && raw !== 'no') throw usageError(`${flag} must be yes or no, got "${raw}"`);
+  return raw === 'yes';
+};
+
+/** The SFT flags in `bridge pretrain` (help defaults: PRETRAIN_PRESETS), plus the terse line form. */
+export const PRETRAIN_SFT_FLAGS: SchemaFlags = {
+  ...SFT_FLAGS,
+  presets: validated(Object.fromEntries(Object.entries(PRETRAIN_PRESETS).map(([k, p]) => [k, p.sft])), sftConfig),
+  flags: [
+    ...SFT_FLAGS.flags,
+    {
+      flag: '--form',
+      path: 'format',
+      value: 'values|named',
+      help: "terse lines: 'values' (name = SUBST = value) or 'named' (the parents named too)",
+      parse: (raw) => {
+        if (!(raw in FORMS)) throw usageError(`--form must be values or named, got "${raw}"`);
+        return FORMS[raw as TerseForm];
+      },
+      range: 'values or named',
+      format: (v) => formOf(v as SftConfig['format']),
+    },
+    { flag: '--drill-every', path: 'drill.every' },
+    { flag: '--drill-facts', path: 'drill.facts' },
+  ],
+};
+const corpusPresets = Object.fromEntries(
+  Object.entries(PRETRAIN_PRESETS).map(([k, p]) => [k, { n: p.n, ops: p.ops, redundantQuery: p.distractors, ...PRETRAIN_CORPUS_DEFAULTS }]),
+);
+/** The corpus of `bridge pretrain`: split options and the generator's settings (defaults: PRETRAIN_PRESETS). */
+export const PRETRAIN_CORPUS_FLAGS: SchemaFlags[] = [
+  {
+    schema: SplitOptionsSchema,
+    presets: corpusPresets,
+    flags: [
+      { flag: '--n', path: 'n', help: 'problems in the corpus' },
+      { flag: '--ops', path: 'ops', value: 'A-B', help: 'op range of the corpus', parse: (raw) => parseOps(raw), range: OPS_RULE, format: (v) => (v as number[]).join('-') },
+      { flag: '--surface', path: 'surface' },
+    ],
+  },
+  {
+    schema: GenConfigSchema,
+    presets: corpusPresets,
+    flags: [
+      { flag: '--arith', path: 'arith' },
+      { flag: '--distractors', path: 'redundantQuery', value: 'yes|no', help: "the corpus questions' distractor sentences", parse: yesNo('--distractors'), range: 'yes or no', format: (v) => (v ? 'yes' : 'no') },
+    ],
+  },
+];
+/** What `bridge pretrain` measures while it trains (src/train/skill.ts): not a training setting. */
+export const PRETRAIN_SKILL_FLAGS: SchemaFlags = {
+  schema: SkillOptionsSchema,
+  flags: [
+    { flag: '--skill-every', path: 'every' },
+    { flag: '--skill-ops', path: 'ops', value: 'LIST' },
+    { flag: '--skill-n', path: 'n' },
+  ],
+};
+export const GRPO_FLAGS: SchemaFlags = {
+  schema: GrpoConfigSchema,
+  presets: validated(GRPO_PRESETS, grpoConfig),
+  flags: [
+    { flag: '--steps', path: 'steps' },
+    { flag: '--prompts', path: 'promptsPerStep', value: 'P' },
+    { flag: '--group', path: 'groupSize', value: 'G' },
+    { flag: '--lr', path: 'lr' },
+    { flag: '--beta', path: 'beta' },
+    { flag: '--kl', path: 'klEstimator' },
+    { flag: '--max-new', path: 'maxNew' },
+    { flag: '--eval-every', path: 'evalEvery', value: 'K' },
+    { flag: '--workers', path: 'workers' },
+    { flag: '--seed', path: 'seed', value: 'S' },
+    { flag: '--dynamic-sampling', path: 'dynamicSampling' },
+  ],
+};
+export const EVAL_FLAGS: SchemaFlags = {
+  schema: EvalFlagsSchema,
+  flags: [
+    { flag: '--samples', path: 'samples', value: 'K' },
+    { flag: '--temperature', path: 'temperature', value: 'T', defaultText: '0 (greedy) with --samples 1, 1 with more' },
+    { flag: '--limit', path: 'limit' },
+    { flag: '--seed', path: 'seed', value: 'S' },
+  ],
+};
+
+/** Preset + the given flags → a validated config (one line naming the field when the whole is wrong, e.g. heads ∤ d). */
+function configOf<C>(usage: Usage, base: object, flags: SchemaFlags, f: object, parse: (c: unknown) => C): C {
   try {
-    return sftConfig(c);
+    return parse(withFlags(base, flags.flags, f as Record<string, unknown>));
   } catch (err) {
     throw usage((err as Error).message);
   }
-}
-
-function addTrainFlags(cmd: Command): Command {
-  return cmd
-    .option('--epochs <N>', 'passes over the data')
-    .option('--batch-size <N>', 'sequences per optimizer step')
-    .option('--lr <X>', 'peak learning rate')
-    .option('--loss-on <which>', 'all (the paper) | response')
-    .option('--seed <S>', 'seed of the data order and of scratch weights')
-    .option('--max-steps <N>', 'stop after N optimizer steps')
-    .option('--checkpoint-every <N>', 'checkpoint every N steps')
-    .option('--workers <N>', 'data-parallel replicas, one per core (default preset: 2)')
-    .option('--d <N>', 'model width (scratch only)')
-    .option('--layers <N>', 'transformer blocks (scratch only)')
-    .option('--heads <N>', 'attention heads (scratch only)')
-    .option('--ctx <N>', 'context length (scratch only)')
-    .option('--pos <kind>', 'position encoding: rope (default) | learned (scratch only)')
-    .option('--no-divergence-guard', 'keep training when the loss diverges (src/train/divergence.ts)')
-    .option('--resume', 'continue a killed run from its last checkpoint')
-    .option('--force', 'overwrite an existing run')
-    .option('--no-progress', 'no progress bar');
-}
-
-/** --skill-every / --skill-ops / --skill-n: when and on what the base model's own skill is measured (src/train/skill.ts). */
-function skillFlags(usage: Usage, f: { skillEvery: string; skillOps: string; skillN: string }): { every: number; ops: number[]; n: number } {
-  const ops = f.skillOps.split(',').map((x) => x.trim());
-  if (ops.some((x) => !/^\d+$/.test(x) || Number(x) < 1 || Number(x) > 40)) throw usage(`--skill-ops must be a comma-separated list of op counts in [1, 40], got "${f.skillOps}"`);
-  return { every: num(usage, '--skill-every', f.skillEvery, 0, 1_000_000)!, ops: ops.map(Number), n: num(usage, '--skill-n', f.skillN, 1, 100_000)! };
 }
 
 /** A weights-only model directory (`bridge pretrain --out`) holds its checkpoint files and recipe.json, nothing else. */
@@ -257,191 +299,122 @@ function exportModel(
     '--arith', f.arith, '--surface', f.surface, '--distractors', distractors ? 'yes' : 'no', '--form', form, '--seed', String(cfg.seed), '--epochs', String(cfg.epochs), '--batch-size', String(cfg.batchSize),
     '--lr', String(cfg.schedule.lr), '--loss-on', cfg.lossOn, '--d', String(m.d), '--layers', String(m.layers), '--heads', String(m.heads), '--ctx', String(m.ctx), '--pos', m.pos, '--workers', String(cfg.workers),
     ...(cfg.maxSteps === null ? [] : ['--max-steps', String(cfg.maxSteps)]),
-    ...(cfg.drill ? ['--drill-every', String(cfg.drill.every), '--drill-facts', String(cfg.drill.facts)] : ['--drill-every', '0'])];
+    ...(cfg.drill && cfg.drill.every > 0 ? ['--drill-every', String(cfg.drill.every), '--drill-facts', String(cfg.drill.facts)] : ['--drill-every', '0'])];
   writeJsonAtomic(path.join(f.out, 'recipe.json'), { command: command.join(' '), revision, corpus: spec, sft: cfg, weightsHash: res.weightsHash, steps: res.steps, tokens: res.tokensSeen, seconds: res.seconds, finalLoss: res.finalLoss, skill });
   process.stdout.write(JSON.stringify(res) + '\n');
 }
 
-export function registerTrainCommands(program: Command, usage: Usage): void {
-  addTrainFlags(
-    program
-      .command('sft')
-      .description('supervised fine-tuning on a data directory; writes RUN/{config.json,metrics.jsonl,ckpt,final,done.json}')
-      .requiredOption('--data <DIR>', 'data directory written by `bridge data`')
-      .requiredOption('--out <RUN>', 'run directory')
-      .option('--init <CKPT>', "'scratch' or a checkpoint / run directory (e.g. data/models/base-…)", 'scratch')
-      .option('--preset <name>', `${Object.keys(SFT_PRESETS).join(' | ')}`, 'default'),
-  ).action(async (f: TrainFlags & { data: string; out: string; init: string; resume?: boolean; force?: boolean; progress: boolean }) => {
+/** Flags of every training command after its config flags. */
+function addRunFlags(cmd: Command): Command {
+  return cmd
+    .option('--resume', 'continue a killed run from its last checkpoint')
+    .option('--force', 'overwrite an existing run')
+    .option('--no-progress', 'no progress bar');
+}
+
+type RunFlags = Record<string, unknown> & { resume?: boolean; force?: boolean; progress: boolean };
+
+export function register(program: Command, usage: Usage = usageError): void {
+  const sft = program
+    .command('sft')
+    .description('supervised fine-tuning on a data directory; writes RUN/{config.json,metrics.jsonl,ckpt,final,done.json}')
+    .requiredOption('--data <DIR>', 'data directory written by `bridge data`')
+    .requiredOption('--out <RUN>', 'run directory')
+    .option('--init <CKPT>', "'scratch' or a checkpoint / run directory (e.g. data/models/base-…)", 'scratch')
+    .option('--preset <name>', `${Object.keys(SFT_PRESETS).join(' | ')}`, 'default');
+  addRunFlags(addSchemaFlags(sft, SFT_FLAGS)).action(async (f: RunFlags & { data: string; out: string; init: string; preset?: string }) => {
     resumeOrForce(usage, f);
     if (f.init !== 'scratch') {
-      const shape = (['d', 'layers', 'heads', 'ctx', 'pos'] as const).find((k) => f[k] !== undefined);
-      if (shape) throw usage(`--${shape} applies to --init scratch only: a model from --init ${f.init} keeps its checkpoint's shape`);
+      const shape = SHAPE_FLAGS.find((s) => givenValues([s], f).size > 0);
+      if (shape) throw usage(`${shape.flag} applies to --init scratch only: a model from --init ${f.init} keeps its checkpoint's shape`);
     }
-    const cfg = trainConfig(usage, SFT_PRESETS[preset(usage, f.preset, SFT_PRESETS)], f);
+    const cfg = configOf(usage, SFT_PRESETS[preset(usage, f.preset, SFT_PRESETS)], SFT_FLAGS, f, sftConfig);
     const init = f.init === 'scratch' ? 'scratch' : resolveCheckpoint(f.init);
     const { runSft } = await heavy();
     const res = await runSft({ data: f.data, init, out: f.out, config: cfg, resume: f.resume, force: f.force, progress: f.progress });
     process.stdout.write(JSON.stringify(res) + '\n');
   });
 
-  addTrainFlags(
-    program
-      .command('pretrain')
-      .description('build a base model: terse-solution language modelling on generated problems (no SFT answer template)')
-      .requiredOption('--out <DIR>', 'the base model: a weights-only checkpoint plus recipe.json (e.g. data/models/base-mod23-compact)')
-      .option('--work <DIR>', 'corpus and training run (default: runs/pretrain/<basename of --out>)')
-      .option('--preset <name>', `${Object.keys(PRETRAIN_PRESETS).join(' | ')}`, 'default')
-      .option('--n <N>', 'problems in the corpus')
-      .option('--ops <A-B>', 'op range of the corpus')
-      .option('--arith <mode>', 'exact | mod23', 'exact')
-      .option('--surface <form>', 'english | compact', 'compact')
-      .option('--distractors <yes|no>', "the corpus questions' distractor sentences (default: the preset's)")
-      .option('--form <values|named>', "terse lines: 'values' (name = SUBST = value) or 'named' (the parents named too) (default: the preset's)")
-      .option('--drill-every <N>', "one arithmetic drill example per N corpus problems, 0 = none (src/train/drill.ts) (default: the preset's)")
-      .option('--drill-facts <N>', 'facts per drill example (default 24)')
-      .option('--skill-every <N>', 'measure the greedy terse skill at every N-th checkpoint and at the end (0 = only at the end)', '0')
-      .option('--skill-ops <LIST>', 'forced op counts of the skill test sets, e.g. 2,3,4,6', '2,3,4,6')
-      .option('--skill-n <N>', 'problems per skill test set', '100'),
-  ).action(
-    async (
-      f: TrainFlags & {
-        out: string; work?: string; n?: string; ops?: string; arith: string; surface: string; distractors?: string; form?: string; drillEvery?: string; drillFacts?: string;
-        skillEvery: string; skillOps: string; skillN: string; resume?: boolean; force?: boolean; progress: boolean;
-      },
-    ) => {
-      const revision = codeRevision(); // at the start: the code that trains, not what the tree holds when it ends
-      resumeOrForce(usage, f);
-      const presetName = preset(usage, f.preset, PRETRAIN_PRESETS);
-      const p = PRETRAIN_PRESETS[presetName];
-      if (f.arith !== 'exact' && f.arith !== 'mod23') throw usage(`--arith must be exact or mod23, got "${f.arith}"`);
-      if (f.surface !== 'english' && f.surface !== 'compact') throw usage(`--surface must be english or compact, got "${f.surface}"`);
-      if (f.distractors !== undefined && f.distractors !== 'yes' && f.distractors !== 'no') throw usage(`--distractors must be yes or no, got "${f.distractors}"`);
-      if (f.form !== undefined && f.form !== 'values' && f.form !== 'named') throw usage(`--form must be values or named, got "${f.form}"`);
-      checkModelOut(usage, f.out, !!f.force); // before any training: an --out that cannot take the model would waste the run
-      const n = num(usage, '--n', f.n, 1, 10_000_000) ?? p.n;
-      let ops = p.ops;
-      if (f.ops !== undefined) {
-        const m = /^(\d+)-(\d+)$/.exec(f.ops);
-        if (!m || Number(m[1]) < 1 || Number(m[1]) > Number(m[2])) throw usage(`--ops must look like A-B with 1 ≤ A ≤ B, got "${f.ops}"`);
-        ops = [Number(m[1]), Number(m[2])];
-      }
-      const distractors = f.distractors === undefined ? p.distractors : f.distractors === 'yes';
-      const form: TerseForm = f.form === undefined ? (p.sft.format === 'terse-named' ? 'named' : 'values') : (f.form as TerseForm);
-      const drillEvery = num(usage, '--drill-every', f.drillEvery, 0, 1_000_000) ?? p.sft.drill?.every ?? 0;
-      const drillFacts = num(usage, '--drill-facts', f.drillFacts, 1, 200) ?? p.sft.drill?.facts ?? 24;
-      if (drillEvery === 0 && f.drillFacts !== undefined) throw usage('--drill-facts needs --drill-every N with N ≥ 1 (no drill is mixed in)');
-      const { drill: _presetDrill, ...presetSft } = p.sft;
-      const drill = drillEvery > 0 ? { drill: { every: drillEvery, facts: drillFacts } } : {};
-      const cfg = trainConfig(usage, { ...presetSft, ...drill, format: form === 'named' ? 'terse-named' : 'terse' }, f);
-      const skill = skillFlags(usage, f);
-      const work = f.work ?? path.join('runs', 'pretrain', path.basename(path.resolve(f.out)));
-      const dataDir = path.join(work, 'data');
-      // the corpus seed is far from the split seeds (100–500): its problems are not the SFT or test problems
-      const gen = validateGenConfig({ minOps: ops[0], maxOps: ops[1], arith: f.arith as Arith, redundantQuery: distractors });
-      const spec = { name: 'pretrain', n, gen, seed: 90_000 + cfg.seed, surface: f.surface as Surface };
-      // --out is locked beside it (saving the model replaces the directory), --work inside
-      await withLock(f.out, `--out ${f.out}`, 'file', () =>
-        withLock(work, `--work ${work}`, 'dir', async () => {
-          writeCorpus(usage, work, dataDir, spec, !!f.force);
-          const runDir = path.join(work, 'run');
-          const { runSft, loadCheckpoint, saveCheckpoint } = await heavy();
-          const { skillTests, skillRecorder } = await import('./skill');
-          const skillFile = path.join(work, 'skill.jsonl');
-          if (f.force && fs.existsSync(skillFile)) fs.rmSync(skillFile); // --force retrains: the old curve is not this run's
-          const tests = skillTests({ ops: skill.ops, n: skill.n, arith: f.arith as Arith, surface: f.surface as Surface, distractors, form }, loadDataDir(dataDir).rows);
-          const done = new Set(fs.existsSync(skillFile) ? readJsonl<SkillRow>(skillFile).map((r) => r.step) : []);
-          const record = skillRecorder(skillFile, tests, form, done);
-          // by step, so a resumed run measures at the same checkpoints as an uninterrupted one
-          const onCheckpoint = (step: number, dir: string, tokens: number) => {
-            if (skill.every > 0 && (step / cfg.checkpointEvery) % skill.every === 0) record(step, dir, tokens);
-          };
-          const res =
-            finishedRun(work, runDir, cfg, dataDir, !!f.force) ??
-            (await runSft({ data: dataDir, init: 'scratch', out: runDir, config: cfg, resume: f.resume, force: f.force, progress: f.progress, onCheckpoint }));
-          record(res.steps, path.join(runDir, 'final'), res.tokensSeen);
-          const curve = readJsonl<SkillRow>(skillFile).sort((x, y) => x.step - y.step);
-          exportModel(f, { presetName, n, ops, distractors, form, cfg, spec, revision, res, skill: curve, ck: loadCheckpoint(path.join(runDir, 'final')), saveCheckpoint });
-        }),
-      );
-    },
-  );
+  const pretrain = program
+    .command('pretrain')
+    .description('build a base model: terse-solution language modelling on generated problems (no SFT answer template)')
+    .requiredOption('--out <DIR>', 'the base model: a weights-only checkpoint plus recipe.json (e.g. data/models/base-mod23-compact)')
+    .option('--work <DIR>', 'corpus and training run (default: runs/pretrain/<basename of --out>)')
+    .option('--preset <name>', `${Object.keys(PRETRAIN_PRESETS).join(' | ')}`, 'default');
+  for (const group of [...PRETRAIN_CORPUS_FLAGS, PRETRAIN_SKILL_FLAGS]) addSchemaFlags(pretrain, group);
+  addRunFlags(addSchemaFlags(pretrain, PRETRAIN_SFT_FLAGS)).action(async (f: RunFlags & { out: string; work?: string; preset?: string }) => {
+    const revision = codeRevision(); // at the start: the code that trains, not what the tree holds when it ends
+    resumeOrForce(usage, f);
+    const presetName = preset(usage, f.preset, PRETRAIN_PRESETS);
+    const p = PRETRAIN_PRESETS[presetName];
+    checkModelOut(usage, f.out, !!f.force); // before any training: an --out that cannot take the model would waste the run
+    const given = Object.fromEntries(PRETRAIN_CORPUS_FLAGS.flatMap((g) => [...givenValues(g.flags, f)]));
+    const { n, ops, arith, surface, redundantQuery: distractors } = { ...corpusPresets[presetName], ...given } as (typeof corpusPresets)[string];
+    const cfg = configOf(usage, p.sft, PRETRAIN_SFT_FLAGS, f, sftConfig);
+    const form = formOf(cfg.format);
+    const skill = configOf(usage, {}, PRETRAIN_SKILL_FLAGS, f, (c) => parseConfig(SkillOptionsSchema, 'skill options', c));
+    const work = f.work ?? path.join('runs', 'pretrain', path.basename(path.resolve(f.out)));
+    const dataDir = path.join(work, 'data');
+    // the corpus seed is far from the split seeds (100–500): its problems are not the SFT or test problems
+    const gen = validateGenConfig({ minOps: ops[0], maxOps: ops[1], arith, redundantQuery: distractors });
+    const spec = { name: 'pretrain', n, gen, seed: 90_000 + cfg.seed, surface };
+    // --out is locked beside it (saving the model replaces the directory), --work inside
+    await withLock(f.out, `--out ${f.out}`, 'file', () =>
+      withLock(work, `--work ${work}`, 'dir', async () => {
+        writeCorpus(usage, work, dataDir, spec, !!f.force);
+        const runDir = path.join(work, 'run');
+        const { runSft, loadCheckpoint, saveCheckpoint } = await heavy();
+        const { skillTests, skillRecorder } = await import('./skill');
+        const skillFile = path.join(work, 'skill.jsonl');
+        if (f.force && fs.existsSync(skillFile)) fs.rmSync(skillFile); // --force retrains: the old curve is not this run's
+        const tests = skillTests({ ops: skill.ops, n: skill.n, arith, surface, distractors, form }, loadDataDir(dataDir).rows);
+        const done = new Set(fs.existsSync(skillFile) ? readJsonl<SkillRow>(skillFile).map((r) => r.step) : []);
+        const record = skillRecorder(skillFile, tests, form, done);
+        // by step, so a resumed run measures at the same checkpoints as an uninterrupted one
+        const onCheckpoint = (step: number, dir: string, tokens: number) => {
+          if (skill.every > 0 && (step / cfg.checkpointEvery) % skill.every === 0) record(step, dir, tokens);
+        };
+        const res =
+          finishedRun(work, runDir, cfg, dataDir, !!f.force) ??
+          (await runSft({ data: dataDir, init: 'scratch', out: runDir, config: cfg, resume: f.resume, force: f.force, progress: f.progress, onCheckpoint }));
+        record(res.steps, path.join(runDir, 'final'), res.tokensSeen);
+        const curve = readJsonl<SkillRow>(skillFile).sort((x, y) => x.step - y.step);
+        exportModel({ out: f.out, arith, surface }, { presetName, n, ops, distractors, form, cfg, spec, revision, res, skill: curve, ck: loadCheckpoint(path.join(runDir, 'final')), saveCheckpoint });
+      }),
+    );
+  });
 
-  program
+  const grpo = program
     .command('grpo')
     .description('GRPO from an SFT checkpoint (also the frozen KL reference); writes RUN/{config.json,metrics.jsonl,ckpt,final,done.json}')
     .requiredOption('--init <SFT_RUN>', 'SFT run directory (uses RUN/final) or checkpoint directory')
     .requiredOption('--data <DIR>', 'RL training problems (`bridge data`)')
     .requiredOption('--out <RUN>', 'run directory')
     .option('--val <DIR>', 'validation problems for greedy accuracy every --eval-every steps')
-    .option('--preset <name>', `${Object.keys(GRPO_PRESETS).join(' | ')}`, 'default')
-    .option('--steps <N>', 'RL steps')
-    .option('--prompts <P>', 'prompts per step')
-    .option('--group <G>', 'rollouts per prompt (≥ 2)')
-    .option('--lr <X>', 'learning rate (constant)')
-    .option('--beta <X>', 'KL coefficient')
-    .option('--kl <est>', 'KL estimator: k1 | k3')
-    .option('--max-new <N>', 'max completion tokens')
-    .option('--eval-every <K>', 'validate every K steps (0 = never)')
-    .option('--workers <N>', 'data-parallel replicas')
-    .option('--seed <S>', 'seed of prompt order and sampling')
-    .option('--dynamic-sampling', 'drop zero-variance groups and refill')
-    .option('--resume', 'continue a killed run from its last checkpoint')
-    .option('--force', 'overwrite an existing run')
-    .option('--no-progress', 'no progress bar')
-    .action(
-      async (f: {
-        init: string; data: string; out: string; val?: string; preset?: string; steps?: string; prompts?: string; group?: string; lr?: string;
-        beta?: string; kl?: string; maxNew?: string; evalEvery?: string; workers?: string; seed?: string; dynamicSampling?: boolean;
-        resume?: boolean; force?: boolean; progress: boolean;
-      }) => {
-        resumeOrForce(usage, f);
-        if (f.evalEvery !== undefined && f.val === undefined && Number(f.evalEvery) !== 0) throw usage('--eval-every validates on --val DIR: give --val, or drop --eval-every');
-        const c: Record<string, unknown> = { ...GRPO_PRESETS[preset(usage, f.preset, GRPO_PRESETS)] };
-        const set = (k: string, v: unknown) => v !== undefined && (c[k] = v);
-        set('steps', num(usage, '--steps', f.steps, 1, 1_000_000));
-        set('promptsPerStep', num(usage, '--prompts', f.prompts, 1, 4096));
-        set('groupSize', num(usage, '--group', f.group, 2, 1024));
-        set('lr', num(usage, '--lr', f.lr, 1e-10, 1, false));
-        set('beta', num(usage, '--beta', f.beta, 0, 100, false));
-        set('maxNew', num(usage, '--max-new', f.maxNew, 1, 65_536));
-        set('evalEvery', num(usage, '--eval-every', f.evalEvery, 0, 1_000_000));
-        set('workers', num(usage, '--workers', f.workers, 1, 16));
-        set('seed', num(usage, '--seed', f.seed, -(2 ** 31), 2 ** 31 - 1));
-        if (f.kl !== undefined) {
-          if (f.kl !== 'k1' && f.kl !== 'k3') throw usage(`--kl must be k1 or k3, got "${f.kl}"`);
-          c.klEstimator = f.kl;
-        }
-        if (f.dynamicSampling) c.dynamicSampling = true;
-        let config: GrpoConfig;
-        try {
-          config = grpoConfig(c);
-        } catch (err) {
-          throw usage((err as Error).message);
-        }
-        const { runGrpo } = await heavy();
-        const res = await runGrpo({ init: resolveCheckpoint(f.init), data: f.data, val: f.val, out: f.out, config, resume: f.resume, force: f.force, progress: f.progress });
-        process.stdout.write(JSON.stringify(res) + '\n');
-      },
-    );
+    .option('--preset <name>', `${Object.keys(GRPO_PRESETS).join(' | ')}`, 'default');
+  addRunFlags(addSchemaFlags(grpo, GRPO_FLAGS)).action(async (f: RunFlags & { init: string; data: string; out: string; val?: string; preset?: string; evalEvery?: number }) => {
+    resumeOrForce(usage, f);
+    if (f.evalEvery !== undefined && f.val === undefined && f.evalEvery !== 0) throw usage('--eval-every validates on --val DIR: give --val, or drop --eval-every');
+    const config: GrpoConfig = configOf(usage, GRPO_PRESETS[preset(usage, f.preset, GRPO_PRESETS)], GRPO_FLAGS, f, grpoConfig);
+    const { runGrpo } = await heavy();
+    const res = await runGrpo({ init: resolveCheckpoint(f.init), data: f.data, val: f.val, out: f.out, config, resume: f.resume, force: f.force, progress: f.progress });
+    process.stdout.write(JSON.stringify(res) + '\n');
+  });
 
-  program
+  const evalCmd = program
     .command('eval')
     .description('greedy (or mean@k sampled) accuracy of a checkpoint on a data directory, by op count')
     .requiredOption('--ckpt <RUN>', 'run directory (uses RUN/final) or checkpoint directory')
-    .requiredOption('--data <DIR>', 'data directory written by `bridge data`')
-    .option('--samples <K>', 'samples per problem (mean@K); 1 = greedy', '1')
-    .option('--temperature <T>', 'sampling temperature (default: 0 = greedy with --samples 1, 1 with --samples K > 1)')
-    .option('--limit <N>', 'evaluate the first N problems only')
-    .option('--seed <S>', 'sampling seed', '0')
+    .requiredOption('--data <DIR>', 'data directory written by `bridge data`');
+  addSchemaFlags(evalCmd, EVAL_FLAGS)
     .option('--out <FILE>', 'write the full report (with every completion) as JSON')
     .option('--force', 'overwrite an existing --out file')
     .option('--json', 'print the summary as JSON')
-    .action(async (f: { ckpt: string; data: string; samples: string; temperature?: string; limit?: string; seed: string; out?: string; force?: boolean; json?: boolean }) => {
-      const samples = num(usage, '--samples', f.samples, 1, 1024)!;
-      const temperature = num(usage, '--temperature', f.temperature, 0, 10, false) ?? (samples > 1 ? 1 : 0);
+    .action(async (f: { ckpt: string; data: string; out?: string; force?: boolean; json?: boolean }) => {
+      const o = configOf(usage, {}, EVAL_FLAGS, f, (c) => parseConfig(EvalFlagsSchema, 'eval options', c));
+      const { samples, seed, limit } = o;
+      const temperature = o.temperature ?? (samples > 1 ? 1 : 0);
       if (samples > 1 && temperature === 0) throw usage(`--samples ${samples} needs --temperature > 0: at 0 every sample is the same greedy completion`);
-      const seed = num(usage, '--seed', f.seed, -(2 ** 31), 2 ** 31 - 1)!;
-      const limit = num(usage, '--limit', f.limit, 1, 10_000_000);
       if (f.out) checkOutFile(usage, f.out, !!f.force);
       const evalTo = async () => {
         const { initBackend, loadCheckpoint, createTransformer, evaluate } = await heavy();
@@ -450,9 +423,9 @@ export function registerTrainCommands(program: Command, usage: Usage): void {
         const tok = Tokenizer.fromJSON(ck.tokenizer as never);
         const data = loadDataDir(f.data);
         assertDataFitsModel(data, tok, '--data', `--ckpt ${f.ckpt}`);
-        if (limit !== undefined && limit > data.rows.length) throw usage(`--limit ${limit} is more than the ${data.rows.length} problems in --data ${f.data}`);
+        if (limit !== null && limit > data.rows.length) throw usage(`--limit ${limit} is more than the ${data.rows.length} problems in --data ${f.data}`);
         const model = createTransformer(ck.config, { weights: ck.weights });
-        const rows = limit ? data.rows.slice(0, limit) : data.rows;
+        const rows = limit !== null ? data.rows.slice(0, limit) : data.rows;
         const rep = evaluate(model, tok, rows, { samples, temperature, seed, batchSize: 64 });
         if (f.out) writeJsonAtomic(f.out, rep);
         printEval(rep, samples, !!f.json);

@@ -9,10 +9,8 @@ import type { Tokenizer } from '../text/tokenizer';
 import { encodeTerse, type EncodedExample } from './format';
 
 export const ArithDrillSchema = z.object({
-  /** One drill example per this many corpus problems. */
-  every: z.number().int().min(1).max(1_000_000),
-  /** Facts per drill example. */
-  facts: z.number().int().min(1).max(200),
+  every: z.number().int().min(0).max(1_000_000).default(0).describe('one arithmetic drill example per N corpus problems (0 = none; src/train/drill.ts)'),
+  facts: z.number().int().min(1).max(200).default(24).describe('facts per arithmetic drill example'),
 });
 export type ArithDrill = z.infer<typeof ArithDrillSchema>;
 
@@ -34,9 +32,10 @@ export function drillText(seed: number, index: number, facts: number): string {
   return lines.join('\n');
 }
 
-/** floor(problems / every) drill examples, encoded like terse examples (loss on the facts when lossOn is 'response'). */
+/** floor(problems / every) drill examples (none when every is 0), encoded like terse examples (loss on the facts when lossOn is 'response'). */
 export function drillExamples(tok: Tokenizer, problems: number, drill: ArithDrill, seed: number): EncodedExample[] {
   const out: EncodedExample[] = [];
+  if (drill.every === 0) return out;
   for (let i = 0; i < Math.floor(problems / drill.every); i++) out.push(encodeTerse(tok, DRILL_QUERY, drillText(seed, i, drill.facts)));
   return out;
 }

@@ -2,48 +2,42 @@
 // group-normalised advantages. Plain data and zod only — no tfjs — so the reproduce presets, the probes and the
 // bench scripts validate a config without loading the trainer (src/train/grpo.ts).
 import { z } from 'zod';
-import { parseConfig } from '../validate';
+import { parseConfig, seedSchema } from '../validate';
 
 export const GrpoConfigSchema = z
   .object({
-    steps: z.number().int().min(1).max(1_000_000).default(200),
-    /** Prompts per step (the paper: 32). */
-    promptsPerStep: z.number().int().min(1).max(4096).default(32),
-    /** Rollouts per prompt, TRL's num_generations (the paper: 32). At least 2: one rollout has no group to compare with. */
-    groupSize: z.number().int().min(2, 'group size must be ≥ 2').max(1024).default(32),
-    temperature: z.number().positive().max(10).default(1),
-    /** Max completion tokens (also the normaliser of seq-mean-token-sum-norm). */
-    maxNew: z.number().int().min(1).max(65_536).default(256),
-    lr: z.number().positive().max(1).default(1e-6),
-    beta1: z.number().min(0).lt(1).default(0.9),
-    beta2: z.number().min(0).lt(1).default(0.999),
-    weightDecay: z.number().min(0).max(1).default(0.01),
-    clipNorm: z.number().positive().nullable().default(1.0),
-    /** KL coefficient to the reference (the paper: 0.001) and its estimator (k3 = low_var_kl, clamped to ±10). */
-    beta: z.number().min(0).max(100).default(0.001),
-    klEstimator: z.enum(['k1', 'k3']).default('k3'),
-    epsilon: z.number().min(0).max(10).default(0.2),
-    /** Upper clip (DAPO's clip-higher); null = epsilon. */
-    epsilonHigh: z.number().min(0).max(10).nullable().default(null),
-    entropyCoef: z.number().min(-1).max(1).default(0.001),
-    /** Divide advantages by the group's unbiased std (+1e-6); false = only subtract the mean (Dr. GRPO). */
-    scaleRewards: z.boolean().default(true),
-    aggregation: z.enum(['seq-mean-token-mean', 'token-mean', 'seq-mean-token-sum-norm']).default('seq-mean-token-mean'),
-    /** Optimizer updates per sampled batch (1 = on-policy, ratio ≡ 1). */
-    mu: z.number().int().min(1).max(100).default(1),
-    /** Drop groups whose rewards are all equal and refill with fresh prompts up to promptsPerStep. */
-    dynamicSampling: z.boolean().default(false),
-    /** Sampling rounds per step when refilling (dynamic sampling). */
-    maxRefills: z.number().int().min(0).max(100).default(4),
-    formatBonus: z.number().min(0).max(1).default(0),
-    /** Greedy validation every k steps (and before the first and after the last); 0 = never. */
-    evalEvery: z.number().int().min(0).default(5),
-    /** Validate on the first N problems of --val (null = all). */
-    valN: z.number().int().min(1).nullable().default(null),
-    checkpointEvery: z.number().int().min(1).default(100),
-    microTokens: z.number().int().min(16).max(1 << 20).default(4096),
-    workers: z.number().int().min(1).max(16).default(1),
-    seed: z.number().int().default(0),
+    steps: z.number().int().min(1).max(1_000_000).default(200).describe('RL steps'),
+    promptsPerStep: z.number().int().min(1).max(4096).default(32).describe('prompts per step (the paper: 32; at most the rows of --data)'),
+    /** TRL's num_generations. At least 2: one rollout has no group to compare with. */
+    groupSize: z.number().int().min(2, 'group size must be ≥ 2').max(1024).default(32).describe('rollouts per prompt (the paper: 32)'),
+    temperature: z.number().positive().max(10).default(1).describe('sampling temperature of the rollouts'),
+    /** Also the normaliser of seq-mean-token-sum-norm. */
+    maxNew: z.number().int().min(1).max(65_536).default(256).describe('max completion tokens'),
+    lr: z.number().positive().max(1).default(1e-6).describe('learning rate (constant)'),
+    beta1: z.number().min(0).lt(1).default(0.9).describe('AdamW β1'),
+    beta2: z.number().min(0).lt(1).default(0.999).describe('AdamW β2'),
+    weightDecay: z.number().min(0).max(1).default(0.01).describe('AdamW decoupled weight decay'),
+    clipNorm: z.number().positive().nullable().default(1.0).describe('global gradient-norm clip (null = none)'),
+    beta: z.number().min(0).max(100).default(0.001).describe('KL coefficient to the reference model (the paper: 0.001)'),
+    /** k3 = low_var_kl, clamped to ±10. */
+    klEstimator: z.enum(['k1', 'k3']).default('k3').describe('KL estimator'),
+    epsilon: z.number().min(0).max(10).default(0.2).describe('PPO clip range'),
+    epsilonHigh: z.number().min(0).max(10).nullable().default(null).describe("upper clip (DAPO's clip-higher; null = epsilon)"),
+    entropyCoef: z.number().min(-1).max(1).default(0.001).describe('entropy bonus coefficient'),
+    /** false = only subtract the mean (Dr. GRPO). */
+    scaleRewards: z.boolean().default(true).describe("divide advantages by the group's unbiased std (+1e-6)"),
+    aggregation: z.enum(['seq-mean-token-mean', 'token-mean', 'seq-mean-token-sum-norm']).default('seq-mean-token-mean').describe('how token losses are averaged'),
+    /** 1 = on-policy, ratio ≡ 1. */
+    mu: z.number().int().min(1).max(100).default(1).describe('optimizer updates per sampled batch'),
+    dynamicSampling: z.boolean().default(false).describe('drop zero-variance groups and refill with fresh prompts up to promptsPerStep'),
+    maxRefills: z.number().int().min(0).max(100).default(4).describe('sampling rounds per step when refilling (dynamic sampling)'),
+    formatBonus: z.number().min(0).max(1).default(0).describe('reward for a well-formed but wrong answer'),
+    evalEvery: z.number().int().min(0).max(1_000_000).default(5).describe('greedy validation on --val every K steps, and before the first and after the last (0 = never)'),
+    valN: z.number().int().min(1).nullable().default(null).describe('validate on the first N problems of --val (null = all)'),
+    checkpointEvery: z.number().int().min(1).max(10_000_000).default(100).describe('checkpoint every N steps'),
+    microTokens: z.number().int().min(16).max(1 << 20).default(4096).describe('padded tokens per micro-batch'),
+    workers: z.number().int().min(1).max(16).default(1).describe('data-parallel replicas, one per core'),
+    seed: seedSchema().default(0).describe('seed of the prompt order and of sampling'),
   })
   .strict();
 

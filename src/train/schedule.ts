@@ -2,12 +2,10 @@
 import { z } from 'zod';
 
 export const LrScheduleSchema = z.object({
-  kind: z.enum(['constant', 'cosine']).default('constant'),
-  lr: z.number().positive().max(1),
-  /** Linear warm-up steps (cosine only). */
-  warmupSteps: z.number().int().min(0).default(0),
-  /** Floor of the cosine as a fraction of lr. */
-  minRatio: z.number().min(0).max(1).default(0.1),
+  kind: z.enum(['constant', 'cosine']).default('constant').describe('constant, or cosine decay after a linear warm-up'),
+  lr: z.number().positive().max(1).describe('peak learning rate'),
+  warmupSteps: z.number().int().min(0).max(1_000_000).default(0).describe('linear warm-up steps (cosine only)'),
+  minRatio: z.number().min(0).max(1).default(0.1).describe('floor of the cosine as a fraction of lr'),
 });
 export type LrSchedule = z.infer<typeof LrScheduleSchema>;
 

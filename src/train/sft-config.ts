@@ -1,49 +1,52 @@
 // The SFT configuration: validated at the edge, light to import (no tfjs), shared by the CLI and the trainer.
 import { z } from 'zod';
-import { parseConfig } from '../validate';
+import { parseConfig, seedSchema } from '../validate';
 import { LrScheduleSchema } from './schedule';
 import { DIVERGENCE_DEFAULTS, DivergenceGuardSchema } from './divergence';
 import { ArithDrillSchema } from './drill';
 
 export const SftConfigSchema = z
   .object({
-    epochs: z.number().int().min(1).max(10_000).default(5),
-    /** Sequences per optimizer step (the global batch). */
-    batchSize: z.number().int().min(1).max(65_536).default(32),
-    /** Padded tokens per micro-batch; larger batches are split and their gradients accumulated. */
-    microTokens: z.number().int().min(16).max(1 << 20).default(4096),
+    epochs: z.number().int().min(1).max(10_000).default(5).describe('passes over the data'),
+    batchSize: z.number().int().min(1).max(65_536).default(32).describe('sequences per optimizer step (the global batch)'),
+    microTokens: z
+      .number()
+      .int()
+      .min(16)
+      .max(1 << 20)
+      .default(4096)
+      .describe('padded tokens per micro-batch; larger batches are split and their gradients accumulated'),
     lossOn: z.enum(['all', 'response']).default('all'),
     /** 'sft' trains on the CoT responses; 'terse' on question + terse solution (the base model's pretraining), 'terse-named' with the parents named in each line (src/igsm/terse.ts). */
     format: z.enum(['sft', 'terse', 'terse-named']).default('sft'),
     /** Terse formats only: one arithmetic drill example per `every` problems (src/train/drill.ts); absent = none. */
     drill: ArithDrillSchema.optional(),
     schedule: LrScheduleSchema.default({ kind: 'constant', lr: 1e-3, warmupSteps: 0, minRatio: 0.1 }),
-    beta1: z.number().min(0).lt(1).default(0.9),
-    beta2: z.number().min(0).lt(1).default(0.95),
-    weightDecay: z.number().min(0).max(1).default(0.01),
-    clipNorm: z.number().positive().nullable().default(1.0),
-    /** Seed of the data order (and of the initial weights when training from scratch). */
-    seed: z.number().int().default(0),
-    checkpointEvery: z.number().int().min(1).default(50),
-    /** Data-parallel replicas (one per core; tfjs-wasm is single-threaded). Part of the run's identity: sums differ. */
-    workers: z.number().int().min(1).max(16).default(1),
+    beta1: z.number().min(0).lt(1).default(0.9).describe('AdamW β1'),
+    beta2: z.number().min(0).lt(1).default(0.95).describe('AdamW β2'),
+    weightDecay: z.number().min(0).max(1).default(0.01).describe('AdamW decoupled weight decay'),
+    clipNorm: z.number().positive().nullable().default(1.0).describe('global gradient-norm clip (null = none)'),
+    seed: seedSchema().default(0).describe('seed of the data order and of scratch weights'),
+    checkpointEvery: z.number().int().min(1).max(10_000_000).default(50).describe('checkpoint every N optimizer steps'),
+    /** Part of the run's identity: float sums differ with the number of replicas. */
+    workers: z.number().int().min(1).max(16).default(1).describe('data-parallel replicas, one per core (tfjs-wasm is single-threaded)'),
     /** The divergence guard (src/train/divergence.ts); it never changes a run that finishes, so stage hashes leave it out. */
-    divergence: DivergenceGuardSchema.default(DIVERGENCE_DEFAULTS),
-    /** Stop after this many optimizer steps (for tests and budgets); null = all epochs. */
-    maxSteps: z.number().int().min(1).nullable().default(null),
+    divergence: DivergenceGuardSchema.default(DIVERGENCE_DEFAULTS).describe('the divergence guard (src/train/divergence.ts)'),
+    maxSteps: z.number().int().min(1).max(10_000_000).nullable().default(null).describe('stop after N optimizer steps (tests, budgets; none = all epochs)'),
     /** Model shape when training from scratch (vocab is taken from the tokenizer). */
     model: z
       .object({
-        ctx: z.number().int().min(8).max(8192).default(512),
-        d: z.number().int().min(8).max(4096).default(128),
-        layers: z.number().int().min(1).max(64).default(4),
-        heads: z.number().int().min(1).max(64).default(4),
-        mlpRatio: z.number().int().min(1).max(16).default(4),
-        activation: z.enum(['gelu', 'relu']).default('gelu'),
+        ctx: z.number().int().min(8).max(8192).default(512).describe('context length in tokens (scratch only)'),
+        d: z.number().int().min(8).max(4096).default(128).describe('model width (scratch only)'),
+        layers: z.number().int().min(1).max(64).default(4).describe('transformer blocks (scratch only)'),
+        heads: z.number().int().min(1).max(64).default(4).describe('attention heads, dividing the width (scratch only)'),
+        mlpRatio: z.number().int().min(1).max(16).default(4).describe('MLP width as a multiple of d'),
+        activation: z.enum(['gelu', 'relu']).default('gelu').describe('MLP activation'),
         /** Rotary positions learn position-independent copying in a few hundred steps; learned ones did not (docs/learnability.md). */
-        pos: z.enum(['learned', 'rope']).default('rope'),
+        pos: z.enum(['learned', 'rope']).default('rope').describe('position encoding (scratch only)'),
       })
-      .default({ ctx: 512, d: 128, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu', pos: 'rope' }),
+      .default({ ctx: 512, d: 128, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu', pos: 'rope' })
+      .describe('model shape when training from scratch (the vocabulary comes from the tokenizer)'),
   })
   .strict();
 

@@ -94,7 +94,7 @@ async function train(o: SftOptions, cfg: SftConfig, previous: RunRecord | null, 
   if (previous) checkResume(o.out, { ...previous, config: comparableSftConfig(previous.config) }, { config: comparableSftConfig(cfg), inputs });
   const mc: ModelConfig = initCk ? initCk.config : modelConfig({ ...cfg.model, vocab: tok.size, dropout: 0 });
   const examples = encodeRows(data, tok, mc.ctx, cfg.format);
-  if (cfg.drill) {
+  if (cfg.drill && cfg.drill.every > 0) {
     if (cfg.format === 'sft') throw new Error('drill: arithmetic drills belong to the terse pretraining formats, not to SFT answers');
     for (const ex of drillExamples(tok, examples.length, cfg.drill, cfg.seed)) {
       if (ex.ids.length > mc.ctx) throw new Error(`drill.facts: ${cfg.drill.facts} facts make ${ex.ids.length} tokens, more than the model context ctx=${mc.ctx}`);

@@ -1,11 +1,11 @@
 // The paper's statements next to ours, for the notebooks' Figure 1 and Figure 4 sections: one row per panel
 // or finding, our side computed from the rows, the verdict taken from evaluateClaims where a claim covers it. Also the
 // claim sections as Markdown, so no notebook cell hand-writes a number or a verdict.
-import { evaluateClaims, type ClaimResult } from './claims';
-import { PAPER_ABLATION_PARTS, PAPER_CLAIMS } from './paper';
-import { FIG4_METHODS, INFORMATIVE_BINS, methodLabel, orderMethods, parseSweepMethod, sweepMethods, type ResultRow } from './rows';
-import { formatNumber, formatSig, formatSummary, formatSummarySig, type Summary, type Verdict } from './stats';
-import { VERDICT_RULE, claimMarkdown } from './summary';
+import { evaluateClaims, type ClaimResult } from '../report/claims';
+import { PAPER_ABLATION_PARTS, PAPER_CLAIMS } from '../report/paper';
+import { FIG4_METHODS, INFORMATIVE_BINS, methodLabel, orderMethods, parseSweepMethod, sweepMethods, type ResultRow } from '../report/rows';
+import { formatNumber, formatSig, formatSummary, formatSummarySig, type Summary, type Verdict } from '../report/stats';
+import { VERDICT_RULE, claimMarkdown } from '../report/summary';
 import {
   accuracyCell,
   alphaRecords,
@@ -17,7 +17,7 @@ import {
   rewardCurveRecords,
   type AccuracyCell,
   type DisplayTable,
-} from './tables';
+} from '../report/tables';
 
 type ClaimId = ClaimResult['id'];
 

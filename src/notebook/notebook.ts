@@ -6,9 +6,9 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { validateRows } from '../experiments/results';
-import { vegaLiteToSVG, withLegibleConfig } from './charts';
-import { metaRecord, type ReportMeta, type ResultRow } from './rows';
-import { provenance } from './summary';
+import { vegaLiteToSVG, withLegibleConfig } from '../report/charts';
+import { metaRecord, type ReportMeta, type ResultRow } from '../report/rows';
+import { provenance } from '../report/summary';
 
 /** The committed results the notebooks read unless told otherwise. */
 export const DEFAULT_RESULTS = 'data/results/full';

@@ -5,7 +5,7 @@
 // resolution, where `import 'danfojs'` cannot find danfo's types (docs/toolchain.md, Notebooks: Jupyter and tslab).
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { TABLE1_METHODS, type ResultRow } from './rows';
+import { TABLE1_METHODS, type ResultRow } from '../report/rows';
 import {
   alphaTable,
   chanceCorrectedTable,
@@ -16,7 +16,7 @@ import {
   rewardCurveTable,
   table1Table,
   type DisplayTable,
-} from './tables';
+} from '../report/tables';
 
 /**
  * The part of a danfo DataFrame this module relies on. The object is a full danfo DataFrame; in a notebook, cast it
