@@ -21,6 +21,8 @@ const WORK = 'runs/regime';
 const SFT_DEFAULT = { n: 2000, batchSize: 8, lossOn: 'response' as const, workers: 2, testN: 200, surface: 'compact' as const, arith: 'mod23' as const, pos: 'rope' as const };
 
 const BASE_E = 'runs/base-study/d64L4-op1-6-nodistract-response-b8-lr5e-3/run/final';
+/** The regime's base model: `bridge pretrain --preset regime` (its recipe in the directory). */
+const BASE_R = 'data/models/base-op1-8-nodistract';
 const OP4 = { ...SFT_DEFAULT, ops: [4, 4] as [number, number], oodOps: 6, distractors: false, variant: 'vanilla' as const, epochs: 6, lr: 2e-3, seed: 1, workers: 1, testN: 500, model: { d: 64, layers: 4, heads: 4, ctx: 512 } };
 
 /** The arms, in the order they were run. Add rows; never edit a finished one (results are keyed by name). */
@@ -33,6 +35,15 @@ export const ARMS: RegimeArm[] = [
   // lr 5e-3, 2 workers, its seed-1 problems and 200 test problems), from base E — its scratch twin is the learnability
   // study's row compact-mod23-op3-nodistract-d64L4-b8-lr5e-3-14ep-rope-w2 (22.5 % ID / 4.0 % OOD)
   { ...SFT_DEFAULT, name: 'op3-nodistract-vanilla-base-E-14ep', ops: [3, 3], oodOps: 5, distractors: false, variant: 'vanilla', epochs: 14, lr: 5e-3, seed: 1, workers: 2, testN: 200, model: { d: 64, layers: 4, heads: 4, ctx: 512 }, init: BASE_E, why: 'the learnability default from base model E' },
+  // the SFT budget for the regime's base model, fixed before that base existed: 12 epochs at lr 3e-3 (twice the steps
+  // of the op-4 arms above; a pilot of it from base F was stopped unfinished to give the base run the cores)
+  ...[1, 2, 3].flatMap((seed) =>
+    (['vanilla', 'bridge'] as const).map((variant) => ({
+      ...OP4, name: `op4-nodistract-${variant}-base-R-s${seed}`, init: BASE_R, variant, seed, epochs: 12, lr: 3e-3, workers: 2,
+      why: `the regime base model (data/models/base-op1-8-nodistract), ${variant === 'vanilla' ? 'Vanilla' : 'BRIDGE'}, seed ${seed}`,
+    })),
+  ),
+  { ...OP4, name: 'op4-nodistract-vanilla-scratch-12ep-s1', init: 'scratch', seed: 1, epochs: 12, lr: 3e-3, workers: 2, why: 'the same SFT from scratch (control of seed 1)' },
 ];
 
 interface RegimeResult extends StudyResult {
