@@ -206,3 +206,37 @@ export function formatNumber(x: number, digits = 1): string {
   if (ax < 10 ** -digits || ax >= 1e7) return x.toPrecision(3);
   return x.toFixed(digits);
 }
+
+/**
+ * Exact McNemar test of paired binary outcomes (the same problems before and after): b = right before only, c = right
+ * after only. Two-sided p = min(1, 2 · P(X ≤ min(b, c))) with X ~ Binomial(b + c, 1/2); p = 1 when nothing changed.
+ */
+export function mcnemarExact(b: number, c: number): { b: number; c: number; p: number } {
+  for (const [k, v] of [['b', b], ['c', c]] as const) if (!Number.isInteger(v) || v < 0) throw new Error(`mcnemarExact: ${k} must be a non-negative integer, got ${v}`);
+  const n = b + c;
+  if (n === 0) return { b, c, p: 1 };
+  const m = Math.min(b, c);
+  // log-space sum of C(n, j) for j ≤ m: C(n, m) overflows a double beyond n ≈ 1,000
+  let logTerm = 0;
+  let logSum = 0;
+  for (let j = 1; j <= m; j++) {
+    logTerm += Math.log((n - j + 1) / j);
+    const hi = Math.max(logSum, logTerm);
+    logSum = hi + Math.log(Math.exp(logSum - hi) + Math.exp(logTerm - hi));
+  }
+  return { b, c, p: Math.min(1, 2 * Math.exp(logSum - n * Math.LN2)) };
+}
+
+/** Paired outcomes of the same problems under two models: b, c and the exact McNemar p (see mcnemarExact). */
+export function pairedMcnemar(before: ReadonlyMap<string, boolean>, after: ReadonlyMap<string, boolean>): { n: number; b: number; c: number; p: number } {
+  let b = 0;
+  let c = 0;
+  for (const [id, was] of before) {
+    const now = after.get(id);
+    if (now === undefined) throw new Error(`pairedMcnemar: problem ${id} has no outcome after`);
+    if (was && !now) b++;
+    if (!was && now) c++;
+  }
+  if (after.size !== before.size) throw new Error(`pairedMcnemar: ${before.size} problems before, ${after.size} after`);
+  return { n: before.size, ...mcnemarExact(b, c) };
+}

@@ -1,0 +1,112 @@
+// Does RL move the needle? (docs/regime.md, GRPO check) GRPO from a finished regime-study SFT arm on fresh problems of
+// the arm's SFT op range, then greedy accuracy before and after on the arm's own ID and OOD test sets (the same
+// problems: an exact McNemar test on the paired outcomes), the reward curve and the α histogram of the first and last
+// steps. One JSON line per arm appends to docs/grpo-check.jsonl; a rerun resumes the GRPO run and re-evaluates.
+//
+//   npx tsx bench/grpo-check.ts --arm op4-nodistract-vanilla-base-R-s1 [--steps 60 --prompts 16 --group 8 --lr 1e-4]
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { appendJsonl, readJsonl } from '../src/fsutil';
+import { generateSplit, splitManifest, toJsonl } from '../src/igsm/dataset';
+import { validateGenConfig } from '../src/igsm/generate';
+import type { ProblemRow } from '../src/igsm/types';
+import { initBackend } from '../src/model/backend';
+import { loadCheckpoint } from '../src/model/checkpoint';
+import { createTransformer, disposeTransformer } from '../src/model/transformer';
+import { pairedMcnemar } from '../src/report/stats';
+import { Tokenizer } from '../src/text/tokenizer';
+import { writeDataDir } from '../src/train/data';
+import { evaluate, GREEDY } from '../src/train/evaluate';
+import { GRPO_PRESETS, grpoConfig } from '../src/train/grpo-config';
+import { runGrpo, type GrpoMetrics } from '../src/train/grpo';
+import type { StudyConfig } from './learnability';
+
+const { values: a } = parseArgs({
+  options: {
+    arm: { type: 'string' },
+    work: { type: 'string', default: 'runs/regime' },
+    steps: { type: 'string' },
+    prompts: { type: 'string' },
+    group: { type: 'string' },
+    lr: { type: 'string' },
+    out: { type: 'string', default: 'docs/grpo-check.jsonl' },
+  },
+});
+if (!a.arm) throw new Error('--arm NAME (a finished arm of bench/regime.ts) is required');
+const dir = path.join(a.work, a.arm);
+const row = readJsonl<{ name: string; config: StudyConfig }>('docs/regime.jsonl').find((r) => r.name === a.arm);
+if (!row || !fs.existsSync(path.join(dir, 'run', 'final'))) throw new Error(`--arm ${a.arm}: no finished regime arm in docs/regime.jsonl and ${dir}/run/final`);
+const c = row.config;
+// the GRPO default preset, with the budget flags through the schema's bounds
+const cfg = grpoConfig({
+  ...GRPO_PRESETS.default,
+  evalEvery: 0,
+  seed: c.seed,
+  ...(a.steps ? { steps: Number(a.steps) } : {}),
+  ...(a.prompts ? { promptsPerStep: Number(a.prompts) } : {}),
+  ...(a.group ? { groupSize: Number(a.group) } : {}),
+  ...(a.lr ? { lr: Number(a.lr) } : {}),
+});
+const tag = `grpo-s${cfg.steps}-p${cfg.promptsPerStep}-g${cfg.groupSize}-lr${cfg.lr}`;
+const read = (name: string) => readJsonl<ProblemRow>(path.join(dir, name, 'problems.jsonl'));
+const tests = { id: read('test-id'), ood: read('test-ood') };
+
+// RL prompts: fresh problems of the SFT op range and question form, none of them a test or SFT problem
+const rlDir = path.join(dir, 'rl');
+if (!fs.existsSync(path.join(rlDir, 'manifest.json'))) {
+  const seen = new Set([...tests.id, ...tests.ood, ...read('sft')].map((r) => r.query));
+  const spec = { name: 'rl', n: cfg.steps * cfg.promptsPerStep, gen: validateGenConfig({ minOps: c.ops[0], maxOps: c.ops[1], arith: c.arith, redundantQuery: c.distractors ?? true }), seed: 600 + c.seed, surface: c.surface };
+  const { rows, counts } = generateSplit(spec, { seen });
+  writeDataDir(rlDir, toJsonl(rows), splitManifest(spec, 'vanilla', counts));
+}
+
+await initBackend();
+const outcomes = (ckDir: string) => {
+  const ck = loadCheckpoint(ckDir);
+  const model = createTransformer(ck.config, { weights: ck.weights });
+  const tok = Tokenizer.fromJSON(ck.tokenizer as never);
+  const res = Object.fromEntries(
+    (['id', 'ood'] as const).map((k) => {
+      const r = evaluate(model, tok, tests[k], { ...GREEDY, batchSize: 50 });
+      return [k, { accuracy: r.accuracy, right: new Map(r.completions.map((x) => [x.id, x.reward > 0])) }];
+    }),
+  ) as Record<'id' | 'ood', { accuracy: number; right: Map<string, boolean> }>;
+  disposeTransformer(model);
+  return res;
+};
+const t0 = Date.now();
+const before = outcomes(path.join(dir, 'run', 'final'));
+const runDir = path.join(dir, tag);
+const res = await runGrpo({ init: path.join(dir, 'run', 'final'), data: rlDir, out: runDir, config: cfg, resume: fs.existsSync(runDir), progress: false });
+const after = outcomes(path.join(runDir, 'final'));
+const metrics = readJsonl<GrpoMetrics>(path.join(runDir, 'metrics.jsonl'));
+const k = Math.max(1, Math.round(metrics.length / 10)); // α histograms pooled over the first and last tenth of the steps
+const pool = (ms: GrpoMetrics[]) => {
+  const h: Record<string, number> = {};
+  for (const m of ms) for (const [bin, n] of Object.entries(m.alpha_hist)) h[bin] = (h[bin] ?? 0) + n;
+  return h;
+};
+const line = {
+  arm: a.arm,
+  grpo: { steps: cfg.steps, promptsPerStep: cfg.promptsPerStep, groupSize: cfg.groupSize, lr: cfg.lr, beta: cfg.beta, rollouts: cfg.steps * cfg.promptsPerStep * cfg.groupSize },
+  before: { id: before.id.accuracy, ood: before.ood.accuracy },
+  after: { id: after.id.accuracy, ood: after.ood.accuracy },
+  mcnemar: { id: pairedMcnemar(before.id.right, after.id.right), ood: pairedMcnemar(before.ood.right, after.ood.right) },
+  reward: metrics.map((m) => +m.reward.toFixed(4)),
+  informative: metrics.map((m) => +m.frac_informative.toFixed(3)),
+  informativeAboveGuess: metrics.map((m) => +m.frac_informative_above_guess.toFixed(3)),
+  kl: metrics.map((m) => +m.kl.toFixed(5)),
+  alphaHist: { first: pool(metrics.slice(0, k)), last: pool(metrics.slice(-k)) },
+  grpoSeconds: res.seconds,
+  seconds: (Date.now() - t0) / 1000,
+  load1: os.loadavg()[0],
+  date: new Date().toISOString(),
+};
+appendJsonl(String(a.out), line);
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+console.error(
+  `[${a.arm}] ${line.grpo.rollouts} rollouts: ID ${pct(line.before.id)} → ${pct(line.after.id)} (McNemar p = ${line.mcnemar.id.p.toPrecision(3)}), ` +
+    `OOD ${pct(line.before.ood)} → ${pct(line.after.ood)} (p = ${line.mcnemar.ood.p.toPrecision(3)})`,
+);
