@@ -16,7 +16,7 @@ import { SftConfigSchema } from '../src/train/sft-config';
 /** Flags that are not settings: inputs, outputs, run control, what to print, and the preset choice of the training commands. */
 const NOT_SETTINGS = new Set([
   '--data', '--val', '--targets', '--ckpt', '--init', '--out', '--work', '--preset', '--resume', '--force', '--no-progress', '--json',
-  '--estimate', '--collect', '--status', '--wait', '--slurm-config', '--help',
+  '--estimate', '--collect', '--report-only', '--status', '--wait', '--slurm-config', '--help',
 ]);
 
 const program = buildProgram();

@@ -282,6 +282,9 @@ describe('specs', () => {
       for (const t of titles) expect(svg, `${f.id}: ${t}`).toContain(svgText(t));
       if (!f.hasData) expect(svg).toContain('no data');
     }
+    // the sweep's x title names the swept setting when there are arms, and does not repeat "p" when there are none
+    expect(encodingTitles(full.find((f) => f.id === 'fig4-p-sweep')!.spec as VegaLiteSpec)).toContain('injection probability p (reflect)');
+    expect(encodingTitles(sparse.find((f) => f.id === 'fig4-p-sweep')!.spec as VegaLiteSpec)).toContain('injection probability p');
   });
 
   it('the Table 1 chart marks the paper\'s accuracies over the bars they compare with, with a "paper" legend', async () => {
@@ -296,6 +299,17 @@ describe('specs', () => {
     const svg = await vegaLiteToSVG(spec);
     expect(svg).toContain('>paper<');
     for (const m of ['Qwen2.5-1.5B', 'Qwen2.5-3B', 'Llama-3.2-1B']) expect(svg).toContain(m);
+    // open black outlines: where two paper models coincide (Qwen 1.5B and 3B on Vanilla SFT, BRIDGE RFT) both stay
+    // visible, and the legend draws its symbols with the marks' own stroke, so every shape reads at the same size
+    const marks = svg.match(/<path aria-label="[^"]*paper model: [^"]*"[^>]*>/g) ?? [];
+    expect(marks).toHaveLength(12);
+    for (const m of marks) {
+      expect(m).toContain('stroke="#000000"');
+      expect(m).not.toMatch(/ fill="(?!transparent|none)/);
+    }
+    const legendSymbols = svg.match(/role-legend-symbol[^>]*><path [^>]*stroke="#000000"[^>]*>/g) ?? [];
+    expect(legendSymbols).toHaveLength(3);
+    for (const l of legendSymbols) expect(l).toContain('stroke-width="1.5"');
     // a run without the paper's methods draws no marks and no legend for them
     const none = table1Spec(syntheticRows(), ['pp-aug', 'rc-aug']) as { data: { values: Record<string, unknown>[] } };
     expect(none.data.values.some((v) => v.kind === 'reference')).toBe(false);

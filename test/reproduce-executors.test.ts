@@ -10,9 +10,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { criticalPath, estimateCost } from '../src/experiments/cost';
 import { buildPlan, type Plan } from '../src/experiments/definitions';
 import { getPreset } from '../src/experiments/presets';
-import { runExperiments } from '../src/experiments/runner';
+import { rewriteReport, runExperiments } from '../src/experiments/runner';
 import { batchScript, JOB_KINDS, RESOURCE_KEYS, readSlurmConfig, resourcesFor, sbatchArgs, settingFlags, settingsFromFlags, slurmSettings, SlurmSettingsSchema, timeSeconds } from '../src/experiments/slurm-settings';
 import { formatStatus, runStatus } from '../src/experiments/status';
+import { codeRevision } from '../src/revision';
+import { syntheticRows } from './report-fixture';
 import { fakeExecutor } from './reproduce-fixtures';
 
 const root = path.resolve(__dirname, '..');
@@ -243,6 +245,33 @@ describe('--status and --collect', () => {
   });
 });
 
+describe('--report-only', () => {
+  it('redraws figures, report.html and summary.md from OUT/results alone, names the revision that drew them, leaves results/ as it was', async () => {
+    const out = tmp('report-only');
+    fs.mkdirSync(path.join(out, 'results'), { recursive: true });
+    fs.writeFileSync(path.join(out, 'reproduce.json'), JSON.stringify({ preset: 'quick', createdAt: '2026-01-01T00:00:00.000Z' }));
+    const meta = { preset: 'quick', command: 'bridge reproduce --preset quick --out x', revision: { commit: 'abc123', dirty: false }, stages: [], failures: [] };
+    fs.writeFileSync(path.join(out, 'results', 'rows.json'), JSON.stringify(syntheticRows()));
+    fs.writeFileSync(path.join(out, 'results', 'meta.json'), JSON.stringify(meta));
+    const results = () => fs.readdirSync(path.join(out, 'results')).map((f) => fs.readFileSync(path.join(out, 'results', f), 'utf8'));
+    const before = results();
+    const { files, rows } = await rewriteReport(out);
+    expect(rows).toBe(syntheticRows().length);
+    expect(files).toContain(path.join(out, 'report.html'));
+    expect(files).toContain(path.join(out, 'figures', 'table1-accuracy.svg'));
+    expect(results()).toEqual(before);
+    expect(fs.existsSync(path.join(out, 'stages'))).toBe(false);
+    expect(fs.existsSync(path.join(out, '.bridge.lock'))).toBe(false);
+    const md = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
+    expect(md).toContain('- **code revision**: abc123\n- **report rendered at revision**: ' + codeRevision().commit);
+    expect(fs.readFileSync(path.join(out, 'report.html'), 'utf8')).toContain('<th>report rendered at revision</th>');
+    await expect(rewriteReport(out, 'full')).rejects.toThrow(/holds a run of preset quick, not full$/);
+    await expect(rewriteReport(tmp('no-run'))).rejects.toThrow(/not a `bridge reproduce` directory \(no reproduce\.json\)$/);
+    fs.rmSync(path.join(out, 'results', 'rows.json'));
+    await expect(rewriteReport(out)).rejects.toThrow(/no results\/rows\.json to report on/);
+  });
+});
+
 describe('the reproduce command line', () => {
   const loader = `--import=${pathToFileURL(path.join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href}`;
   const bridge = (...args: string[]) => spawnSync(process.execPath, [loader, path.join(root, 'src', 'cli.ts'), 'reproduce', ...args], { encoding: 'utf8' });
@@ -266,6 +295,9 @@ describe('the reproduce command line', () => {
       [['--preset', 'tiny', '--out', out, '--gpus', '1'], 'error: --gpus applies to --executor slurm'],
       [['--preset', 'tiny', '--out', out, '--executor', 'slurm', '--jobs', '2'], 'error: --jobs applies to --executor local (Slurm runs every stage whose inputs are done)'],
       [['--preset', 'tiny', '--out', out, '--json'], 'error: --json applies to --status'],
+      [['--report-only'], "error: required option '--out <DIR>' not specified"],
+      [['--report-only', '--out', out, '--force'], 'error: --force does not apply to --report-only (it runs and assembles nothing)'],
+      [['--report-only', '--out', out, '--gpus', '1'], 'error: --gpus does not apply to --report-only (it runs and assembles nothing)'],
     ];
     for (const [args, msg] of cases) {
       const r = bridge(...args);

@@ -1,6 +1,6 @@
 // The options of `bridge reproduce` (src/commands/reproduce.ts): the schema of its own settings (--preset, --jobs,
 // --executor), and beyond the local run the Slurm settings' flags (derived from their schema, slurm-settings.ts),
-// --status, --collect, --wait, and what --estimate adds.
+// --status, --collect, --report-only, --wait, and what --estimate adds.
 // Loaded with the CLI: the heavier modules are imported when a command needs them.
 import path from 'node:path';
 import type { Command } from 'commander';
@@ -13,7 +13,7 @@ import { collectRepeated, resourcesFor, settingFlags, settingsFromFlags, timeSec
 /** The settings of `bridge reproduce` itself; a preset (src/experiments/presets.ts) holds everything about the run's sizes. */
 export const ReproduceOptionsSchema = z
   .object({
-    preset: z.enum(PRESET_NAMES).optional().describe('the run (src/experiments/presets.ts); required unless --status'),
+    preset: z.enum(PRESET_NAMES).optional().describe('the run (src/experiments/presets.ts); required unless --status or --report-only'),
     jobs: z.number().int().min(1).max(64).optional().describe('stages run at once, one worker process each'),
     executor: z.enum(['local', 'slurm']).default('local').describe('where stages run: worker processes here (local), or one Slurm batch job each (slurm; README "On a Slurm cluster")'),
   })
@@ -37,6 +37,7 @@ export interface ReproduceFlags {
   progress: boolean;
   executor?: 'local' | 'slurm';
   collect?: boolean;
+  reportOnly?: boolean;
   status?: string;
   json?: boolean;
   wait?: boolean;
@@ -47,6 +48,7 @@ export interface ReproduceFlags {
 export function registerExecutorOptions(cmd: Command): Command {
   cmd
     .option('--collect', 'run nothing: assemble OUT/results and the report from the stages finished so far')
+    .option('--report-only', 'run and assemble nothing: redraw the figures, report.html and summary.md from OUT/results with the current code (needs no stage directories; --preset optional)')
     .option('--status <DIR>', "every stage's state in DIR: done, running or queued (with its Slurm job), failed (with its log tail); local and Slurm runs")
     .option('--json', 'with --status: the states as JSON')
     .option('--wait', 'with --executor slurm: follow the jobs until every one has ended (exit status 1 when a stage failed)')
@@ -67,8 +69,8 @@ function resourceText(s: SlurmSettings) {
 }
 
 /**
- * Everything of `bridge reproduce` that is not the local run: 'handled' when the command is complete (--status, a
- * Slurm submission), else what the local run should do (`collectOnly`: --collect, here or after a Slurm run).
+ * Everything of `bridge reproduce` that is not the local run: 'handled' when the command is complete (--status,
+ * --report-only, a Slurm submission), else what the local run should do (`collectOnly`: --collect, here or after a Slurm run).
  */
 export async function executorStep(f: ReproduceFlags, usage: (msg: string) => Error, log = (l: string) => process.stderr.write(l + '\n')): Promise<'handled' | { collectOnly: boolean }> {
   if (f.status !== undefined) {
@@ -78,6 +80,7 @@ export async function executorStep(f: ReproduceFlags, usage: (msg: string) => Er
     return 'handled';
   }
   if (f.json) throw usage('--json applies to --status');
+  if (f.reportOnly) return reportOnlyStep(f, usage, log);
   if (f.preset === undefined) throw usage("required option '--preset <name>' not specified");
   if (f.out === undefined) throw usage("required option '--out <DIR>' not specified");
   let settings: SlurmSettings;
@@ -124,6 +127,26 @@ export async function executorStep(f: ReproduceFlags, usage: (msg: string) => Er
   if (failed.length) throw new Error(`${failed.length} stage(s) failed: ${failed.map((s) => s.id).join(', ')} (bridge reproduce --status ${f.out} shows their log tails)`);
   if (st.collect.job && st.collect.job.state !== 'COMPLETED') throw new Error(`the results job ${st.collect.job.id} ended ${st.collect.job.state}: see ${st.collect.log}`);
   log(`slurm: every job has ended; results in ${path.join(f.out, 'results')}`);
+  return 'handled';
+}
+
+/** --report-only: the report of OUT/results redrawn with the current code; every flag that runs or assembles stages is refused. */
+async function reportOnlyStep(f: ReproduceFlags, usage: (msg: string) => Error, log: (l: string) => void): Promise<'handled'> {
+  if (f.out === undefined) throw usage("required option '--out <DIR>' not specified");
+  let given: string[];
+  try {
+    ({ given } = settingsFromFlags(f, f.slurmConfig));
+  } catch (err) {
+    throw usage((err as Error).message);
+  }
+  const runFlags = [
+    ...(f.collect ? ['--collect'] : []), ...(f.force ? ['--force'] : []), ...(f.estimate ? ['--estimate'] : []), ...(f.jobs !== undefined ? ['--jobs'] : []),
+    ...((f.executor ?? 'local') !== 'local' ? ['--executor'] : []), ...(f.wait ? ['--wait'] : []), ...(f.slurmConfig !== undefined ? ['--slurm-config'] : []), ...given,
+  ];
+  if (runFlags.length) throw usage(`${runFlags[0]} does not apply to --report-only (it runs and assembles nothing)`);
+  const { rewriteReport } = await import('./runner');
+  const { files, rows } = await rewriteReport(f.out, f.preset);
+  log(`reproduce --report-only: ${files.length} files from ${rows} rows → ${path.join(f.out, 'report.html')}, summary.md, figures/`);
   return 'handled';
 }
 

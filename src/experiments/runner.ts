@@ -16,7 +16,7 @@ import { codeRevision } from '../revision';
 import { buildPlan, type Plan, type StageSpec } from './definitions';
 import { estimateCost, formatEstimate } from './cost';
 import { getPreset, presetConfig, type Preset } from './presets';
-import { answersHash, collectRows, replaceResults, type ResultRow, type ResultsMeta, type StageMeta } from './results';
+import { answersHash, collectRows, readResults, replaceResults, type ResultRow, type ResultsMeta, type StageMeta } from './results';
 import type { StageJob } from './stages';
 import type { FromWorker } from './worker';
 
@@ -482,4 +482,30 @@ export async function runExperiments(o: RunOptions): Promise<RunOutcome> {
   for (const f of failures) log(`  failed: ${f.id}: ${f.error} (log: ${path.join(o.out, 'stages', f.id, 'error.log')})`);
   if (written.keptPrevious) log(`  incomplete: ${written.dir} has these rows; ${path.join(o.out, 'results')} keeps the complete results of an earlier run`);
   return { preset, plan, rows, meta, ran, reused, failures, resultsDir: written.dir, keptPrevious: written.keptPrevious };
+}
+
+/**
+ * `bridge reproduce --report-only`: run nothing and assemble nothing; rewrite OUT's figures, report.html and summary.md
+ * from OUT/results (rows.json, meta.json) with the current report code. For a chart or wording change on results whose
+ * stage directories are gone (the committed data/results/full keeps only results/); --collect, by contrast, needs the
+ * stages. OUT/results is left as it is; the report lists the revision that rendered it after the one that assembled
+ * the rows. `preset`, when given, must be OUT's.
+ */
+export async function rewriteReport(out: string, preset?: string): Promise<{ files: string[]; rows: number }> {
+  const owner = path.join(out, OWNER_FILE);
+  if (!fs.existsSync(owner)) throw new Error(`--out ${out}: not a \`bridge reproduce\` directory (no ${OWNER_FILE})`);
+  const was = readJsonFile<{ preset: string }>(owner).preset;
+  if (preset !== undefined && preset !== was) throw new Error(`--out ${out}: holds a run of preset ${was}, not ${preset}`);
+  if (!fs.existsSync(path.join(out, 'results', 'rows.json'))) {
+    throw new Error(`--out ${out}: no results/rows.json to report on (--collect assembles it from finished stages)`);
+  }
+  const lock = acquireLock(out, `--out ${out}`);
+  try {
+    const { rows, meta } = readResults(out);
+    const { writeReport, REPORT_REVISION } = await import('../report/index');
+    const { files } = await writeReport(out, rows, { ...meta, [REPORT_REVISION]: codeRevision() });
+    return { files, rows: rows.length };
+  } finally {
+    lock.release();
+  }
 }

@@ -164,7 +164,7 @@ function accuracyBars(
   });
 }
 
-/** The legend title of the paper's marks, and one shape per paper model (Okabe-Ito black, told apart by shape). */
+/** The legend title of the paper's marks, and one shape per paper model (Okabe-Ito black outlines, told apart by shape; open, so coinciding marks of two models both stay visible). */
 export const PAPER_LEGEND = 'paper';
 const PAPER_SHAPES = ['diamond', 'triangle-up', 'square', 'cross'];
 
@@ -199,11 +199,11 @@ export function table1Spec(rows: readonly ResultRow[], methods?: readonly string
     ? {
         values: points,
         layer: (enc: Record<string, unknown>): VegaLiteSpec => ({
-          mark: { type: 'point', filled: true, size: 70, color: COLOR_BLIND_SAFE[6], opacity: 0.9, stroke: 'white', strokeWidth: 0.8 },
+          mark: { type: 'point', filled: false, size: 80, color: COLOR_BLIND_SAFE[6], opacity: 1, strokeWidth: 1.5 },
           encoding: {
             ...enc,
             y: { field: 'paper', type: 'quantitative' },
-            shape: { field: 'model', type: 'nominal', title: PAPER_LEGEND, scale: { domain: models, range: PAPER_SHAPES } },
+            shape: { field: 'model', type: 'nominal', title: PAPER_LEGEND, scale: { domain: models, range: PAPER_SHAPES }, legend: { symbolStrokeWidth: 1.5, symbolSize: 80 } },
             tooltip: [
               { field: 'model', type: 'nominal', title: 'paper model' },
               { field: 'method', type: 'nominal' },
@@ -354,8 +354,8 @@ export function fig4Spec(rows: readonly ResultRow[], methods: readonly string[] 
 export function pSweepSpec(rows: readonly ResultRow[]): VegaLiteSpec {
   const title = 'Injection-probability sweep: RL gain against p';
   const arms = sweepMethods(rows);
-  const key = arms.length ? (parseSweepMethod(arms[0]) as { key: string }).key : 'p';
-  const xTitle = `injection probability p (${key})`;
+  // the swept setting's name when there are arms (e.g. "reflect"); without them the title would read "p (p)"
+  const xTitle = arms.length ? `injection probability p (${(parseSweepMethod(arms[0]) as { key: string }).key})` : 'injection probability p';
   if (arms.length === 0) return noDataSpec(title, xTitle, 'RL gain Δ = RFT − SFT (pp)', 'no fig4 rows with a method like bridge[reflect=0.2]');
   const values: Point[] = [];
   for (const method of arms) {
@@ -394,7 +394,7 @@ export interface ReportMethods {
 /** Every figure of the report, in FIGURE_IDS order. Throws (naming the series) when a required Table-1/Fig-4 cell is missing. */
 export function allFigures(rows: readonly ResultRow[], methods: ReportMethods = {}): FigureDef[] {
   const defs: [FigureId, string, VegaLiteSpec][] = [
-    ['table1-accuracy', 'Greedy accuracy (%) of the SFT and RFT models on the ID and OOD test sets; bars = mean over seeds, rules = 95 % CI (Student t); black points = the paper\'s Table 1 accuracies, one shape per paper model (the paper gives no OOD accuracies).', table1Spec(rows, methods.table1)],
+    ['table1-accuracy', 'Greedy accuracy (%) of the SFT and RFT models on the ID and OOD test sets; bars = mean over seeds, rules = 95 % CI (Student t); open black shapes = the paper\'s Table 1 accuracies, one shape per paper model (the paper gives no OOD accuracies).', table1Spec(rows, methods.table1)],
     ['fig1-reward', 'Mean 0/1 rollout reward of each GRPO training batch; line = mean over seeds, band = 95 % CI.', rewardCurveSpec(rows)],
     ['fig1-val-accuracy', 'Greedy accuracy on the RL-validation set during GRPO; line = mean over seeds, band = 95 % CI.', valAccuracySpec(rows)],
     ['fig1-alpha', 'Share of probe queries per rollout-accuracy bin under each SFT model; shaded: the informative bins 0 < α < 1.', alphaSpec(rows)],

@@ -12,6 +12,12 @@ export const VERDICT_RULE =
   'when they overlap, a side has a single seed (n=1, no CI) or its rows are missing. Claims with several comparisons ' +
   '(ID and OOD; each single behaviour) are supported only if every comparison is.';
 
+/**
+ * The meta field naming the code revision that rendered the report, when it was rendered again from stored results
+ * (`bridge reproduce --report-only`); the provenance lists it after the revision that assembled the rows.
+ */
+export const REPORT_REVISION = 'reportRevision';
+
 /** meta.stages as loose records (meta may come from an older or hand-written meta.json): [] when absent. */
 function metaStages(m: ReportMeta): Partial<Record<'id' | 'hash' | 'status' | 'kind' | 'method' | 'answersHash', string> & { seed: number }>[] {
   const meta = metaRecord(m);
@@ -25,10 +31,13 @@ export function provenance(m: ReportMeta): { label: string; value: string }[] {
   const str = (v: unknown) => (typeof v === 'string' ? v : JSON.stringify(v));
   if (meta.command !== undefined) out.push({ label: 'command', value: str(meta.command) });
   if (meta.preset !== undefined) out.push({ label: 'preset', value: str(meta.preset) });
+  const revText = (rev: { commit?: string; dirty?: boolean } | string) => (typeof rev === 'string' ? rev : `${rev.commit ?? '?'}${rev.dirty ? ' (uncommitted changes)' : ''}`);
   const rev = meta.revision as { commit?: string; dirty?: boolean } | string | undefined;
-  if (rev !== undefined) {
-    out.push({ label: 'code revision', value: typeof rev === 'string' ? rev : `${rev.commit ?? '?'}${rev.dirty ? ' (uncommitted changes)' : ''}` });
-  }
+  if (rev !== undefined) out.push({ label: 'code revision', value: revText(rev) });
+  // set by `bridge reproduce --report-only` (never stored in meta.json): the code that drew the figures and wrote the
+  // report, when that is later than the code that assembled the rows
+  const reportRev = meta[REPORT_REVISION] as { commit?: string; dirty?: boolean } | string | undefined;
+  if (reportRev !== undefined) out.push({ label: 'report rendered at revision', value: revText(reportRev) });
   for (const k of ['startedAt', 'finishedAt', 'wallSeconds']) if (meta[k] !== undefined) out.push({ label: k, value: str(meta[k]) });
   const stages = metaStages(meta);
   if (stages.length) {
@@ -40,7 +49,7 @@ export function provenance(m: ReportMeta): { label: string; value: string }[] {
   const time = stageTime(meta);
   if (time) out.push({ label: 'stage time (one core)', value: time });
   for (const [k, v] of Object.entries(meta)) {
-    if (['command', 'preset', 'revision', 'startedAt', 'finishedAt', 'wallSeconds', 'stages', 'failures', 'config', 'experiments', 'cost'].includes(k)) continue;
+    if (['command', 'preset', 'revision', REPORT_REVISION, 'startedAt', 'finishedAt', 'wallSeconds', 'stages', 'failures', 'config', 'experiments', 'cost'].includes(k)) continue;
     out.push({ label: k, value: str(v) });
   }
   return out;
