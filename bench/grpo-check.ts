@@ -4,11 +4,12 @@
 // steps. One JSON line per arm appends to docs/grpo-check.jsonl; a rerun resumes the GRPO run and re-evaluates.
 //
 //   npx tsx bench/grpo-check.ts --arm op4-nodistract-vanilla-base-R-s1 [--steps 60 --prompts 16 --group 8 --lr 1e-4]
+//   npx tsx bench/grpo-check.ts --report     (docs/grpo-check.md from the rows)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { appendJsonl, readJsonl } from '../src/fsutil';
+import { appendJsonl, readJsonl, writeFileAtomic } from '../src/fsutil';
 import { generateSplit, splitManifest, toJsonl } from '../src/igsm/dataset';
 import { validateGenConfig } from '../src/igsm/generate';
 import type { ProblemRow } from '../src/igsm/types';
@@ -32,8 +33,64 @@ const { values: a } = parseArgs({
     group: { type: 'string' },
     lr: { type: 'string' },
     out: { type: 'string', default: 'docs/grpo-check.jsonl' },
+    report: { type: 'boolean', default: false },
   },
 });
+
+interface CheckRow {
+  arm: string;
+  grpo: { steps: number; promptsPerStep: number; groupSize: number; lr: number; beta: number; rollouts: number };
+  before: { id: number; ood: number };
+  after: { id: number; ood: number };
+  mcnemar: Record<'id' | 'ood', { n: number; b: number; c: number; p: number }>;
+  reward: number[];
+  informative: number[];
+  informativeAboveGuess: number[];
+  kl: number[];
+  alphaHist: { first: Record<string, number>; last: Record<string, number> };
+  grpoSeconds: number;
+}
+
+/** docs/grpo-check.md: one row per GRPO check, then the α histograms. */
+function renderReport(rows: readonly CheckRow[]): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const tenth = (xs: number[], last: boolean) => {
+    const k = Math.max(1, Math.round(xs.length / 10));
+    const part = last ? xs.slice(-k) : xs.slice(0, k);
+    return part.reduce((s, x) => s + x, 0) / part.length;
+  };
+  const out = [
+    '# GRPO check',
+    '',
+    'Produced by `npx tsx bench/grpo-check.ts --arm ARM [--steps S --lr LR]` (rows: `docs/grpo-check.jsonl`; this page: `--report`).',
+    'GRPO (the default preset: T = 1, ε = 0.2, β = 0.001, entropy bonus 0.001, one update per step) from a finished regime-study SFT arm on fresh',
+    "problems of the arm's SFT op range; greedy accuracy before and after on the arm's own 500 ID + 500 OOD test problems",
+    '(b = right before only, c = right after only; exact two-sided McNemar p). Reward, informative share (0 < α < 1) and',
+    'the share above the guessing level are means over the first and the last tenth of the steps; KL at the last step.',
+    '',
+    '| arm | steps × prompts × group (rollouts) | lr | reward first → last | informative → | above guessing → | KL end | ID before → after (b / c, p) | OOD before → after (b / c, p) | GRPO minutes |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    const g = r.grpo;
+    out.push(
+      `| ${r.arm} | ${g.steps} × ${g.promptsPerStep} × ${g.groupSize} (${g.rollouts.toLocaleString('en')}) | ${g.lr} | ${tenth(r.reward, false).toFixed(3)} → ${tenth(r.reward, true).toFixed(3)} | ` +
+        `${pct(tenth(r.informative, false))} → ${pct(tenth(r.informative, true))} | ${pct(tenth(r.informativeAboveGuess, false))} → ${pct(tenth(r.informativeAboveGuess, true))} | ${r.kl.at(-1)!.toFixed(4)} | ` +
+        `${pct(r.before.id)} → ${pct(r.after.id)} (${r.mcnemar.id.b} / ${r.mcnemar.id.c}, ${r.mcnemar.id.p.toPrecision(2)}) | ${pct(r.before.ood)} → ${pct(r.after.ood)} (${r.mcnemar.ood.b} / ${r.mcnemar.ood.c}, ${r.mcnemar.ood.p.toPrecision(2)}) | ${(r.grpoSeconds / 60).toFixed(1)} |`,
+    );
+  }
+  const bins = Object.keys(rows[0]?.alphaHist.first ?? {});
+  out.push('', '## α histograms (groups of the first and the last tenth of the steps)', '', `| arm | lr | steps | when | ${bins.join(' | ')} |`, `|---|---|---|---|${bins.map(() => '---').join('|')}|`);
+  for (const r of rows) {
+    for (const when of ['first', 'last'] as const) out.push(`| ${r.arm} | ${r.grpo.lr} | ${r.grpo.steps} | ${when} | ${bins.map((b) => r.alphaHist[when][b] ?? 0).join(' | ')} |`);
+  }
+  return out.join('\n') + '\n';
+}
+
+if (a.report) {
+  writeFileAtomic('docs/grpo-check.md', renderReport(readJsonl<CheckRow>(String(a.out))));
+  process.exit(0);
+}
 if (!a.arm) throw new Error('--arm NAME (a finished arm of bench/regime.ts) is required');
 const dir = path.join(a.work, a.arm);
 const row = readJsonl<{ name: string; config: StudyConfig }>('docs/regime.jsonl').find((r) => r.name === a.arm);
@@ -54,10 +111,11 @@ const read = (name: string) => readJsonl<ProblemRow>(path.join(dir, name, 'probl
 const tests = { id: read('test-id'), ood: read('test-ood') };
 
 // RL prompts: fresh problems of the SFT op range and question form, none of them a test or SFT problem
-const rlDir = path.join(dir, 'rl');
+const nRl = cfg.steps * cfg.promptsPerStep;
+const rlDir = path.join(dir, `rl-${nRl}`);
 if (!fs.existsSync(path.join(rlDir, 'manifest.json'))) {
   const seen = new Set([...tests.id, ...tests.ood, ...read('sft')].map((r) => r.query));
-  const spec = { name: 'rl', n: cfg.steps * cfg.promptsPerStep, gen: validateGenConfig({ minOps: c.ops[0], maxOps: c.ops[1], arith: c.arith, redundantQuery: c.distractors ?? true }), seed: 600 + c.seed, surface: c.surface };
+  const spec = { name: 'rl', n: nRl, gen: validateGenConfig({ minOps: c.ops[0], maxOps: c.ops[1], arith: c.arith, redundantQuery: c.distractors ?? true }), seed: 600 + c.seed, surface: c.surface };
   const { rows, counts } = generateSplit(spec, { seen });
   writeDataDir(rlDir, toJsonl(rows), splitManifest(spec, 'vanilla', counts));
 }
