@@ -17,7 +17,7 @@ import { appendJsonl, readJsonl, writeFileAtomic, writeJsonAtomic } from '../src
 import { initBackend } from '../src/model/backend';
 import { loadCheckpoint } from '../src/model/checkpoint';
 import { paramCount } from '../src/model/config';
-import { loadDataDir } from '../src/train/data';
+import { loadDataDir, TERSE_FORMATS } from '../src/train/data';
 import { measureSkill, SKILL_TEST_SEED } from '../src/train/skill';
 import { runSft, sftConfig } from '../src/train/sft';
 import type { ProblemRow } from '../src/igsm/types';
@@ -137,7 +137,7 @@ const config = sftConfig({
   epochs: 1,
   batchSize: num('batch'),
   lossOn: a['loss-on'],
-  format: form === 'named' ? 'terse-named' : 'terse',
+  format: TERSE_FORMATS[form],
   ...(num('drill-every') > 0 ? { drill: { every: num('drill-every'), facts: num('drill-facts') } } : {}),
   schedule: { kind: 'cosine', lr: num('lr'), warmupSteps: 100, minRatio: 0.1 },
   model: { ctx: 512, d: num('d'), layers: num('layers'), heads: num('heads'), mlpRatio: 4, activation: 'gelu', pos: 'rope' },

@@ -89,9 +89,9 @@ for (const t of tests) {
   res.tokens.forEach((ids, i) => {
     const got = tok.decode(ids.filter((x) => x !== EOS && !nl.includes(x))).trim();
     const m = meta[i];
+    const cls = classify(got, m.want, m.written, m.needed, m.entities);
     for (const k of [m.kind, 'all']) {
       const c = counts.get(k) ?? new Map<Class, number>();
-      const cls = classify(got, m.want, m.written, m.needed, m.entities);
       c.set(cls, (c.get(cls) ?? 0) + 1);
       counts.set(k, c);
     }

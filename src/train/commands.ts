@@ -11,7 +11,7 @@ import { generateSplit, splitManifest, SplitOptionsSchema, toJsonl, type SplitMa
 import { GenConfigSchema, OPS_RULE, parseOps, validateGenConfig } from '../igsm/generate';
 import type { Arith, Surface } from '../igsm/types';
 import { Tokenizer } from '../text/tokenizer';
-import { assertDataFitsModel, loadDataDir, writeDataDir } from './data';
+import { assertDataFitsModel, loadDataDir, TERSE_FORMATS, terseFormOf, writeDataDir } from './data';
 import { comparableSftConfig, SFT_PRESETS, SftConfigSchema, sftConfig, type SftConfig } from './sft-config';
 /** Re-exported for the bench scripts and tests that name the CLI's presets. */
 export { SFT_PRESETS } from './sft-config';
@@ -123,9 +123,6 @@ export const SFT_FLAGS: SchemaFlags = {
     { flag: '--no-divergence-guard', path: 'divergence.enabled', help: 'keep training when the loss diverges (src/train/divergence.ts)' },
   ],
 };
-/** `--form values|named`: the terse line form, as the SFT config's text format. */
-const FORMS: Record<TerseForm, SftConfig['format']> = { values: 'terse', named: 'terse-named' };
-const formOf = (format: SftConfig['format']): TerseForm => (format === 'terse-named' ? 'named' : 'values');
 /** `--distractors yes|no`, as recipes write it. */
 const yesNo = (flag: string) => (raw: string): boolean => {
   if (raw !== 'yes' && raw !== 'no') throw usageError(`${flag} must be yes or no, got "${raw}"`);
@@ -144,11 +141,11 @@ export const PRETRAIN_SFT_FLAGS: SchemaFlags = {
       value: 'values|named',
       help: "terse lines: 'values' (name = SUBST = value) or 'named' (the parents named too)",
       parse: (raw) => {
-        if (!(raw in FORMS)) throw usageError(`--form must be values or named, got "${raw}"`);
-        return FORMS[raw as TerseForm];
+        if (!(raw in TERSE_FORMATS)) throw usageError(`--form must be values or named, got "${raw}"`);
+        return TERSE_FORMATS[raw as TerseForm];
       },
       range: 'values or named',
-      format: (v) => formOf(v as SftConfig['format']),
+      format: (v) => terseFormOf(v as SftConfig['format']),
     },
     { flag: '--drill-every', path: 'drill.every' },
     { flag: '--drill-facts', path: 'drill.facts' },
@@ -351,7 +348,7 @@ export function register(program: Command, usage: Usage = usageError): void {
     const given = Object.fromEntries(PRETRAIN_CORPUS_FLAGS.flatMap((g) => [...givenValues(g.flags, f)]));
     const { n, ops, arith, surface, redundantQuery: distractors } = { ...corpusPresets[presetName], ...given } as (typeof corpusPresets)[string];
     const cfg = configOf(usage, p.sft, PRETRAIN_SFT_FLAGS, f, sftConfig);
-    const form = formOf(cfg.format);
+    const form = terseFormOf(cfg.format);
     const skill = configOf(usage, {}, PRETRAIN_SKILL_FLAGS, f, (c) => parseConfig(SkillOptionsSchema, 'skill options', c));
     const work = f.work ?? path.join('runs', 'pretrain', path.basename(path.resolve(f.out)));
     const dataDir = path.join(work, 'data');

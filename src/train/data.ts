@@ -13,8 +13,9 @@ import { terseSolution, type TerseForm } from '../igsm/terse';
 /** What a row is trained on: its CoT response (SFT) or its terse solution (base-model pretraining). */
 export type TextFormat = 'sft' | 'terse' | 'terse-named';
 
-/** The terse line form a pretraining text format writes. */
-export const terseFormOf = (format: Exclude<TextFormat, 'sft'>): TerseForm => (format === 'terse-named' ? 'named' : 'values');
+/** The pretraining text format of each terse line form (`pretrain --form`), and back. */
+export const TERSE_FORMATS: Record<TerseForm, Exclude<TextFormat, 'sft'>> = { values: 'terse', named: 'terse-named' };
+export const terseFormOf = (format: TextFormat): TerseForm => (format === 'terse-named' ? 'named' : 'values');
 
 export interface DataDir {
   dir: string;
