@@ -53,6 +53,13 @@ describe('bridge pretrain --skill-every', () => {
     expect(recipe.sft.format).toBe('terse-named');
     expect(recipe.sft.drill).toEqual({ every: 4, facts: 5 });
     expect(recipe.command).toContain('--drill-every 4 --drill-facts 5');
+    // every periodic checkpoint's weights hash, for a partial rebuild check (bench/base-model-recipe.ts --steps K)
+    const hashes = readJsonl<{ step: number; tokens: number; weightsHash: string }>(path.join(T, 'work-model', 'checkpoints.jsonl'));
+    expect(recipe.checkpoints).toEqual(hashes);
+    expect(hashes.map((h) => h.step)).toEqual([1, 2, 3]);
+    expect(hashes[1].tokens).toBe(rows[0].tokens);
+    for (const h of hashes) expect(h.weightsHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(new Set([...hashes.map((h) => h.weightsHash), recipe.weightsHash]).size).toBe(4);
   });
 
   it('refuses a bad op list and a bad question form with one line', async () => {

@@ -2,7 +2,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { assertWritable, ensureDir, readJsonFile, readJsonl, sha256File, statOrNull, writeJsonAtomic } from '../fsutil';
+import { appendJsonl, assertWritable, ensureDir, readJsonFile, readJsonl, sha256File, statOrNull, writeJsonAtomic } from '../fsutil';
 import { addSchemaFlags, givenValues, usage as usageError, withFlags, type FlagSpec, type SchemaFlags, type Usage } from '../flags';
 import { parseConfig } from '../validate';
 import { withLock } from '../lock';
@@ -279,15 +279,23 @@ function finishedRun(work: string, runDir: string, cfg: SftConfig, dataDir: stri
   return readJsonFile<SftResult>(files.done);
 }
 
+/** One line of WORK/checkpoints.jsonl: the weights hash of each periodic checkpoint, so a partial rebuild can be checked
+ * against the recipe (bench/base-model-recipe.ts --steps K) without retraining the whole schedule. */
+export interface CheckpointHash {
+  step: number;
+  tokens: number;
+  weightsHash: string;
+}
+
 /** The base model: weights, config and tokenizer of the run's final checkpoint, and the recipe that recreates them. */
 function exportModel(
   f: { out: string; arith: string; surface: string },
   r: {
     presetName: string; n: number; ops: [number, number]; distractors: boolean; form: TerseForm; cfg: SftConfig; spec: object; revision: unknown; res: SftResult;
-    skill: SkillRow[]; ck: Checkpoint; saveCheckpoint: (dir: string, ck: Checkpoint) => string;
+    skill: SkillRow[]; checkpoints: CheckpointHash[]; ck: Checkpoint; saveCheckpoint: (dir: string, ck: Checkpoint) => string;
   },
 ): void {
-  const { presetName, n, ops, distractors, form, cfg, spec, revision, res, skill, ck, saveCheckpoint } = r;
+  const { presetName, n, ops, distractors, form, cfg, spec, revision, res, skill, checkpoints, ck, saveCheckpoint } = r;
   // ship weights, config and tokenizer only: the optimizer state would triple the size and SFT starts afresh
   saveCheckpoint(f.out, { config: ck.config, weights: ck.weights, tokenizer: ck.tokenizer, optimizer: null, meta: { kind: 'base', ...res } });
   // every setting that shapes the weights, so the recipe alone recreates them (worker count included: it changes float sums)
@@ -297,7 +305,7 @@ function exportModel(
     '--lr', String(cfg.schedule.lr), '--loss-on', cfg.lossOn, '--d', String(m.d), '--layers', String(m.layers), '--heads', String(m.heads), '--ctx', String(m.ctx), '--pos', m.pos, '--workers', String(cfg.workers),
     ...(cfg.maxSteps === null ? [] : ['--max-steps', String(cfg.maxSteps)]),
     ...(cfg.drill && cfg.drill.every > 0 ? ['--drill-every', String(cfg.drill.every), '--drill-facts', String(cfg.drill.facts)] : ['--drill-every', '0'])];
-  writeJsonAtomic(path.join(f.out, 'recipe.json'), { command: command.join(' '), revision, corpus: spec, sft: cfg, weightsHash: res.weightsHash, steps: res.steps, tokens: res.tokensSeen, seconds: res.seconds, finalLoss: res.finalLoss, skill });
+  writeJsonAtomic(path.join(f.out, 'recipe.json'), { command: command.join(' '), revision, corpus: spec, sft: cfg, weightsHash: res.weightsHash, steps: res.steps, tokens: res.tokensSeen, seconds: res.seconds, finalLoss: res.finalLoss, skill, checkpoints });
   process.stdout.write(JSON.stringify(res) + '\n');
 }
 
@@ -368,7 +376,15 @@ export function register(program: Command, usage: Usage = usageError): void {
         const done = new Set(fs.existsSync(skillFile) ? readJsonl<SkillRow>(skillFile).map((r) => r.step) : []);
         const record = skillRecorder(skillFile, tests, form, done);
         // by step, so a resumed run measures at the same checkpoints as an uninterrupted one
+        const hashFile = path.join(work, 'checkpoints.jsonl');
+        if (f.force && fs.existsSync(hashFile)) fs.rmSync(hashFile);
+        const hashed = new Set(fs.existsSync(hashFile) ? readJsonl<CheckpointHash>(hashFile).map((r) => r.step) : []);
         const onCheckpoint = (step: number, dir: string, tokens: number) => {
+          if (!hashed.has(step)) {
+            const { weightsHash } = readJsonFile(path.join(dir, 'manifest.json')) as { weightsHash: string };
+            appendJsonl(hashFile, { step, tokens, weightsHash } satisfies CheckpointHash);
+            hashed.add(step);
+          }
           if (skill.every > 0 && (step / cfg.checkpointEvery) % skill.every === 0) record(step, dir, tokens);
         };
         const res =
@@ -376,7 +392,8 @@ export function register(program: Command, usage: Usage = usageError): void {
           (await runSft({ data: dataDir, init: 'scratch', out: runDir, config: cfg, resume: f.resume, force: f.force, progress: f.progress, onCheckpoint }));
         record(res.steps, path.join(runDir, 'final'), res.tokensSeen);
         const curve = readJsonl<SkillRow>(skillFile).sort((x, y) => x.step - y.step);
-        exportModel({ out: f.out, arith, surface }, { presetName, n, ops, distractors, form, cfg, spec, revision, res, skill: curve, ck: loadCheckpoint(path.join(runDir, 'final')), saveCheckpoint });
+        const checkpoints = fs.existsSync(hashFile) ? readJsonl<CheckpointHash>(hashFile).sort((x, y) => x.step - y.step) : [];
+        exportModel({ out: f.out, arith, surface }, { presetName, n, ops, distractors, form, cfg, spec, revision, res, skill: curve, checkpoints, ck: loadCheckpoint(path.join(runDir, 'final')), saveCheckpoint });
       }),
     );
   });
