@@ -73,6 +73,38 @@ export function writeFileAtomic(file: string, data: string | Uint8Array): void {
   }
 }
 
+/** Write one JSON line per value, atomically, in chunks (a corpus of 10^6 problems is larger than the longest string
+ * V8 can hold); returns the sha256 of the bytes written, the same as hashing `values.map(JSON.stringify + '\n')`. */
+export function writeJsonlAtomic(file: string, values: Iterable<unknown>): string {
+  ensureDir(path.dirname(file), file);
+  const tmp = `${file}.${process.pid}.${Date.now().toString(36)}.tmp`;
+  const hash = createHash('sha256');
+  let fd: number | null = null;
+  try {
+    fd = fs.openSync(tmp, 'w');
+    let chunk = '';
+    const flush = () => {
+      const buf = Buffer.from(chunk, 'utf8');
+      hash.update(buf);
+      fs.writeSync(fd!, buf);
+      chunk = '';
+    };
+    for (const v of values) {
+      chunk += JSON.stringify(v) + '\n';
+      if (chunk.length > 1 << 22) flush();
+    }
+    flush();
+    fs.closeSync(fd);
+    fd = null;
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    if (fd !== null) fs.closeSync(fd);
+    fs.rmSync(tmp, { force: true });
+    throw namingFile(file, err);
+  }
+  return hash.digest('hex');
+}
+
 /** Parse a JSON file; a missing file or bad JSON is one line naming the file. */
 export function readJsonFile<T>(file: string): T {
   let text: string;
@@ -103,16 +135,26 @@ export function readJsonl<T>(file: string): T[] {
 }
 
 /** The objects of JSONL `text` read from `file` (named in errors). */
-export function parseJsonl<T>(text: string, file: string): T[] {
+export function parseJsonl<T>(text: string | Buffer, file: string): T[] {
   const out: T[] = [];
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    if (lines[i].trim() === '') continue;
+  const add = (line: string, i: number) => {
+    if (line.trim() === '') return;
     try {
-      out.push(JSON.parse(lines[i]) as T);
+      out.push(JSON.parse(line) as T);
     } catch {
       throw new Error(`${file}:${i + 1}: not valid JSON`);
     }
+  };
+  if (typeof text === 'string') {
+    text.split('\n').forEach(add);
+    return out;
+  }
+  // bytes are split line by line: a file over ~512 MB does not fit one string
+  for (let start = 0, i = 0; start <= text.length; i++) {
+    const nl = text.indexOf(10, start);
+    const end = nl < 0 ? text.length : nl;
+    add(text.toString('utf8', start, end), i);
+    start = end + 1;
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { addSchemaFlags, givenValues, usage as usageError, withFlags, type FlagS
 import { parseConfig } from '../validate';
 import { withLock } from '../lock';
 import { codeRevision } from '../revision';
-import { generateSplit, splitManifest, SplitOptionsSchema, toJsonl, type SplitManifest, type SplitSpec } from '../igsm/dataset';
+import { generateSplit, splitManifest, SplitOptionsSchema, type SplitManifest, type SplitSpec } from '../igsm/dataset';
 import { GenConfigSchema, OPS_RULE, parseOps, validateGenConfig } from '../igsm/generate';
 import type { Arith, Surface } from '../igsm/types';
 import { Tokenizer } from '../text/tokenizer';
@@ -265,7 +265,7 @@ function writeCorpus(usage: Usage, work: string, dir: string, spec: SplitSpec, f
     return;
   }
   const { rows, counts } = generateSplit(spec);
-  writeDataDir(dir, toJsonl(rows), splitManifest(spec, 'terse', counts));
+  writeDataDir(dir, rows, splitManifest(spec, 'terse', counts));
 }
 
 /** The finished run in WORK/run when it trained this config on this corpus (an export that failed is redone without training). */

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseJsonl, readJsonFile, writeFileAtomic, writeJsonAtomic } from '../fsutil';
+import { parseJsonl, readJsonFile, writeFileAtomic, writeJsonAtomic, writeJsonlAtomic } from '../fsutil';
 import type { Arith, ProblemRow } from '../igsm/types';
 import type { Tokenizer } from '../text/tokenizer';
 import { encodeExample, encodeTerse, type EncodedExample } from './format';
@@ -34,10 +34,15 @@ export interface ProblemsRecord {
 }
 
 /** Write DIR/problems.jsonl and then DIR/manifest.json with the file's row count and sha256, both atomically. */
-export function writeDataDir(dir: string, jsonl: string, manifest: object): void {
-  const rows = jsonl === '' ? 0 : jsonl.split('\n').filter((l) => l.trim() !== '').length;
-  const problems: ProblemsRecord = { rows, sha256: createHash('sha256').update(jsonl).digest('hex') };
-  writeFileAtomic(path.join(dir, 'problems.jsonl'), jsonl);
+export function writeDataDir(dir: string, jsonl: string | readonly object[], manifest: object): void {
+  let problems: ProblemsRecord;
+  if (typeof jsonl === 'string') {
+    problems = { rows: jsonl === '' ? 0 : jsonl.split('\n').filter((l) => l.trim() !== '').length, sha256: createHash('sha256').update(jsonl).digest('hex') };
+    writeFileAtomic(path.join(dir, 'problems.jsonl'), jsonl);
+  } else {
+    // rows are written line by line: a pretraining corpus can be larger than one string may be
+    problems = { rows: jsonl.length, sha256: writeJsonlAtomic(path.join(dir, 'problems.jsonl'), jsonl) };
+  }
   writeJsonAtomic(path.join(dir, 'manifest.json'), { ...manifest, problemsFile: problems });
 }
 
@@ -56,7 +61,7 @@ export function loadDataDir(dir: string, flag = '--data'): DataDir {
   if (!fs.existsSync(file)) throw new Error(`${flag} ${dir}: no problems.jsonl in it (write one with \`bridge data\`)`);
   const bytes = fs.readFileSync(file);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const rows = parseJsonl<ProblemRow>(bytes.toString('utf8'), file);
+  const rows = parseJsonl<ProblemRow>(bytes, file);
   if (rows.length === 0) throw new Error(`${flag} ${dir}: problems.jsonl has no rows`);
   let arith: Arith | null = null;
   rows.forEach((r, i) => {
