@@ -4,12 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/model/backend';
-import { createTransformer, getWeights, setWeights } from '../src/model/transformer';
-import { computeGrads } from '../src/model/step';
+import { createTransformer, disposeTransformer, getWeights, setWeights } from '../src/model/transformer';
+import { accumulateGrads, computeGrads } from '../src/model/step';
 import { saveCheckpoint } from '../src/model/checkpoint';
 import { Rng } from '../src/rng';
 import { buildTokenizer } from '../src/text/tokenizer';
-import { grpoLoss, type Aggregation, type GrpoBatch, type GrpoCoefs, type KlEstimator } from '../src/train/grpo-loss';
+import { grpoLoss, grpoWeight, type Aggregation, type GrpoBatch, type GrpoCoefs, type KlEstimator } from '../src/train/grpo-loss';
 import { alphaHistogram, groupAdvantages, grpoConfig, rolloutBatches, runGrpo } from '../src/train/grpo';
 import type { ProblemRow } from '../src/igsm/types';
 import { canonicalTokenizer } from '../src/text/vocab';
@@ -88,6 +88,70 @@ describe('GRPO loss', () => {
     const { grads } = computeGrads(model, grpoLoss, b);
     expect(grads.every((g) => g === 0)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  for (const aggregation of ['seq-mean-token-mean', 'token-mean', 'seq-mean-token-sum-norm'] as const) {
+    it(`skipping zero-advantage rollouts leaves the update unchanged (β = 0, no entropy bonus; ${aggregation})`, () => {
+      const rng = new Rng(5);
+      const c: GrpoCoefs = { ...coefs(aggregation, 'k3'), beta: 0, entCoef: 0 };
+      const group = (rewards: number[]) => ({
+        row: {} as ProblemRow,
+        prompt: Array.from({ length: rng.int(3, 5) }, () => rng.int(3, TINY.vocab - 1)),
+        completions: rewards.map(() => Array.from({ length: rng.int(2, 6) }, () => rng.int(3, TINY.vocab - 1))),
+        rewards,
+      });
+      // two informative groups and two with equal rewards (all advantages exactly 0); small micro-batches, so both
+      // paths accumulate over several shards of different sizes
+      const groups = [group([1, 0, 0, 1]), group([0, 0, 0, 0]), group([1, 1, 0, 1]), group([1, 1, 1, 1])];
+      const adv = groups.map((g) => groupAdvantages(g.rewards, true));
+      const update = (skip: boolean) => {
+        const model = createTransformer(TINY, { seed: 9 });
+        const batches = rolloutBatches(groups, adv, c, 40, skip);
+        const g = accumulateGrads(model, grpoLoss, batches.map((b) => ({ batch: b, weight: grpoWeight(b) })));
+        disposeTransformer(model);
+        return { ...g, rows: batches.reduce((a, b) => a + b.batch, 0) };
+      };
+      const full = update(false);
+      const skipped = update(true);
+      expect(full.rows).toBe(16);
+      expect(skipped.rows).toBe(8); // only the informative groups' rollouts are backpropagated
+      expect(skipped.loss).toBeCloseTo(full.loss, 6);
+      // the same gradient up to float32 summation order (the micro-batches hold other rows)
+      let scale = 0;
+      let maxDiff = 0;
+      for (let i = 0; i < full.grads.length; i++) {
+        scale = Math.max(scale, Math.abs(full.grads[i]));
+        maxDiff = Math.max(maxDiff, Math.abs(full.grads[i] - skipped.grads[i]));
+      }
+      expect(scale).toBeGreaterThan(1e-3);
+      expect(maxDiff / scale).toBeLessThan(1e-5);
+      // a wrong denominator (no loss scale) would change the update: the test can tell
+      const unscaled = rolloutBatches(groups, adv, c, 40, true).map((b) => ({ ...b, coefs: { ...b.coefs, lossScale: 1 } }));
+      const model = createTransformer(TINY, { seed: 9 });
+      const wrong = accumulateGrads(model, grpoLoss, unscaled.map((b) => ({ batch: b, weight: grpoWeight(b) })));
+      disposeTransformer(model);
+      let wrongDiff = 0;
+      for (let i = 0; i < full.grads.length; i++) wrongDiff = Math.max(wrongDiff, Math.abs(full.grads[i] - wrong.grads[i]));
+      expect(wrongDiff / scale).toBeGreaterThan(0.1);
+    });
+  }
+
+  it('with no informative rollout, the skipping path keeps one rollout at scale 0: a zero gradient', () => {
+    const rng = new Rng(6);
+    const c: GrpoCoefs = { ...coefs('seq-mean-token-mean', 'k3'), beta: 0, entCoef: 0 };
+    const groups = [0, 1].map((r) => ({
+      row: {} as ProblemRow,
+      prompt: [4, 5, 6],
+      completions: [0, 1, 2].map(() => Array.from({ length: rng.int(2, 6) }, () => rng.int(3, TINY.vocab - 1))),
+      rewards: [r, r, r],
+    }));
+    const batches = rolloutBatches(groups, groups.map((g) => groupAdvantages(g.rewards, true)), c, 1 << 20, true);
+    expect(batches.map((b) => b.batch)).toEqual([1]);
+    const model = createTransformer(TINY, { seed: 9 });
+    const g = computeGrads(model, grpoLoss, batches[0]);
+    disposeTransformer(model);
+    expect(g.loss).toBe(0);
+    expect(g.grads.every((x) => x === 0)).toBe(true);
   });
 
   it('on-policy (one update per batch) has ratio ≡ 1: no token is clipped', () => {

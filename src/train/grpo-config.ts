@@ -29,6 +29,10 @@ export const GrpoConfigSchema = z
     aggregation: z.enum(['seq-mean-token-mean', 'token-mean', 'seq-mean-token-sum-norm']).default('seq-mean-token-mean').describe('how token losses are averaged'),
     /** 1 = on-policy, ratio ≡ 1. */
     mu: z.number().int().min(1).max(100).default(1).describe('optimizer updates per sampled batch'),
+    skipZeroAdvantage: z
+      .boolean()
+      .default(true)
+      .describe('when beta = 0 and entropyCoef = 0: no backward pass for rollouts with zero advantage (exact: they add nothing to the gradient; the mean keeps its denominator)'),
     dynamicSampling: z.boolean().default(false).describe('drop zero-variance groups and refill with fresh prompts up to promptsPerStep'),
     maxRefills: z.number().int().min(0).max(100).default(4).describe('sampling rounds per step when refilling (dynamic sampling)'),
     formatBonus: z.number().min(0).max(1).default(0).describe('reward for a well-formed but wrong answer'),

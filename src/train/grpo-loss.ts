@@ -23,6 +23,9 @@ export interface GrpoCoefs {
   aggregation: Aggregation;
   /** Normaliser of 'seq-mean-token-sum-norm' (the max completion length). */
   maxLen: number;
+  /** Multiplies the micro-batch loss (default 1): kept weight ÷ full weight when zero-advantage rollouts were left out,
+   * so the step's mean keeps the denominator of all rollouts (rolloutBatches with skipZero). */
+  lossScale?: number;
 }
 
 /** Sums over the response tokens of one micro-batch, for metrics (filled where the loss runs). */
@@ -97,6 +100,7 @@ export function grpoLoss(model: Transformer, b: GrpoBatch): tf.Scalar {
     const denom = c.aggregation === 'seq-mean-token-mean' ? tf.maximum(tf.sum(mask, 1), 1) : tf.scalar(Math.max(1, c.maxLen));
     loss = tf.mean(tf.div(sums, denom));
   }
+  if (c.lossScale !== undefined && c.lossScale !== 1) loss = tf.mul(loss, c.lossScale);
   // metric sums over response tokens (read on whichever thread runs the loss)
   const sumOf = (x: tf.Tensor) => tf.sum(tf.mul(x, mask)).dataSync()[0];
   b.stats = { tokens: tf.sum(mask).dataSync()[0], pg: sumOf(t.pg), kl: sumOf(t.kl), entropy: sumOf(t.entropy), clipped: sumOf(t.clipped) };

@@ -40,17 +40,32 @@ export interface RolloutGroup {
   rewards: number[];
 }
 
-/** Build right-padded micro-batches (prompt + completion) within a token budget, advantages attached. */
+/**
+ * Build right-padded micro-batches (prompt + completion) within a token budget, advantages attached.
+ * skipZero (only exact when the loss has no KL and no entropy term): rollouts whose advantage is exactly 0 add nothing
+ * to the gradient, so they get no micro-batch; the kept batches' loss is scaled by kept weight ÷ full weight (sequences,
+ * or response tokens for token-mean), which keeps the step's mean over all rollouts (docs/method.md, The loss). With
+ * nothing kept, one rollout is kept at scale 0: the optimizer still takes its (zero-gradient) step.
+ */
 export function rolloutBatches(
   groups: readonly RolloutGroup[],
   advantages: readonly number[][],
   coefs: GrpoCoefs,
   microTokens: number,
+  skipZero = false,
 ): GrpoBatch[] {
-  const seqs: { ids: number[]; promptLen: number; adv: number }[] = [];
+  let seqs: { ids: number[]; promptLen: number; adv: number }[] = [];
   groups.forEach((g, gi) =>
     g.completions.forEach((c, ci) => seqs.push({ ids: [...g.prompt, ...c], promptLen: g.prompt.length, adv: advantages[gi][ci] })),
   );
+  if (skipZero) {
+    const weightOf = (s: (typeof seqs)[number]) => (coefs.aggregation === 'token-mean' ? s.ids.length - s.promptLen : 1);
+    const full = seqs.reduce((a, s) => a + weightOf(s), 0);
+    const kept = seqs.filter((s) => s.adv !== 0);
+    const keptWeight = kept.reduce((a, s) => a + weightOf(s), 0);
+    coefs = { ...coefs, lossScale: kept.length ? keptWeight / Math.max(1, full) : 0 };
+    seqs = kept.length ? kept : seqs.slice(0, 1);
+  }
   const out: GrpoBatch[] = [];
   let cur: typeof seqs = [];
   let len = 0;
@@ -273,7 +288,8 @@ async function train(o: GrpoOptions, previous: RunRecord | null, t0: number): Pr
       const timeSampling = (Date.now() - tSample) / 1000;
 
       const advantages = groups.map((g) => groupAdvantages(g.rewards, cfg.scaleRewards));
-      const batches = rolloutBatches(groups, advantages, coefs, cfg.microTokens);
+      const skipZero = cfg.skipZeroAdvantage && cfg.beta === 0 && cfg.entropyCoef === 0;
+      const batches = rolloutBatches(groups, advantages, coefs, cfg.microTokens, skipZero);
       const tScore = Date.now();
       for (const b of batches) {
         if (ref) b.refLogp = scoreNoGrad(ref, b, cfg.temperature);
