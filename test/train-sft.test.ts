@@ -107,6 +107,10 @@ describe('bridge sft (tiny preset)', () => {
     const rep = evaluate(after, Tokenizer.fromJSON(ck.tokenizer as never), testRows, { ...GREEDY, batchSize: 40 });
     expect(acc0).toBeLessThan(0.1);
     expect(rep.accuracy).toBeGreaterThan(acc0 + 0.3);
+    // the mechanism counts cover every completion: its right ones are the accuracy's, its first errors the wrong ones
+    expect(rep.mechanism.rollouts).toBe(rep.completions.length);
+    expect(rep.mechanism.correct).toBe(rep.completions.filter((c) => c.reward >= 1).length);
+    expect(Object.values(rep.mechanism.firstError).reduce((a, b) => a + b, 0)).toBe(rep.mechanism.rollouts - rep.mechanism.correct);
     expect(res.steps).toBe(8 * Math.ceil(240 / 8));
     const metrics = readJsonl<{ step: number; loss: number }>(runFiles(out).metrics);
     expect(metrics).toHaveLength(res.steps);

@@ -22,6 +22,7 @@ import { GRPO_PRESETS, GrpoConfigSchema, grpoConfig, type GrpoConfig } from './g
 import { EvalFlagsSchema } from './eval-options';
 import { resolveCheckpoint } from '../model/checkpoint-path';
 import type { EvalReport } from './evaluate';
+import { mechanismShares } from './mechanism';
 import type { TerseForm } from '../igsm/terse';
 import type { SkillRow } from './skill';
 import { SkillOptionsSchema } from './skill-options';
@@ -454,5 +455,11 @@ function printEval(rep: EvalReport, samples: number, json: boolean): void {
   else {
     process.stdout.write(`accuracy ${(100 * rep.accuracy).toFixed(1)} % on ${rep.problems} problems (${samples} sample(s), T=${rep.temperature})\n`);
     for (const b of rep.byOps) process.stdout.write(`  op ${b.numOps}: ${(100 * b.accuracy).toFixed(1)} % (${b.problems})\n`);
+    const m = mechanismShares(rep.mechanism);
+    const pct = (x: number) => (Number.isNaN(x) ? '–' : `${(100 * x).toFixed(1)} %`);
+    process.stdout.write(
+      `  reflection in ${pct(m.reflectionShare)} of completions, ${pct(m.recoveryRate)} of them right (${pct(m.accuracyWithoutReflection)} without one)\n` +
+        `  first error of the wrong ones: ${Object.entries(m.firstError).map(([k, v]) => `${k} ${pct(v)}`).join(', ')}\n`,
+    );
   }
 }

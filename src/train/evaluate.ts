@@ -10,6 +10,7 @@ import type { Transformer } from '../model/transformer';
 import { encodePrompt, encodeTersePrompt } from './format';
 import { scoreTerse, type TerseForm } from '../igsm/terse';
 import { chanceCorrected, chanceOfProblems } from './alpha';
+import { mechanismOf, type MechanismSummary } from './mechanism';
 
 export interface EvalOptions {
   /** Samples per problem: 1 with temperature 0 = greedy accuracy. */
@@ -54,6 +55,8 @@ export interface EvalReport {
   /** Share of wrong completions per verifier error kind. */
   errorKinds: Record<string, number>;
   meanTokens: number;
+  /** Reflections, recoveries and first-error classes over all completions (src/train/mechanism.ts). */
+  mechanism: MechanismSummary;
   completions: Completion[];
 }
 
@@ -110,10 +113,12 @@ export function evaluate(model: Transformer, tok: Tokenizer, rows: readonly Prob
     });
   }
   const chance = chanceOfProblems(rows);
-  return summarize(completions, rows.length, o, chance);
+  const byId = new Map(rows.map((r) => [r.id, r] as const));
+  const mechanism = mechanismOf(completions.map((c) => ({ row: byId.get(c.id)!, completion: c.completion })));
+  return { ...summarize(completions, rows.length, o, chance), mechanism };
 }
 
-function summarize(completions: Completion[], problems: number, o: EvalOptions, chance: number): EvalReport {
+function summarize(completions: Completion[], problems: number, o: EvalOptions, chance: number): Omit<EvalReport, 'mechanism'> {
   const byOps = new Map<number, { n: number; sum: number; problems: Set<string> }>();
   const kinds: Record<string, number> = {};
   let sum = 0;

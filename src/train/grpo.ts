@@ -12,6 +12,7 @@ import { reward } from '../igsm/answer';
 import type { ProblemRow } from '../igsm/types';
 import { EOS, PAD, Tokenizer } from '../text/tokenizer';
 import { initBackend } from '../model/backend';
+import { mechanismOf, mechanismShares, type ErrorClass } from './mechanism';
 import { loadCheckpoint, saveCheckpoint, weightsHash } from '../model/checkpoint';
 import { configDiff } from '../model/config';
 import { DataParallel } from '../model/parallel';
@@ -142,6 +143,11 @@ export interface GrpoMetrics {
   'time/scoring': number;
   'time/backward': number;
   sample_tok_s: number;
+  /** The mechanism in this step's rollouts (src/train/mechanism.ts; iGSM reward only): share with a "not yet" step,
+   * share of those answered right, and wrong rollouts by the class of their first error. */
+  reflection_share?: number;
+  recovery_rate?: number;
+  first_error?: Record<ErrorClass, number>;
   val_accuracy?: number;
 }
 
@@ -354,6 +360,12 @@ async function train(o: GrpoOptions, previous: RunRecord | null, t0: number): Pr
         'time/backward': timeBackward,
         sample_tok_s: sampledTokens / Math.max(1e-3, timeSampling),
       };
+      if (!o.rewardFn) {
+        const mech = mechanismShares(mechanismOf(all.flatMap((g) => g.completions.map((c) => ({ row: g.row, completion: tok.decode(c.filter((t) => t !== EOS)) })))));
+        m.reflection_share = mech.reflectionShare;
+        m.recovery_rate = mech.recoveryRate; // NaN (written as null) when no rollout reflected
+        m.first_error = mech.firstError;
+      }
       const last = step + 1 === cfg.steps;
       if (cfg.evalEvery > 0 && ((step + 1) % cfg.evalEvery === 0 || last)) {
         m.val_accuracy = validate();
