@@ -23,6 +23,8 @@ const SFT_DEFAULT = { n: 2000, batchSize: 8, lossOn: 'response' as const, worker
 const BASE_E = 'runs/base-study/d64L4-op1-6-nodistract-response-b8-lr5e-3/run/final';
 /** The regime's base model: `bridge pretrain --preset regime` (its recipe in the directory). */
 const BASE_R = 'data/models/base-op1-8-nodistract';
+/** The second regime base model: the same recipe on twice the corpus (`--n 480000`). */
+const BASE_R480 = 'data/models/base-op1-8-nodistract-480k';
 const OP4 = { ...SFT_DEFAULT, ops: [4, 4] as [number, number], oodOps: 6, distractors: false, variant: 'vanilla' as const, epochs: 6, lr: 2e-3, seed: 1, workers: 1, testN: 500, model: { d: 64, layers: 4, heads: 4, ctx: 512 } };
 
 /** The arms, in the order they were run. Add rows; never edit a finished one (results are keyed by name). */
@@ -44,6 +46,13 @@ export const ARMS: RegimeArm[] = [
     })),
   ),
   { ...OP4, name: 'op4-nodistract-vanilla-scratch-12ep-s1', init: 'scratch', seed: 1, epochs: 12, lr: 3e-3, workers: 2, why: 'the same SFT from scratch (control of seed 1)' },
+  // the same SFT (unchanged budget) from the second regime base model: twice the corpus (480,000 problems, 45 M tokens)
+  ...[1, 2, 3].flatMap((seed) =>
+    (['vanilla', 'bridge'] as const).map((variant) => ({
+      ...OP4, name: `op4-nodistract-${variant}-base-R480-s${seed}`, init: BASE_R480, variant, seed, epochs: 12, lr: 3e-3, workers: 2,
+      why: `the regime base model of 480,000 problems (data/models/base-op1-8-nodistract-480k), ${variant === 'vanilla' ? 'Vanilla' : 'BRIDGE'}, seed ${seed}`,
+    })),
+  ),
 ];
 
 interface RegimeResult extends StudyResult {
@@ -81,7 +90,7 @@ export function renderRegime(results: readonly RegimeResult[]): string {
   for (const r of results) {
     const a = r.config;
     lines.push(
-      `| ${a.name} | ${r.why} | ${a.init === 'scratch' ? 'scratch' : path.basename(path.dirname(path.dirname(a.init)))} | ${a.variant} | ${a.ops[0]}–${a.ops[1]} | ${a.oodOps} | ${a.distractors === false ? 'no' : 'yes'} | d${a.model.d} L${a.model.layers} | ${a.lr} / ${a.batchSize} × ${a.epochs} | ${a.seed} | ${a.testN} | ${pct(r.idAccuracy)} | ${pct(chanceCorrected(r.idAccuracy, c))} | ${pct(r.oodAccuracy)} | ${pct(chanceCorrected(r.oodAccuracy, c))} | ${r.answerTokens.toFixed(1)} | ${pct(r.reflectionShare)} | ${(r.sftSeconds / 60).toFixed(1)} min |`,
+      `| ${a.name} | ${r.why} | ${a.init === 'scratch' ? 'scratch' : a.init.startsWith('data/models/') ? path.basename(a.init) : path.basename(path.dirname(path.dirname(a.init)))} | ${a.variant} | ${a.ops[0]}–${a.ops[1]} | ${a.oodOps} | ${a.distractors === false ? 'no' : 'yes'} | d${a.model.d} L${a.model.layers} | ${a.lr} / ${a.batchSize} × ${a.epochs} | ${a.seed} | ${a.testN} | ${pct(r.idAccuracy)} | ${pct(chanceCorrected(r.idAccuracy, c))} | ${pct(r.oodAccuracy)} | ${pct(chanceCorrected(r.oodAccuracy, c))} | ${r.answerTokens.toFixed(1)} | ${pct(r.reflectionShare)} | ${(r.sftSeconds / 60).toFixed(1)} min |`,
     );
   }
   return lines.join('\n') + '\n';

@@ -87,6 +87,11 @@ describe('bridge reproduce --preset tiny', () => {
           const cc = find(rows, { experiment: 'table1', method, seed: 1, stage, split, metric: 'accuracy_chance_corrected' });
           expect(cc, `${method} ${stage} ${split} chance-corrected`).toHaveLength(1);
           expect(cc[0].value).toBeCloseTo((r[0].value - 1 / 23) / (22 / 23), 12);
+          // the mechanism of the greedy completions: a reflection share, and first-error shares that sum to 1 when any is wrong
+          const refl = find(rows, { experiment: 'table1', method, seed: 1, stage, split, metric: 'reflection_share' });
+          expect(refl, `${method} ${stage} ${split} reflection share`).toHaveLength(1);
+          const firstErrors = rows.filter((x) => x.experiment === 'table1' && x.method === method && x.seed === 1 && x.stage === stage && x.split === split && x.metric.startsWith('first_error_'));
+          if (r[0].value < 1) expect(firstErrors.reduce((a, x) => a + x.value, 0)).toBeCloseTo(1, 12);
         }
         expect(find(rows, { experiment: 'table1', method, stage, metric: 'seconds' }), `${method} ${stage} seconds`).toHaveLength(1);
       }

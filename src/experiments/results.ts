@@ -7,6 +7,7 @@ import Papa from 'papaparse';
 import { z } from 'zod';
 import { writeFileAtomic, writeJsonAtomic } from '../fsutil';
 import { ALPHA_BINS } from '../train/alpha';
+import { mechanismShares, type MechanismSummary } from '../train/mechanism';
 
 /** The α bins of the rows (src/train/alpha.ts: no tfjs, so this module stays light). */
 export const ROW_ALPHA_BINS = ALPHA_BINS;
@@ -119,10 +120,10 @@ export interface RowSource {
   results: Map<string, unknown>;
 }
 
-interface EvalSplitRes { accuracy: number; accuracyChanceCorrected?: number }
+interface EvalSplitRes { accuracy: number; accuracyChanceCorrected?: number; mechanism?: MechanismSummary }
 interface EvalRes { id: EvalSplitRes; ood: EvalSplitRes }
 interface SftRes { tokensSeen: number; trainSeconds: number }
-interface GrpoRes { curve: { step: number; reward: number; valAccuracy: number | null }[]; valBefore: number | null; trainSeconds: number }
+interface GrpoRes { curve: { step: number; reward: number; valAccuracy: number | null; reflection?: number }[]; valBefore: number | null; trainSeconds: number }
 interface ProbeRes { queries: number; histogram: Record<string, number>; informative: number; informativeAboveGuess?: number; influence: { byBin: { bin: string; queries: number; meanInfluence: number }[]; mean: number } }
 
 type Push = (stage: ResultRow['stage'], split: ResultRow['split'], metric: string, value: number, step?: number | null, bin?: string | null) => void;
@@ -135,6 +136,14 @@ function rowsOf(experiment: ResultRow['experiment'], res: <T>(kind: string) => T
       push(stage, split, 'accuracy', e[split].accuracy);
       const cc = e[split].accuracyChanceCorrected;
       if (cc !== undefined) push(stage, split, 'accuracy_chance_corrected', cc);
+      // the mechanism in the greedy completions (results written before it existed have none)
+      const mech = e[split].mechanism;
+      if (mech) {
+        const m = mechanismShares(mech);
+        push(stage, split, 'reflection_share', m.reflectionShare);
+        if (Number.isFinite(m.recoveryRate)) push(stage, split, 'recovery_rate', m.recoveryRate);
+        for (const [cls, v] of Object.entries(m.firstError)) if (Number.isFinite(v)) push(stage, split, `first_error_${cls}`, v);
+      }
     }
   };
   const accuracy = () => {
@@ -158,6 +167,7 @@ function rowsOf(experiment: ResultRow['experiment'], res: <T>(kind: string) => T
     for (const c of g.curve) push('grpo', 'rl-train', 'reward_mean', c.reward, c.step);
     if (g.valBefore !== null) push('grpo', 'rl-val', 'accuracy', g.valBefore, 0);
     for (const c of g.curve) if (c.valAccuracy !== null) push('grpo', 'rl-val', 'accuracy', c.valAccuracy, c.step + 1);
+    for (const c of g.curve) if (c.reflection !== undefined && Number.isFinite(c.reflection)) push('grpo', 'rl-train', 'reflection_share', c.reflection, c.step);
   }
   const p = res<ProbeRes>('probe');
   if (p) {

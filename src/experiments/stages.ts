@@ -16,6 +16,7 @@ import type { GrpoConfig } from '../train/grpo-config';
 import type { GrpoMetrics } from '../train/grpo';
 import type { Preset } from './presets';
 import type { StageKind } from './definitions';
+import type { MechanismSummary } from '../train/mechanism';
 
 /** What the runner sends a worker: the stage plus the directories of its inputs (by role). */
 export interface StageJob {
@@ -55,6 +56,8 @@ export interface EvalSplitResult {
   accuracyChanceCorrected: number;
   meanTokens: number;
   byOps: { numOps: number; problems: number; accuracy: number }[];
+  /** Reflections, recoveries and first-error classes of the greedy completions (src/train/mechanism.ts). */
+  mechanism: MechanismSummary;
 }
 export interface EvalResult {
   id: EvalSplitResult;
@@ -64,7 +67,7 @@ export interface GrpoStageResult {
   steps: number;
   weightsHash: string;
   /** Per step: the batch's mean 0/1 reward (policy after `step` updates) and, where validated, RL-val accuracy after step + 1 updates. */
-  curve: { step: number; reward: number; informative: number; valAccuracy: number | null }[];
+  curve: { step: number; reward: number; informative: number; valAccuracy: number | null; reflection?: number }[];
   /** Greedy RL-val accuracy of the SFT model (GRPO's validation before step 0). */
   valBefore: number | null;
   /** Σ per-step sampling + scoring + backward time from metrics.jsonl. */
@@ -160,7 +163,7 @@ async function runEval(job: StageJob, progress: ProgressFn): Promise<EvalResult>
       const rows = readJsonl<ProblemRow>(path.join(splitFile(job.inputs.splits, split), 'problems.jsonl'));
       const rep = evaluate(model, tok, rows, { ...GREEDY, maxNew: cfg.maxNew, batchSize: cfg.batchSize });
       writeFileAtomic(path.join(job.dir, `completions-${key}.jsonl`), rep.completions.map((c) => JSON.stringify(c) + '\n').join(''));
-      out[key] = { problems: rep.problems, accuracy: rep.accuracy, accuracyChanceCorrected: rep.accuracyChanceCorrected, meanTokens: rep.meanTokens, byOps: rep.byOps };
+      out[key] = { problems: rep.problems, accuracy: rep.accuracy, accuracyChanceCorrected: rep.accuracyChanceCorrected, meanTokens: rep.meanTokens, byOps: rep.byOps, mechanism: rep.mechanism };
       progress(i + 1, parts.length, `${key} ${(100 * rep.accuracy).toFixed(1)} %`);
     });
     return out as EvalResult;
@@ -207,7 +210,7 @@ async function runGrpoStage(job: StageJob, progress: ProgressFn): Promise<GrpoSt
   return {
     steps: done.steps,
     weightsHash: done.weightsHash,
-    curve: metrics.map((m) => ({ step: m.step, reward: m.reward, informative: m.frac_informative, valAccuracy: m.val_accuracy ?? null })),
+    curve: metrics.map((m) => ({ step: m.step, reward: m.reward, informative: m.frac_informative, valAccuracy: m.val_accuracy ?? null, ...(m.reflection_share !== undefined ? { reflection: m.reflection_share } : {}) })),
     valBefore,
     trainSeconds: metrics.reduce((a, m) => a + m['time/sampling'] + m['time/scoring'] + m['time/backward'], 0),
   };
