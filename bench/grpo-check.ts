@@ -4,6 +4,7 @@
 // steps. One JSON line per arm appends to docs/grpo-check.jsonl; a rerun resumes the GRPO run and re-evaluates.
 //
 //   npx tsx bench/grpo-check.ts --arm op4-nodistract-vanilla-base-R-s1 [--steps 60 --prompts 16 --group 8 --lr 1e-4]
+//                                [--beta 0 --entropy 0]   (KL and entropy coefficients; both 0 = zero-advantage rollouts skipped)
 //   npx tsx bench/grpo-check.ts --report     (docs/grpo-check.md from the rows)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -32,6 +33,8 @@ const { values: a } = parseArgs({
     prompts: { type: 'string' },
     group: { type: 'string' },
     lr: { type: 'string' },
+    beta: { type: 'string' },
+    entropy: { type: 'string' },
     out: { type: 'string', default: 'docs/grpo-check.jsonl' },
     report: { type: 'boolean', default: false },
   },
@@ -39,9 +42,11 @@ const { values: a } = parseArgs({
 
 interface CheckRow {
   arm: string;
-  grpo: { steps: number; promptsPerStep: number; groupSize: number; lr: number; beta: number; rollouts: number };
+  grpo: { steps: number; promptsPerStep: number; groupSize: number; lr: number; beta: number; entropyCoef?: number; rollouts: number };
   before: { id: number; ood: number };
   after: { id: number; ood: number };
+  /** Share of greedy ID completions with a "not yet" step, before and after (src/train/mechanism.ts). */
+  reflection?: { before: number; after: number };
   mcnemar: Record<'id' | 'ood', { n: number; b: number; c: number; p: number }>;
   reward: number[];
   informative: number[];
@@ -63,20 +68,20 @@ function renderReport(rows: readonly CheckRow[]): string {
     '# GRPO check',
     '',
     'Produced by `npx tsx bench/grpo-check.ts --arm ARM [--steps S --lr LR]` (rows: `docs/grpo-check.jsonl`; this page: `--report`).',
-    'GRPO (the default preset: T = 1, ε = 0.2, β = 0.001, entropy bonus 0.001, one update per step) from a finished regime-study SFT arm on fresh',
+    'GRPO (the default preset: T = 1, ε = 0.2, one update per step; β (KL) and the entropy bonus 0.001 unless the row says otherwise) from a finished regime-study SFT arm on fresh',
     "problems of the arm's SFT op range; greedy accuracy before and after on the arm's own 500 ID + 500 OOD test problems",
     '(b = right before only, c = right after only; exact two-sided McNemar p). Reward, informative share (0 < α < 1) and',
     'the share above the guessing level are means over the first and the last tenth of the steps; KL at the last step.',
     '',
-    '| arm | steps × prompts × group (rollouts) | lr | reward first → last | informative → | above guessing → | KL end | ID before → after (b / c, p) | OOD before → after (b / c, p) | GRPO minutes |',
-    '|---|---|---|---|---|---|---|---|---|---|',
+    '| arm | steps × prompts × group (rollouts) | lr | β / entropy | reward first → last | informative → | above guessing → | KL end | ID before → after (b / c, p) | OOD before → after (b / c, p) | ID reflections before → after | GRPO minutes |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const g = r.grpo;
     out.push(
-      `| ${r.arm} | ${g.steps} × ${g.promptsPerStep} × ${g.groupSize} (${g.rollouts.toLocaleString('en')}) | ${g.lr} | ${tenth(r.reward, false).toFixed(3)} → ${tenth(r.reward, true).toFixed(3)} | ` +
+      `| ${r.arm} | ${g.steps} × ${g.promptsPerStep} × ${g.groupSize} (${g.rollouts.toLocaleString('en')}) | ${g.lr} | ${g.beta} / ${g.entropyCoef ?? 0.001} | ${tenth(r.reward, false).toFixed(3)} → ${tenth(r.reward, true).toFixed(3)} | ` +
         `${pct(tenth(r.informative, false))} → ${pct(tenth(r.informative, true))} | ${pct(tenth(r.informativeAboveGuess, false))} → ${pct(tenth(r.informativeAboveGuess, true))} | ${r.kl.at(-1)!.toFixed(4)} | ` +
-        `${pct(r.before.id)} → ${pct(r.after.id)} (${r.mcnemar.id.b} / ${r.mcnemar.id.c}, ${r.mcnemar.id.p.toPrecision(2)}) | ${pct(r.before.ood)} → ${pct(r.after.ood)} (${r.mcnemar.ood.b} / ${r.mcnemar.ood.c}, ${r.mcnemar.ood.p.toPrecision(2)}) | ${(r.grpoSeconds / 60).toFixed(1)} |`,
+        `${pct(r.before.id)} → ${pct(r.after.id)} (${r.mcnemar.id.b} / ${r.mcnemar.id.c}, ${r.mcnemar.id.p.toPrecision(2)}) | ${pct(r.before.ood)} → ${pct(r.after.ood)} (${r.mcnemar.ood.b} / ${r.mcnemar.ood.c}, ${r.mcnemar.ood.p.toPrecision(2)}) | ${r.reflection ? `${pct(r.reflection.before)} → ${pct(r.reflection.after)}` : '–'} | ${(r.grpoSeconds / 60).toFixed(1)} |`,
     );
   }
   const bins = Object.keys(rows[0]?.alphaHist.first ?? {});
@@ -105,8 +110,11 @@ const cfg = grpoConfig({
   ...(a.prompts ? { promptsPerStep: Number(a.prompts) } : {}),
   ...(a.group ? { groupSize: Number(a.group) } : {}),
   ...(a.lr ? { lr: Number(a.lr) } : {}),
+  ...(a.beta ? { beta: Number(a.beta) } : {}),
+  ...(a.entropy ? { entropyCoef: Number(a.entropy) } : {}),
 });
-const tag = `grpo-s${cfg.steps}-p${cfg.promptsPerStep}-g${cfg.groupSize}-lr${cfg.lr}`;
+const coefTag = cfg.beta === GRPO_PRESETS.default.beta && cfg.entropyCoef === GRPO_PRESETS.default.entropyCoef ? '' : `-b${cfg.beta}-e${cfg.entropyCoef}`;
+const tag = `grpo-s${cfg.steps}-p${cfg.promptsPerStep}-g${cfg.groupSize}-lr${cfg.lr}${coefTag}`;
 const read = (name: string) => readJsonl<ProblemRow>(path.join(dir, name, 'problems.jsonl'));
 const tests = { id: read('test-id'), ood: read('test-ood') };
 
@@ -128,9 +136,9 @@ const outcomes = (ckDir: string) => {
   const res = Object.fromEntries(
     (['id', 'ood'] as const).map((k) => {
       const r = evaluate(model, tok, tests[k], { ...GREEDY, batchSize: 50 });
-      return [k, { accuracy: r.accuracy, right: new Map(r.completions.map((x) => [x.id, x.reward > 0])) }];
+      return [k, { accuracy: r.accuracy, right: new Map(r.completions.map((x) => [x.id, x.reward > 0])), reflection: r.mechanism.withReflection / r.mechanism.rollouts }];
     }),
-  ) as Record<'id' | 'ood', { accuracy: number; right: Map<string, boolean> }>;
+  ) as Record<'id' | 'ood', { accuracy: number; right: Map<string, boolean>; reflection: number }>;
   disposeTransformer(model);
   return res;
 };
@@ -148,9 +156,10 @@ const pool = (ms: GrpoMetrics[]) => {
 };
 const line = {
   arm: a.arm,
-  grpo: { steps: cfg.steps, promptsPerStep: cfg.promptsPerStep, groupSize: cfg.groupSize, lr: cfg.lr, beta: cfg.beta, rollouts: cfg.steps * cfg.promptsPerStep * cfg.groupSize },
+  grpo: { steps: cfg.steps, promptsPerStep: cfg.promptsPerStep, groupSize: cfg.groupSize, lr: cfg.lr, beta: cfg.beta, entropyCoef: cfg.entropyCoef, rollouts: cfg.steps * cfg.promptsPerStep * cfg.groupSize },
   before: { id: before.id.accuracy, ood: before.ood.accuracy },
   after: { id: after.id.accuracy, ood: after.ood.accuracy },
+  reflection: { before: before.id.reflection, after: after.id.reflection },
   mcnemar: { id: pairedMcnemar(before.id.right, after.id.right), ood: pairedMcnemar(before.ood.right, after.ood.right) },
   reward: metrics.map((m) => +m.reward.toFixed(4)),
   informative: metrics.map((m) => +m.frac_informative.toFixed(3)),
