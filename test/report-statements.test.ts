@@ -106,7 +106,8 @@ describe('claimsMarkdown', () => {
     expect(a.verdict).not.toBe('supported');
     expect(md).toContain(`### (a) ${a.title}: **${a.verdict}**`);
     expect(md).not.toContain('### (b)');
-    expect(md).toMatch(/\*How verdicts are decided:\* A claim is \*\*supported\*\* when/);
+    expect(md).toMatch(/\*How verdicts are decided:\* Each comparison "A > B" is judged on paired per-seed differences/);
+    expect(md).toContain('; paired per-seed difference ');
     expect(claimsMarkdown(rows, ['b', 'c']).match(/^### \(/gm)).toHaveLength(2);
   });
 });

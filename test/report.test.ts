@@ -10,7 +10,6 @@ import {
   allFigures,
   ci95HalfWidth,
   combineVerdicts,
-  compareGreater,
   evaluateClaims,
   fig4Records,
   formatComparison,
@@ -22,6 +21,8 @@ import {
   mean,
   missingSeries,
   pairedDifferences,
+  pairedVerdict,
+  sharedSeedDifferences,
   requiredMethods,
   rowsFrame,
   sampleSd,
@@ -45,12 +46,22 @@ import { syntheticRows } from './report-fixture';
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'report-test-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** Rows of one (experiment, method, stage, split, metric) cell replaced by explicit per-seed values. */
-function setCell(rows: ResultRow[], f: Partial<ResultRow>, values: number[]): ResultRow[] {
+/** Rows of one (experiment, method, stage, split, metric) cell replaced by explicit values: [seed, value] pairs. */
+function setSeedCell(rows: ResultRow[], f: Partial<ResultRow>, values: [seed: number, value: number][]): ResultRow[] {
   const keep = rows.filter((r) => !Object.entries(f).every(([k, v]) => r[k as keyof ResultRow] === v));
   const base = { step: null, bin: null, ...f } as ResultRow;
-  return [...keep, ...values.map((value, seed) => ({ ...base, seed, value }))];
+  return [...keep, ...values.map(([seed, value]) => ({ ...base, seed, value }))];
 }
+
+/** Rows of one cell replaced by one value per seed 0, 1, 2, … (the fixture's seeds). */
+const setCell = (rows: ResultRow[], f: Partial<ResultRow>, values: number[]): ResultRow[] =>
+  setSeedCell(rows, f, values.map((v, seed) => [seed, v]));
+
+/**
+ * t(0.975, 2) in closed form: with 2 degrees of freedom F(t) = 1/2 + t / (2√(t² + 2)), so t = √(2 · 0.95² / (1 − 0.95²)).
+ * (The 4.302652729911275 found in some tables is off in the tenth digit.)
+ */
+const T975_2 = 4.302652729749464;
 
 describe('stats: hand-computed values', () => {
   it('mean, sample sd and the Student-t 95 % CI', () => {
@@ -97,17 +108,43 @@ describe('stats: hand-computed values', () => {
     expect(() => pairedDifferences([{ seed: 0, value: 1 }, { seed: 0, value: 2 }], [{ seed: 0, value: 1 }])).toThrow(/seed 0 appears twice/);
   });
 
-  it('verdicts from CI overlap', () => {
-    const hi = summarize([10, 11, 12]);
-    const lo = summarize([1, 2, 3]);
-    const mid = summarize([2, 6, 10]);
-    expect(compareGreater(hi, lo).verdict).toBe('supported');
-    expect(compareGreater(lo, hi).verdict).toBe('not supported');
-    expect(compareGreater(mid, lo).verdict).toBe('inconclusive');
-    expect(compareGreater(summarize([50]), lo)).toEqual({ verdict: 'inconclusive', reason: 'n=1: no confidence interval' });
+  it('paired per-seed differences: mean, Student-t CI and verdict, checked by hand', () => {
+    const seeds = (xs: number[]) => xs.map((value, seed) => ({ seed, value }));
+    expect(Math.sqrt((2 * 0.95 ** 2) / (1 - 0.95 ** 2))).toBeCloseTo(T975_2, 14);
+    expect(studentTQuantile(0.975, 2)).toBeCloseTo(T975_2, 11);
+    // a − b = [2, 3, 0]: mean 5/3, sd √(((1/3)² + (4/3)² + (5/3)²)/2) = √(7/3)
+    const d = sharedSeedDifferences(seeds([3, 5, 4]), seeds([1, 2, 4]));
+    expect(d.seeds).toEqual([0, 1, 2]);
+    expect(d.differences).toEqual([2, 3, 0]);
+    expect(d.summary!.n).toBe(3);
+    expect(d.summary!.mean).toBeCloseTo(5 / 3, 12);
+    expect(d.summary!.sd).toBeCloseTo(Math.sqrt(7 / 3), 12);
+    const hw = (T975_2 * Math.sqrt(7 / 3)) / Math.sqrt(3);
+    expect(d.summary!.ci).toBeCloseTo(hw, 10);
+    expect(d.summary!.lo).toBeCloseTo(5 / 3 - hw, 10); // −2.13: the interval holds 0
+    expect(pairedVerdict(d)).toEqual({ verdict: 'inconclusive', reason: '95 % CI of the paired difference includes 0' });
+    // a − b = [2, 3, 2.5]: mean 2.5, sd 0.5, half-width t(0.975, 2) · 0.5 / √3 = 1.2421, so [1.26, 3.74]
+    const up = sharedSeedDifferences(seeds([3, 5, 4.5]), seeds([1, 2, 2]));
+    expect(up.summary!.ci).toBeCloseTo((T975_2 * 0.5) / Math.sqrt(3), 10);
+    expect(pairedVerdict(up)).toEqual({ verdict: 'supported', reason: '95 % CI of the paired difference above 0' });
+    const down = sharedSeedDifferences(seeds([1, 2, 2]), seeds([3, 5, 4.5]));
+    expect(down.summary!.mean).toBeCloseTo(-2.5, 12);
+    expect(pairedVerdict(down)).toEqual({ verdict: 'not supported', reason: '95 % CI of the paired difference below 0' });
+    // one shared seed: no interval; none: nothing to pair
+    const one = sharedSeedDifferences([{ seed: 1, value: 9 }, { seed: 2, value: 9 }], [{ seed: 2, value: 1 }, { seed: 3, value: 1 }]);
+    expect(one).toMatchObject({ seeds: [2], differences: [8], onlyA: [1], onlyB: [3] });
+    expect(pairedVerdict(one)).toEqual({ verdict: 'inconclusive', reason: 'n=1: no confidence interval' });
+    const none = sharedSeedDifferences([{ seed: 1, value: 9 }], [{ seed: 2, value: 1 }]);
+    expect(none.summary).toBeNull();
+    expect(pairedVerdict(none)).toEqual({ verdict: 'inconclusive', reason: 'no seed in common' });
+    expect(() => sharedSeedDifferences([{ seed: 1, value: 1 }, { seed: 1, value: 2 }], [], 'gain')).toThrow(/gain: seed 1 appears twice/);
+  });
+
+  it('combined verdicts: any "not supported" wins, then "inconclusive"', () => {
     expect(combineVerdicts(['supported', 'inconclusive'])).toBe('inconclusive');
     expect(combineVerdicts(['supported', 'not supported', 'inconclusive'])).toBe('not supported');
     expect(combineVerdicts(['supported', 'supported'])).toBe('supported');
+    expect(combineVerdicts([])).toBe('inconclusive');
   });
 });
 
@@ -197,15 +234,67 @@ describe('claims', () => {
     expect(verdicts(rows)).toEqual({ a: 'not supported', b: 'not supported', c: 'not supported', d: 'not supported' });
   });
 
-  it('equal effects with noise (overlapping CIs) → inconclusive, with the numbers', () => {
+  it('equal effects with noise → inconclusive, with both sides and the paired difference', () => {
     const same = { bridge: 0.05, vanilla: 0.05, explore: 0.05, analysis: 0.05, subgoal: 0.05 };
     const rows = syntheticRows({ gains: same, noise: 0.03, informative: { bridge: 0.3 }, influence: { bridge: 1e-3 } });
     const claims = evaluateClaims(rows);
     for (const c of claims) expect(c.verdict, `claim ${c.id}`).toBe('inconclusive');
     const a = claims[0].comparisons[0];
-    expect(a.reason).toBe('95 % CIs overlap');
+    expect(a.reason).toBe('95 % CI of the paired difference includes 0');
     expect(a.a.value!.n).toBe(3);
-    expect(formatComparison(a)).toMatch(/^RL gain ID: BRIDGE \+\d+\.\d ± \d+\.\d pp \(n=3\) vs Vanilla /);
+    expect(a.paired!.seeds).toEqual([0, 1, 2]);
+    expect(formatComparison(a)).toMatch(
+      /^RL gain ID: BRIDGE \+\d+\.\d ± \d+\.\d pp \(n=3\) vs Vanilla [-+]\d+\.\d ± \d+\.\d pp \(n=3\); paired per-seed difference [-+]\d+\.\d ± \d+\.\d pp \(n=3\) → inconclusive \(95 % CI of the paired difference includes 0\)$/,
+    );
+  });
+
+  const informativeCell = { experiment: 'fig1', stage: 'probe', split: 'rl-train', metric: 'informative_share' } as const;
+
+  it('claim (b) reads its verdict from the per-seed differences: the hand-computed case, in pp', () => {
+    let rows = setCell(syntheticRows(), { ...informativeCell, method: 'bridge' }, [0.03, 0.05, 0.04]);
+    rows = setCell(rows, { ...informativeCell, method: 'vanilla' }, [0.01, 0.02, 0.04]);
+    const b = evaluateClaims(rows).find((c) => c.id === 'b')!;
+    const cmp = b.comparisons[0];
+    expect(cmp.paired!.summary!.mean).toBeCloseTo(5 / 3, 10);
+    expect(cmp.paired!.summary!.ci).toBeCloseTo((T975_2 * Math.sqrt(7 / 3)) / Math.sqrt(3), 10);
+    expect(b.verdict).toBe('inconclusive');
+    expect(formatComparison(cmp)).toBe(
+      'share of queries with 0 < α < 1: BRIDGE 4.0 ± 2.5 % (n=3) vs Vanilla 2.3 ± 3.8 % (n=3); ' +
+        'paired per-seed difference +1.7 ± 3.8 pp (n=3) → inconclusive (95 % CI of the paired difference includes 0)',
+    );
+  });
+
+  it('pairing by seed decides where the two per-method CIs overlap: a seed effect both arms share cancels', () => {
+    // the seeds differ by 30 pp, BRIDGE is 2–3 pp above Vanilla on every seed
+    let rows = setCell(syntheticRows(), { ...informativeCell, method: 'bridge' }, [0.2, 0.5, 0.8]);
+    rows = setCell(rows, { ...informativeCell, method: 'vanilla' }, [0.18, 0.475, 0.77]);
+    const cmp = evaluateClaims(rows).find((c) => c.id === 'b')!.comparisons[0];
+    expect(cmp.a.value!.lo!).toBeLessThan(cmp.b.value!.hi!); // the unpaired intervals overlap
+    expect(cmp.paired!.summary!.mean).toBeCloseTo(2.5, 10);
+    expect(cmp.verdict).toBe('supported');
+    rows = setCell(rows, { ...informativeCell, method: 'vanilla' }, [0.22, 0.525, 0.83]);
+    expect(evaluateClaims(rows).find((c) => c.id === 'b')!.verdict).toBe('not supported');
+  });
+
+  it('different seed sets: only the shared seeds are paired, and the line says n and which seeds were left out', () => {
+    const cell = { experiment: 'fig1', stage: 'probe', split: 'rl-train', metric: 'influence_mean' } as const;
+    let rows = setSeedCell(syntheticRows(), { ...cell, method: 'bridge' }, [[0, 5e-3], [1, 7e-3], [2, 9e-3]]);
+    rows = setSeedCell(rows, { ...cell, method: 'vanilla' }, [[1, 1e-3], [2, 2e-3], [3, 1]]);
+    const c = evaluateClaims(rows).find((x) => x.id === 'c')!.comparisons[0];
+    expect(c.paired).toMatchObject({ seeds: [1, 2], onlyA: [0], onlyB: [3] });
+    expect(c.paired!.differences[0]).toBeCloseTo(6e-3, 15);
+    expect(c.paired!.differences[1]).toBeCloseTo(7e-3, 15);
+    expect(c.paired!.summary!.n).toBe(2);
+    expect(c.paired!.summary!.mean).toBeCloseTo(6.5e-3, 15); // seed 3's 1.0 is not in it
+    // t(0.975, 1) = 12.706…: with two seeds the interval [6.5e-3 ± 6.35e-3] still lies above 0
+    expect(c.verdict).toBe('supported');
+    expect(c.a.value!.n).toBe(3); // each side's own summary keeps all its seeds
+    expect(c.b.value!.n).toBe(3);
+    expect(formatComparison(c)).toContain('paired per-seed difference +0.00650 ± 0.00635 (n=2 shared seeds; seed 0 BRIDGE only; seed 3 Vanilla only) → supported');
+    const apart = setSeedCell(rows, { ...cell, method: 'vanilla' }, [[7, 1e-3]]);
+    const none = evaluateClaims(apart).find((x) => x.id === 'c')!.comparisons[0];
+    expect(none.verdict).toBe('inconclusive');
+    expect(formatComparison(none)).toContain('paired per-seed difference: no seed in common (seeds 0, 1, 2 BRIDGE only; seed 7 Vanilla only) → inconclusive (no seed in common)');
   });
 
   it('one seed → inconclusive (n=1); missing rows → inconclusive (no data), never a throw', () => {
@@ -214,10 +303,14 @@ describe('claims', () => {
       expect(c.verdict).toBe('inconclusive');
       expect(c.comparisons.every((x) => x.reason.startsWith('n=1'))).toBe(true);
     }
-    expect(formatComparison(one[0].comparisons[0])).toMatch(/^RL gain ID: BRIDGE \+\d+\.\d pp \(n=1\) vs Vanilla [-+]\d+\.\d pp \(n=1\), difference of means [-+]\d+\.\d pp → inconclusive \(n=1/);
+    expect(formatComparison(one[0].comparisons[0])).toMatch(
+      /^RL gain ID: BRIDGE \+\d+\.\d pp \(n=1\) vs Vanilla [-+]\d+\.\d pp \(n=1\); paired per-seed difference [-+]\d+\.\d pp \(n=1\) → inconclusive \(n=1/,
+    );
     const none = evaluateClaims(syntheticRows().filter((r) => r.experiment !== 'fig4'));
     expect(none[3].verdict).toBe('inconclusive');
     expect(none[3].comparisons[0].reason).toMatch(/^no data/);
+    expect(none[3].comparisons[0].paired).toBeNull();
+    expect(formatComparison(none[3].comparisons[0])).not.toContain('paired');
   });
 });
 
@@ -361,6 +454,12 @@ describe('writeReport', () => {
     expect(html).toContain('id="table-table1-chance"');
     const md = fs.readFileSync(path.join(out, 'summary.md'), 'utf8');
     for (const id of ['a', 'b', 'c', 'd']) expect(md).toMatch(new RegExp(`### \\(${id}\\) .*: \\*\\*(supported|not supported|inconclusive)\\*\\*`));
+    // every claim line carries the paired difference its verdict comes from, in the summary and in the report
+    const claimLines = md.split('\n').filter((l) => / → (supported|not supported|inconclusive) \(/.test(l));
+    expect(claimLines).toHaveLength(2 + 1 + 1 + 6); // (a) ID and OOD, (b), (c), (d) three singles × ID and OOD
+    for (const l of claimLines) expect(l).toMatch(/; paired per-seed difference [-+][\d.e-]+ ± [\d.e-]+( pp)? \(n=3\) → /);
+    expect(html.match(/<li>[^<]*; paired per-seed difference [^<]* \(n=3\) → /g)).toHaveLength(claimLines.length);
+    expect(html).toContain('is judged on paired per-seed differences');
     expect(md).toContain('+46.6'); // the paper's numbers next to ours
     expect(md).toContain('Chance-corrected accuracy');
     expect(md).toContain('above guessing %');

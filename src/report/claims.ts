@@ -1,16 +1,31 @@
 // The paper's four claims checked against our rows: (a) BRIDGE RL gain > Vanilla RL gain, ID and OOD; (b) more
 // informative queries (0 < α < 1) under the BRIDGE SFT model; (c) higher per-step influence; (d) all behaviours beat
-// each single one. A verdict needs non-overlapping 95 % CIs; anything else is reported as inconclusive, with numbers.
+// each single one. Each comparison is judged on the paired per-seed differences over the seeds both sides have
+// (docs/method.md, How a claim is judged): supported when their 95 % CI lies above 0, not supported when below,
+// inconclusive otherwise; the per-method summaries are reported next to it.
 import { PAPER_CLAIMS } from './paper';
 import { SINGLE_BEHAVIOURS, methodLabel, type ResultRow } from './rows';
-import { combineVerdicts, compareGreater, formatNumber, formatSig, type Summary, type Verdict } from './stats';
-import { accuracyCell, influenceMeanRecords, informativeRecords } from './tables';
+import {
+  combineVerdicts,
+  formatNumber,
+  formatSig,
+  pairedVerdict,
+  sharedSeedDifferences,
+  summarize,
+  type PairedDifference,
+  type SeedValue,
+  type Summary,
+  type Verdict,
+} from './stats';
+import { accuracySeedValues, influenceMeanRecords, informativeRecords } from './tables';
 
-/** One side of a comparison: a method and its summary over seeds (null when its rows are missing). */
+/** One side of a comparison: a method, its per-seed values and their summary (both null when its rows are missing). */
 export interface ClaimSide {
   method: string;
   label: string;
   value: Summary | null;
+  /** the per-seed values `value` summarizes, sorted by seed */
+  seeds: SeedValue[] | null;
   /** why value is null */
   missing?: string;
 }
@@ -21,6 +36,8 @@ export interface Comparison {
   unit: string;
   a: ClaimSide;
   b: ClaimSide;
+  /** a − b per seed both sides have: what the verdict is read from (null when a side has no data) */
+  paired: PairedDifference | null;
   verdict: Verdict;
   reason: string;
 }
@@ -35,24 +52,26 @@ export interface ClaimResult {
 }
 
 function compare(what: string, unit: string, a: ClaimSide, b: ClaimSide): Comparison {
-  if (!a.value || !b.value) {
-    const why = [a, b].filter((s) => !s.value).map((s) => `${s.label}: ${s.missing ?? 'no rows'}`).join('; ');
-    return { what, unit, a, b, verdict: 'inconclusive', reason: `no data (${why})` };
+  if (!a.seeds || !b.seeds) {
+    const why = [a, b].filter((s) => !s.seeds).map((s) => `${s.label}: ${s.missing ?? 'no rows'}`).join('; ');
+    return { what, unit, a, b, paired: null, verdict: 'inconclusive', reason: `no data (${why})` };
   }
-  return { what, unit, a, b, ...compareGreater(a.value, b.value) };
+  const paired = sharedSeedDifferences(a.seeds, b.seeds, `${what}: ${a.label} − ${b.label}`);
+  return { what, unit, a, b, paired, ...pairedVerdict(paired) };
 }
 
-function side(method: string, get: () => Summary | undefined): ClaimSide {
+function side(method: string, get: () => SeedValue[] | undefined): ClaimSide {
+  const label = methodLabel(method);
   try {
-    const value = get();
-    return value ? { method, label: methodLabel(method), value } : { method, label: methodLabel(method), value: null, missing: 'no rows' };
+    const seeds = get();
+    return seeds?.length ? { method, label, value: summarize(seeds.map((v) => v.value)), seeds } : { method, label, value: null, seeds: null, missing: 'no rows' };
   } catch (err) {
-    return { method, label: methodLabel(method), value: null, missing: (err as Error).message };
+    return { method, label, value: null, seeds: null, missing: (err as Error).message };
   }
 }
 
 const gainSide = (rows: readonly ResultRow[], experiment: 'table1' | 'fig4', method: string, split: 'id' | 'ood') =>
-  side(method, () => accuracyCell(rows, experiment, method, split).delta);
+  side(method, () => accuracySeedValues(rows, experiment, method, split).delta);
 
 const SPLIT_NAME = { id: 'ID', ood: 'OOD' } as const;
 
@@ -73,7 +92,7 @@ export function claimGain(rows: readonly ResultRow[]): ClaimResult {
 /** Claim (b): the BRIDGE SFT model has a larger share of probe queries with 0 < α < 1 than the Vanilla one. */
 export function claimInformative(rows: readonly ResultRow[]): ClaimResult {
   const recs = informativeRecords(rows);
-  const get = (m: string) => side(m, () => recs.find((r) => r.method === m)?.value);
+  const get = (m: string) => side(m, () => recs.find((r) => r.method === m)?.seeds);
   const comparisons = [compare('share of queries with 0 < α < 1', '%', get('bridge'), get('vanilla'))];
   return {
     id: 'b',
@@ -87,7 +106,7 @@ export function claimInformative(rows: readonly ResultRow[]): ClaimResult {
 /** Claim (c): mean per-step influence over the probe queries is higher for BRIDGE than for Vanilla. */
 export function claimInfluence(rows: readonly ResultRow[]): ClaimResult {
   const recs = influenceMeanRecords(rows);
-  const get = (m: string) => side(m, () => recs.find((r) => r.method === m)?.value);
+  const get = (m: string) => side(m, () => recs.find((r) => r.method === m)?.seeds);
   const comparisons = [compare('mean per-step influence (η = 1)', '', get('bridge'), get('vanilla'))];
   return {
     id: 'c',
@@ -122,24 +141,52 @@ export function evaluateClaims(rows: readonly ResultRow[]): ClaimResult[] {
   return [claimGain(rows), claimInformative(rows), claimInfluence(rows), claimAblation(rows)];
 }
 
+/** A number in a claim's unit: 1 decimal for % and pp, 3 significant digits for a small raw quantity (unit ''). */
+const claimNumber = (x: number, unit: string) => (unit === '' ? formatSig(x) : formatNumber(x, 1));
+const signedNumber = (x: number, unit: string) => {
+  const t = claimNumber(x, unit);
+  return t.startsWith('-') ? t : `+${t}`;
+};
+/** The unit of a difference: two percentages differ by percentage points. */
+const differenceUnit = (unit: string) => (unit === '%' ? 'pp' : unit);
+
 /** "BRIDGE +20.1 ± 3.2 pp (n=3)": one side of a comparison as text (unit '' = a small raw quantity, 3 significant digits). */
 export function formatSide(s: ClaimSide, unit: string): string {
   if (!s.value) return `${s.label}: no data`;
-  const num = (x: number) => (unit === '' ? formatSig(x) : formatNumber(x, 1));
-  const m = num(s.value.mean);
-  const mean = unit === 'pp' && !m.startsWith('-') ? `+${m}` : m;
-  const ci = s.value.ci === null ? '' : ` ± ${num(s.value.ci)}`;
+  const mean = unit === 'pp' ? signedNumber(s.value.mean, unit) : claimNumber(s.value.mean, unit);
+  const ci = s.value.ci === null ? '' : ` ± ${claimNumber(s.value.ci, unit)}`;
   return `${s.label} ${mean}${ci}${unit ? ' ' + unit : ''} (n=${s.value.n})`;
 }
 
-/** One comparison as a sentence: "RL gain ID: BRIDGE +20.1 ± 3.2 pp (n=3) vs Vanilla +2.0 ± 1.1 pp (n=3), difference of means +18.1 pp → supported (…)". */
+/** "seed 3 BRIDGE only; seeds 4, 5 Vanilla only": the seeds a paired comparison leaves out ('' when none). */
+function unpairedSeeds(c: Comparison, d: PairedDifference): string {
+  const seeds = (xs: number[]) => `seed${xs.length > 1 ? 's' : ''} ${xs.join(', ')}`;
+  return [
+    ...(d.onlyA.length ? [`${seeds(d.onlyA)} ${c.a.label} only`] : []),
+    ...(d.onlyB.length ? [`${seeds(d.onlyB)} ${c.b.label} only`] : []),
+  ].join('; ');
+}
+
+/**
+ * "paired per-seed difference +18.1 ± 2.0 pp (n=3)"; when the two sides' seeds differ, "(n=2 shared seeds; seed 3
+ * BRIDGE only)". '' for a comparison without data.
+ */
+export function formatPaired(c: Comparison): string {
+  const d = c.paired;
+  if (!d) return '';
+  const unpaired = unpairedSeeds(c, d);
+  if (!d.summary) return `paired per-seed difference: no seed in common (${unpaired})`;
+  const u = differenceUnit(c.unit);
+  const ci = d.summary.ci === null ? '' : ` ± ${claimNumber(d.summary.ci, c.unit)}`;
+  const n = unpaired ? `n=${d.summary.n} shared seed${d.summary.n > 1 ? 's' : ''}; ${unpaired}` : `n=${d.summary.n}`;
+  return `paired per-seed difference ${signedNumber(d.summary.mean, c.unit)}${ci}${u ? ' ' + u : ''} (${n})`;
+}
+
+/**
+ * One comparison as a sentence: "RL gain ID: BRIDGE +20.1 ± 3.2 pp (n=3) vs Vanilla +2.0 ± 1.1 pp (n=3); paired
+ * per-seed difference +18.1 ± 2.0 pp (n=3) → supported (95 % CI of the paired difference above 0)".
+ */
 export function formatComparison(c: Comparison): string {
-  let diff = '';
-  if (c.a.value && c.b.value) {
-    const d = c.a.value.mean - c.b.value.mean;
-    const txt = c.unit === '' ? formatSig(d) : formatNumber(d, 1);
-    // a difference of two percentages is in percentage points
-    diff = `, difference of means ${d >= 0 ? '+' : ''}${txt}${c.unit ? ' ' + (c.unit === '%' ? 'pp' : c.unit) : ''}`;
-  }
-  return `${c.what}: ${formatSide(c.a, c.unit)} vs ${formatSide(c.b, c.unit)}${diff} → ${c.verdict} (${c.reason})`;
+  const paired = formatPaired(c);
+  return `${c.what}: ${formatSide(c.a, c.unit)} vs ${formatSide(c.b, c.unit)}${paired ? '; ' + paired : ''} → ${c.verdict} (${c.reason})`;
 }

@@ -1,5 +1,5 @@
 // Small-sample statistics for the report: mean, sample sd, Student-t 95 % CI, paired per-seed differences and the
-// CI-based verdict the claims use. Pure functions, no dependencies, so notebooks can copy them.
+// verdict the claims take from them. Pure functions, no dependencies, so notebooks can copy them.
 
 /** Mean of a non-empty list. Throws on an empty list (a silent NaN would hide a missing series). */
 export function mean(xs: readonly number[]): number {
@@ -130,21 +130,23 @@ export interface SeedValue {
   value: number;
 }
 
+/** Seed → value; throws naming `what` and the side when a seed appears twice (the selection was not specific enough). */
+function bySeed(xs: readonly SeedValue[], what: string, side: string): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const x of xs) {
+    if (m.has(x.seed)) throw new Error(`${what}: seed ${x.seed} appears twice on the ${side} side`);
+    m.set(x.seed, x.value);
+  }
+  return m;
+}
+
 /**
  * Paired differences after − before per seed (e.g. RFT − SFT: the RL gain), sorted by seed. Both sides must hold
  * exactly the same seeds, each once; otherwise throws naming `what` and the seeds, since an unpaired Δ is wrong.
  */
 export function pairedDifferences(before: readonly SeedValue[], after: readonly SeedValue[], what = 'paired difference'): SeedValue[] {
-  const index = (xs: readonly SeedValue[], side: string) => {
-    const m = new Map<number, number>();
-    for (const x of xs) {
-      if (m.has(x.seed)) throw new Error(`${what}: seed ${x.seed} appears twice on the ${side} side`);
-      m.set(x.seed, x.value);
-    }
-    return m;
-  };
-  const b = index(before, 'before');
-  const a = index(after, 'after');
+  const b = bySeed(before, what, 'before');
+  const a = bySeed(after, what, 'after');
   const bs = [...b.keys()].sort((x, y) => x - y);
   const as = [...a.keys()].sort((x, y) => x - y);
   if (bs.length === 0 || bs.join(',') !== as.join(',')) {
@@ -153,19 +155,53 @@ export function pairedDifferences(before: readonly SeedValue[], after: readonly 
   return bs.map((seed) => ({ seed, value: (a.get(seed) as number) - (b.get(seed) as number) }));
 }
 
-/** A claim's outcome: supported, not supported, or inconclusive (CIs overlap, n = 1, or no data). */
+/** A claim's outcome: supported, not supported, or inconclusive (the CI includes 0, fewer than two paired seeds, or no data). */
 export type Verdict = 'supported' | 'not supported' | 'inconclusive';
 
+/** Per-seed differences a − b over the seeds both sides have, with their summary and the seeds only one side has. */
+export interface PairedDifference {
+  /** the shared seeds, sorted */
+  seeds: number[];
+  /** a − b per shared seed, in seed order */
+  differences: number[];
+  /** mean, sd and 95 % CI of the differences; null when no seed is shared */
+  summary: Summary | null;
+  onlyA: number[];
+  onlyB: number[];
+}
+
 /**
- * Is `a` greater than `b`? Supported only when the two 95 % CIs do not overlap with a above b; not supported when they
- * do not overlap with a below b; inconclusive when they overlap or either side has n = 1 (no CI). Non-overlap of two
- * 95 % CIs is a conservative test: it errs towards "inconclusive", never towards a claim.
+ * Paired per-seed differences a_s − b_s over the seeds both sides hold (docs/method.md, How a claim is judged): two
+ * arms of one training seed share its initialisation and random streams, so the spread that comes with the seed
+ * cancels in the difference. Seeds on one side only are left out and listed.
  */
-export function compareGreater(a: Summary, b: Summary): { verdict: Verdict; reason: string } {
-  if (a.ci === null || b.ci === null) return { verdict: 'inconclusive', reason: 'n=1: no confidence interval' };
-  if ((a.lo as number) > (b.hi as number)) return { verdict: 'supported', reason: '95 % CIs do not overlap' };
-  if ((a.hi as number) < (b.lo as number)) return { verdict: 'not supported', reason: '95 % CIs do not overlap, opposite direction' };
-  return { verdict: 'inconclusive', reason: '95 % CIs overlap' };
+export function sharedSeedDifferences(a: readonly SeedValue[], b: readonly SeedValue[], what = 'paired difference'): PairedDifference {
+  const ma = bySeed(a, what, 'first');
+  const mb = bySeed(b, what, 'second');
+  const sorted = (xs: Iterable<number>) => [...xs].sort((x, y) => x - y);
+  const seeds = sorted([...ma.keys()].filter((s) => mb.has(s)));
+  const differences = seeds.map((s) => (ma.get(s) as number) - (mb.get(s) as number));
+  return {
+    seeds,
+    differences,
+    summary: differences.length ? summarize(differences) : null,
+    onlyA: sorted([...ma.keys()].filter((s) => !mb.has(s))),
+    onlyB: sorted([...mb.keys()].filter((s) => !ma.has(s))),
+  };
+}
+
+/**
+ * Is a greater than b, judged on the paired per-seed differences a − b? Supported when their 95 % CI (Student t,
+ * n − 1 degrees of freedom) lies entirely above 0, not supported when entirely below 0, inconclusive otherwise —
+ * also with fewer than two shared seeds, where there is no CI.
+ */
+export function pairedVerdict(d: PairedDifference): { verdict: Verdict; reason: string } {
+  const s = d.summary;
+  if (s === null) return { verdict: 'inconclusive', reason: 'no seed in common' };
+  if (s.ci === null) return { verdict: 'inconclusive', reason: 'n=1: no confidence interval' };
+  if ((s.lo as number) > 0) return { verdict: 'supported', reason: '95 % CI of the paired difference above 0' };
+  if ((s.hi as number) < 0) return { verdict: 'not supported', reason: '95 % CI of the paired difference below 0' };
+  return { verdict: 'inconclusive', reason: '95 % CI of the paired difference includes 0' };
 }
 
 /** Combine sub-verdicts: any "not supported" wins, then any "inconclusive"; all "supported" → supported. */

@@ -5,12 +5,14 @@ import { TABLE1_METHODS, metaRecord, methodLabel, type ReportMeta, type ResultRo
 import type { RequiredMethods } from './series';
 import { alphaTable, chanceCorrectedTable, fig4Table, influenceTable, table1Table, tableToMarkdown } from './tables';
 
-/** The verdict rule, stated once in the summary and the HTML report. */
+/** The verdict rule, stated once in the summary and the HTML report (docs/method.md, How a claim is judged). */
 export const VERDICT_RULE =
-  'A claim is **supported** when the 95 % confidence intervals (Student t over seeds) of the two sides do not overlap ' +
-  'in the claimed direction, **not supported** when they do not overlap in the opposite direction, and **inconclusive** ' +
-  'when they overlap, a side has a single seed (n=1, no CI) or its rows are missing. Claims with several comparisons ' +
-  '(ID and OOD; each single behaviour) are supported only if every comparison is.';
+  'Each comparison "A > B" is judged on paired per-seed differences: for every training seed both sides have, the ' +
+  'difference A − B of that seed\'s runs; then their mean and 95 % confidence interval (Student t, n − 1 degrees of ' +
+  'freedom, n = the shared seeds). It is **supported** when the interval lies entirely above 0, **not supported** when ' +
+  'entirely below 0, and **inconclusive** otherwise — also with fewer than two shared seeds (no interval) or missing ' +
+  'rows. Each side\'s own mean ± CI over its seeds is shown next to it. Claims with several comparisons (ID and OOD; ' +
+  'each single behaviour) are supported only if every comparison is.';
 
 /**
  * The meta field naming the code revision that rendered the report, when it was rendered again from stored results

@@ -55,14 +55,26 @@ function percent(vs: SeedValue[], f: RowFilter): SeedValue[] {
   return vs.map((v) => ({ seed: v.seed, value: 100 * v.value }));
 }
 
-/** SFT/RFT accuracy and paired gain for one (experiment, method, split); throws naming a missing cell. */
-export function accuracyCell(rows: readonly ResultRow[], experiment: ResultRow['experiment'], method: string, split: 'id' | 'ood'): AccuracyCell {
+/** Per-seed SFT and RFT accuracy (%) and RL gain RFT − SFT (pp) for one (experiment, method, split); throws naming a missing cell. */
+export function accuracySeedValues(
+  rows: readonly ResultRow[],
+  experiment: ResultRow['experiment'],
+  method: string,
+  split: 'id' | 'ood',
+): { sft: SeedValue[]; rft: SeedValue[]; delta: SeedValue[] } {
   const fs: RowFilter = { experiment, method, stage: 'sft', split, metric: 'accuracy' };
   const fr: RowFilter = { experiment, method, stage: 'rft', split, metric: 'accuracy' };
   const sft = percent(requireSeedValues(rows, fs), fs);
   const rft = percent(requireSeedValues(rows, fr), fr);
-  const delta = pairedDifferences(sft, rft, `${experiment} ${method} ${split}: RFT − SFT`);
-  return { sft: summarize(sft.map((v) => v.value)), rft: summarize(rft.map((v) => v.value)), delta: summarize(delta.map((v) => v.value)) };
+  return { sft, rft, delta: pairedDifferences(sft, rft, `${experiment} ${method} ${split}: RFT − SFT`) };
+}
+
+const summarizeSeeds = (vs: readonly SeedValue[]): Summary => summarize(vs.map((v) => v.value));
+
+/** SFT/RFT accuracy and paired gain for one (experiment, method, split); throws naming a missing cell. */
+export function accuracyCell(rows: readonly ResultRow[], experiment: ResultRow['experiment'], method: string, split: 'id' | 'ood'): AccuracyCell {
+  const v = accuracySeedValues(rows, experiment, method, split);
+  return { sft: summarizeSeeds(v.sft), rft: summarizeSeeds(v.rft), delta: summarizeSeeds(v.delta) };
 }
 
 /**
@@ -200,11 +212,13 @@ export interface BinRecord {
   value: Summary;
 }
 
-/** Per-method scalar over seeds (informative share, mean influence). */
+/** Per-method scalar over seeds (informative share, mean influence): the per-seed values and their summary. */
 export interface MethodRecord {
   method: string;
   label: string;
   value: Summary;
+  /** one value per seed, sorted by seed, on the scale of `value` (what paired claims compare) */
+  seeds: SeedValue[];
 }
 
 function byBin(rows: readonly ResultRow[], metric: string, scale: number): BinRecord[] {
@@ -221,11 +235,10 @@ function byBin(rows: readonly ResultRow[], metric: string, scale: number): BinRe
 
 function perMethod(rows: readonly ResultRow[], metric: string, scale: number): MethodRecord[] {
   const sel = rows.filter((r) => r.experiment === 'fig1' && r.stage === 'probe' && r.metric === metric && r.bin === null);
-  return orderMethods(sel.map((r) => r.method)).map((method) => ({
-    method,
-    label: methodLabel(method),
-    value: summarize(seedValues(sel, { method }).map((v) => scale * v.value)),
-  }));
+  return orderMethods(sel.map((r) => r.method)).map((method) => {
+    const seeds = seedValues(sel, { method }).map((v) => ({ seed: v.seed, value: scale * v.value }));
+    return { method, label: methodLabel(method), value: summarizeSeeds(seeds), seeds };
+  });
 }
 
 /** Figure 1 middle: share of probe queries (%) per α bin of the SFT model, per method, mean ± CI over seeds. */
