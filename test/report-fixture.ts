@@ -16,6 +16,8 @@ export interface FixtureOptions {
   influence?: Record<string, number>;
   /** include the optional p-sweep arms bridge[reflect=p] in fig4 */
   sweep?: boolean;
+  /** add the mechanism rows of the evaluations (fixtureMechanism), as results written since evaluation records them */
+  mechanism?: boolean;
   steps?: number;
 }
 
@@ -24,6 +26,25 @@ export const FIXTURE_FIG4 = ['vanilla', 'explore', 'analysis', 'subgoal', 'explo
 export const FIXTURE_SWEEP = ['bridge[reflect=0]', 'bridge[reflect=0.1]', 'bridge[reflect=0.2]', 'bridge[reflect=0.3]'];
 
 const clamp01 = (x: number) => Math.min(1, Math.max(0, x));
+
+/**
+ * Known mechanism values (fractions) of one evaluation, the same on ID and OOD and in table1 and fig4: the reflection
+ * share is 0.5 after SFT and 0.3 after RL, plus 0.1 · (i − 1) for the i-th seed (so three seeds give mean ± 0.1 sd);
+ * the recovery rate is 0.2 after SFT and 0.6 after RL; the first-error shares are constant. Vanilla never reflects:
+ * share 0 and no recovery rate.
+ */
+export function fixtureMechanism(method: string, stage: 'sft' | 'rft', seedIndex: number): Record<string, number> {
+  const reflects = method !== 'vanilla';
+  const first = stage === 'sft' ? [0.4, 0.3, 0.2, 0.1] : [0.1, 0.3, 0.2, 0.4];
+  return {
+    reflection_share: reflects ? (stage === 'sft' ? 0.5 : 0.3) + 0.1 * (seedIndex - 1) : 0,
+    ...(reflects ? { recovery_rate: stage === 'sft' ? 0.2 : 0.6 } : {}),
+    first_error_retrieval: first[0],
+    first_error_arithmetic: first[1],
+    first_error_ordering: first[2],
+    first_error_format: first[3],
+  };
+}
 
 export function syntheticRows(o: FixtureOptions = {}): ResultRow[] {
   const rng = new Rng(o.seed ?? 7);
@@ -38,6 +59,11 @@ export function syntheticRows(o: FixtureOptions = {}): ResultRow[] {
 
   const accuracy = (experiment: ResultRow['experiment'], method: string, seed: number, r: Rng) => {
     for (const [split, base] of [['id', 0.3], ['ood', 0.15]] as const) {
+      for (const stage of o.mechanism ? (['sft', 'rft'] as const) : []) {
+        for (const [metric, value] of Object.entries(fixtureMechanism(method, stage, seeds.indexOf(seed)))) {
+          push({ experiment, method, seed, stage, split, metric, value });
+        }
+      }
       const sft = clamp01(base + noise * r.normal());
       const rft = clamp01(sft + gain(method) + noise * r.normal());
       push({ experiment, method, seed, stage: 'sft', split, metric: 'accuracy', value: sft });

@@ -4,7 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ResultRow, ResultsMeta } from '../src/experiments/results';
+import { collectRows, type ResultRow, type ResultsMeta } from '../src/experiments/results';
+import { emptyMechanism } from '../src/train/mechanism';
 import {
   FIGURE_IDS,
   allFigures,
@@ -17,6 +18,10 @@ import {
   identicalAnswerGroups,
   identicalAnswerNotes,
   formatSummary,
+  MECHANISM_METRICS,
+  NO_MECHANISM,
+  mechanismFrame,
+  mechanismTable,
   frameToHTML,
   mean,
   missingSeries,
@@ -311,6 +316,76 @@ describe('claims', () => {
     expect(none[3].comparisons[0].reason).toMatch(/^no data/);
     expect(none[3].comparisons[0].paired).toBeNull();
     expect(formatComparison(none[3].comparisons[0])).not.toContain('paired');
+  });
+});
+
+describe('the mechanism table', () => {
+  const METHOD_LABELS = ['Vanilla', 'PP-Aug', 'RC-Aug', 'BRIDGE', 'reflection only', 'analysis only', 'subgoal only', 'exploitation (analysis + subgoal)'];
+  const find = (t: { rows: (string | number | null)[][] }, label: string, split: string, model: string) =>
+    t.rows.find((r) => r[0] === label && r[1] === split && r[2] === model);
+
+  it('per method, split and model: mean ± CI over seeds of the fixture\'s known values, "—" where a cell has none', () => {
+    const t = mechanismTable(syntheticRows({ mechanism: true }))!;
+    expect(t.columns).toEqual([
+      'method', 'split', 'model', 'reflection %', 'recovery %',
+      'first error: retrieval %', 'first error: arithmetic %', 'first error: ordering %', 'first error: format %', 'seeds',
+    ]);
+    // each evaluated method once (Table 1's arms, then Figure 4's others), ID then OOD, SFT then RFT
+    expect(t.rows.map((r) => r[0])).toEqual(METHOD_LABELS.flatMap((l) => [l, l, l, l]));
+    expect(t.rows.slice(0, 4).map((r) => `${r[1]} ${r[2]}`)).toEqual(['ID SFT', 'ID RFT (after GRPO)', 'OOD SFT', 'OOD RFT (after GRPO)']);
+    // reflection share 40, 50, 60 % over three seeds: sd 10, half-width t(0.975, 2) · 10 / √3 = 24.8
+    expect(find(t, 'BRIDGE', 'ID', 'SFT')).toEqual(['BRIDGE', 'ID', 'SFT', '50.0 ± 24.8', '20.0 ± 0.0', '40.0 ± 0.0', '30.0 ± 0.0', '20.0 ± 0.0', '10.0 ± 0.0', 3]);
+    expect(find(t, 'BRIDGE', 'OOD', 'RFT (after GRPO)')).toEqual(['BRIDGE', 'OOD', 'RFT (after GRPO)', '30.0 ± 24.8', '60.0 ± 0.0', '10.0 ± 0.0', '30.0 ± 0.0', '20.0 ± 0.0', '40.0 ± 0.0', 3]);
+    // Vanilla never reflects: a share of 0 and no recovery rate
+    expect(find(t, 'Vanilla', 'ID', 'SFT')!.slice(3, 5)).toEqual(['0.0 ± 0.0', null]);
+    expect(mechanismFrame(syntheticRows({ mechanism: true }))!.shape).toEqual([32, 10]);
+  });
+
+  it('says "(n=k)" where fewer seeds define a cell, shows one seed without a CI, and takes no rows from the Figure-4 copy of a Table-1 arm', () => {
+    const rows = syntheticRows({ mechanism: true });
+    const drop = (r: ResultRow) => r.experiment === 'table1' && r.method === 'bridge' && r.stage === 'rft' && r.split === 'id' && r.metric === 'recovery_rate' && r.seed === 0;
+    const t = mechanismTable(rows.filter((r) => !drop(r)))!;
+    expect(find(t, 'BRIDGE', 'ID', 'RFT (after GRPO)')![4]).toBe('60.0 ± 0.0 (n=2)');
+    // BRIDGE is read from table1: changing its fig4 rows changes nothing
+    const fig4Changed = rows.map((r) => (r.experiment === 'fig4' && r.method === 'bridge' ? { ...r, value: 0.99 } : r));
+    expect(mechanismTable(fig4Changed)).toEqual(mechanismTable(rows));
+    const one = mechanismTable(syntheticRows({ mechanism: true, seeds: [1] }))!;
+    expect(find(one, 'BRIDGE', 'ID', 'SFT')!.slice(3, 5)).toEqual(['40.0 (n=1)', '20.0 (n=1)']);
+  });
+
+  it('reads what collectRows writes from an evaluation\'s mechanism counts', () => {
+    const mechanism = {
+      ...emptyMechanism(),
+      rollouts: 10, correct: 4, withReflection: 5, reflectionRecovered: 3, correctWithoutReflection: 1, withAnyReflection: 6,
+      firstError: { retrieval: 3, arithmetic: 2, ordering: 1, format: 0 },
+    };
+    const rows = collectRows({
+      experiments: [{ name: 'table1', methods: [{ name: 'bridge' }] }],
+      seeds: [1],
+      lookup: new Map([['bridge|1|eval-sft', 'eval-sft-bridge-s1']]),
+      results: new Map([['eval-sft-bridge-s1', { id: { accuracy: 0.4, mechanism }, ood: { accuracy: 0.4, mechanism } }]]),
+    });
+    for (const r of rows.filter((x) => x.metric !== 'accuracy')) expect(MECHANISM_METRICS.map((m) => m.metric)).toContain(r.metric);
+    const t = mechanismTable(rows)!;
+    expect(t.rows).toHaveLength(2); // ID and OOD of the SFT model; no RFT evaluation yet
+    // 5 of 10 reflect, 3 of those 5 end right; the 6 wrong ones first fail 3 × retrieval, 2 × arithmetic, 1 × ordering
+    expect(find(t, 'BRIDGE', 'ID', 'SFT')).toEqual(['BRIDGE', 'ID', 'SFT', '50.0 (n=1)', '60.0 (n=1)', '50.0 (n=1)', '33.3 (n=1)', '16.7 (n=1)', '0.0 (n=1)', 1]);
+  });
+
+  it('summary.md and report.html show the table, or one line where the rows carry no mechanism metrics', () => {
+    const rows = syntheticRows({ mechanism: true });
+    const md = summaryMarkdown(rows, {});
+    expect(md).toMatch(/## The mechanism in the greedy completions\n\nThe greedy test completions[^\n]*\n\n\| method \| split \| model \| reflection % \|/);
+    expect(md).toContain('| BRIDGE | ID | SFT | 50.0 ± 24.8 | 20.0 ± 0.0 | 40.0 ± 0.0 | 30.0 ± 0.0 | 20.0 ± 0.0 | 10.0 ± 0.0 | 3 |');
+    const html = reportHTML({ rows, meta: {}, figures: [] });
+    expect(html).toMatch(/<section id="mechanism">[\s\S]*id="table-mechanism"[\s\S]*<td>BRIDGE<\/td><td>ID<\/td><td>SFT<\/td><td>50.0 ± 24.8<\/td>/);
+    const old = syntheticRows();
+    expect(mechanismTable(old)).toBeNull();
+    expect(mechanismFrame(old)).toBeNull();
+    expect(summaryMarkdown(old, {})).toContain(`## The mechanism in the greedy completions\n\n${NO_MECHANISM}\n`);
+    const oldHtml = reportHTML({ rows: old, meta: {}, figures: [] });
+    expect(oldHtml).toContain(`<section id="mechanism"><h2>The mechanism in the greedy completions</h2>\n<p class="note">${NO_MECHANISM}</p>\n</section>`);
+    expect(oldHtml).not.toContain('table-mechanism');
   });
 });
 

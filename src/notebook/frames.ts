@@ -13,6 +13,7 @@ import {
   fig4Table,
   formatCell,
   influenceTable,
+  mechanismTable,
   rewardCurveTable,
   table1Table,
   type DisplayTable,
@@ -79,6 +80,12 @@ export function alphaFrame(rows: readonly ResultRow[]): Frame {
 /** Figure 1 right as a DataFrame: mean per-step influence per α bin and overall, per method. */
 export function influenceFrame(rows: readonly ResultRow[]): Frame {
   return displayFrame(influenceTable(rows));
+}
+
+/** The mechanism in the greedy completions as a DataFrame (method × split × model); null when the rows carry none. */
+export function mechanismFrame(rows: readonly ResultRow[]): Frame | null {
+  const t = mechanismTable(rows);
+  return t ? displayFrame(t) : null;
 }
 
 /** Figure 1 left as a DataFrame: first and last GRPO step's value per method ('reward' or 'val' series). */

@@ -1,12 +1,24 @@
 // report.html: one self-contained page (inline SVG charts, HTML tables, no scripts or external assets) with the
-// claims, Table 1, Figure 1, Figure 4, the paper's numbers and the run's provenance. Every figure sits in
-// <figure id="fig-<id>"> and links its files under figures/.
+// claims, Table 1, Figure 1, the mechanism in the completions, Figure 4, the paper's numbers and the run's
+// provenance. Every figure sits in <figure id="fig-<id>"> and links its files under figures/.
 import { evaluateClaims, formatComparison } from './claims';
 import { TABLE1_METHODS, metaRecord, type ReportMeta, type ResultRow } from './rows';
 import type { RequiredMethods } from './series';
 import type { FigureDef } from './specs';
 import { VERDICT_RULE, identicalAnswerNotes, provenance, stageHashes } from './summary';
-import { alphaTable, chanceCorrectedTable, escapeHTML, fig4Table, influenceTable, rewardCurveTable, table1Table, tableToHTML } from './tables';
+import {
+  MECHANISM_CAPTION,
+  NO_MECHANISM,
+  alphaTable,
+  chanceCorrectedTable,
+  escapeHTML,
+  fig4Table,
+  influenceTable,
+  mechanismTable,
+  rewardCurveTable,
+  table1Table,
+  tableToHTML,
+} from './tables';
 
 /** A figure with its rendered SVG. */
 export interface RenderedFigure {
@@ -104,6 +116,9 @@ export function reportHTML(o: {
     tableToHTML(influenceTable(rows), 'table-fig1-influence'),
     figs('fig1-'),
     `</section>`,
+    `<section id="mechanism"><h2>The mechanism in the greedy completions</h2>`,
+    ...mechanismHTML(rows),
+    `</section>`,
     `<section id="figure4"><h2>Figure 4: behaviour ablation</h2>`,
     tableToHTML(fig4Table(rows, { methods: o.methods?.fig4 }), 'table-fig4'),
     ...identicalAnswerNotes(meta).map((n) => `<p class="note"><strong>Identical arms.</strong> ${escapeHTML(n)}</p>`),
@@ -124,4 +139,10 @@ export function reportHTML(o: {
 function chanceCorrectedHTML(rows: readonly ResultRow[], methods: readonly string[]): string[] {
   const t = chanceCorrectedTable(rows, 'table1', methods);
   return t ? [`<p>Chance-corrected accuracy (acc − c) / (1 − c) in %, c = a uniform guesser over the answer space (1/23 in mod 23).</p>`, tableToHTML(t, 'table-table1-chance')] : [];
+}
+
+/** The mechanism table with its caption, or the one line saying the rows carry none. */
+function mechanismHTML(rows: readonly ResultRow[]): string[] {
+  const t = mechanismTable(rows);
+  return t ? [`<p>${escapeHTML(MECHANISM_CAPTION)}</p>`, tableToHTML(t, 'table-mechanism')] : [`<p class="note">${escapeHTML(NO_MECHANISM)}</p>`];
 }

@@ -3,7 +3,17 @@
 import { evaluateClaims, formatComparison, type ClaimResult } from './claims';
 import { TABLE1_METHODS, metaRecord, methodLabel, type ReportMeta, type ResultRow } from './rows';
 import type { RequiredMethods } from './series';
-import { alphaTable, chanceCorrectedTable, fig4Table, influenceTable, table1Table, tableToMarkdown } from './tables';
+import {
+  MECHANISM_CAPTION,
+  NO_MECHANISM,
+  alphaTable,
+  chanceCorrectedTable,
+  fig4Table,
+  influenceTable,
+  mechanismTable,
+  table1Table,
+  tableToMarkdown,
+} from './tables';
 
 /** The verdict rule, stated once in the summary and the HTML report (docs/method.md, How a claim is judged). */
 export const VERDICT_RULE =
@@ -121,7 +131,7 @@ export function claimMarkdown(c: ClaimResult): string {
 
 /**
  * The whole summary.md: provenance, the four claims with verdicts (honest whatever they show), Table 1 with the
- * paper's rows, Figure 4, the Figure-1 probe tables, and the missing optional series.
+ * paper's rows, Figure 4, the Figure-1 probe tables, the mechanism in the completions, and the missing optional series.
  */
 export function summaryMarkdown(
   rows: readonly ResultRow[],
@@ -164,6 +174,9 @@ export function summaryMarkdown(
     '',
     tableToMarkdown(influenceTable(rows)),
     '',
+    '## The mechanism in the greedy completions',
+    '',
+    ...mechanismMarkdown(rows),
   ];
   if (o.missingOptional?.length) {
     parts.push('## Optional series with no data', '', ...o.missingOptional.map((m) => `- ${m}`), '');
@@ -178,4 +191,10 @@ export function summaryMarkdown(
 function chanceCorrectedMarkdown(rows: readonly ResultRow[], methods: readonly string[]): string[] {
   const t = chanceCorrectedTable(rows, 'table1', methods);
   return t ? ['Chance-corrected accuracy (acc − c) / (1 − c) in %, c = a uniform guesser over the answer space (1/23 in mod 23):', '', tableToMarkdown(t), ''] : [];
+}
+
+/** The mechanism table with its caption, or the one line saying the rows carry none. */
+function mechanismMarkdown(rows: readonly ResultRow[]): string[] {
+  const t = mechanismTable(rows);
+  return t ? [MECHANISM_CAPTION, '', tableToMarkdown(t), ''] : [NO_MECHANISM, ''];
 }

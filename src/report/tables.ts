@@ -14,6 +14,7 @@ import {
   type ResultRow,
   type RowFilter,
 } from './rows';
+import { ERROR_CLASSES, type ErrorClass } from '../train/mechanism';
 import { formatNumber, formatSummary, formatSummarySig, pairedDifferences, summarize, type SeedValue, type Summary } from './stats';
 
 /** A table ready for display: column names and rows of cells (strings, numbers, or null for "—"). */
@@ -340,6 +341,98 @@ export function rewardCurveTable(rows: readonly ResultRow[], series: 'reward' | 
       const b = mine[mine.length - 1];
       return [methodLabel(m), a.step, formatSummary(a.value, digits), b.step, formatSummary(b.value, digits), b.value.n];
     }),
+  };
+}
+
+/**
+ * The mechanism rows of the greedy test completions (docs/method.md, The mechanism in the rollouts) with their column
+ * names: reflection share, recovery rate, then the share of the wrong completions whose first error is of each class
+ * (the classes of src/train/mechanism.ts; rows named first_error_<class> by src/experiments/results.ts).
+ */
+export const MECHANISM_METRICS: readonly { metric: string; column: string }[] = [
+  { metric: 'reflection_share', column: 'reflection %' },
+  { metric: 'recovery_rate', column: 'recovery %' },
+  ...(Object.keys(ERROR_CLASSES) as ErrorClass[]).map((cls) => ({ metric: `first_error_${cls}`, column: `first error: ${cls} %` })),
+];
+
+/** What the mechanism table shows, for its caption in the report, the summary and notebook 03. */
+export const MECHANISM_CAPTION =
+  'The greedy test completions of each SFT model and of its RFT model after GRPO, replayed line by line by the ' +
+  'verifier (docs/method.md, The mechanism in the rollouts). Reflection % = completions with at least one "not ' +
+  'solvable yet" step; recovery % = reflecting completions whose answer is right; first error % = the share of the ' +
+  'wrong completions whose first error is of that class. Mean ± 95 % CI over seeds; "(n=k)" where fewer seeds define ' +
+  'a cell (no reflection: no recovery rate; no wrong answer: no first error).';
+
+/** The one line shown instead of the mechanism table when the rows carry none. */
+export const NO_MECHANISM = 'These results carry no mechanism metrics: they were written before evaluation recorded them.';
+
+/** One (method, split, model) of the mechanism table: a summary over seeds per metric (null where no seed has it). */
+export interface MechanismRecord {
+  method: string;
+  label: string;
+  split: 'id' | 'ood';
+  stage: 'sft' | 'rft';
+  values: Record<string, Summary | null>;
+  /** seeds with a reflection share (every evaluated seed has one) */
+  seeds: number;
+}
+
+const isMechanism = (r: ResultRow) => MECHANISM_METRICS.some((m) => m.metric === r.metric) && (r.stage === 'sft' || r.stage === 'rft');
+
+/**
+ * Each evaluated method once, with the experiment its mechanism rows are read from: Table 1's arms, then Figure 4's
+ * others. A (method, seed) chain is one set of stages whichever experiments list it, so their rows are the same.
+ */
+function mechanismSources(rows: readonly ResultRow[]): { method: string; experiment: ResultRow['experiment'] }[] {
+  const sel = rows.filter(isMechanism);
+  const seen = new Set<string>();
+  const out: { method: string; experiment: ResultRow['experiment'] }[] = [];
+  for (const experiment of ['table1', 'fig4'] as const) {
+    for (const method of methodsOf(sel, experiment)) {
+      if (seen.has(method)) continue;
+      seen.add(method);
+      out.push({ method, experiment });
+    }
+  }
+  return out;
+}
+
+/** The mechanism per method, split (ID, OOD) and model (SFT, RFT), in percent; [] for rows without mechanism metrics. */
+export function mechanismRecords(rows: readonly ResultRow[]): MechanismRecord[] {
+  const out: MechanismRecord[] = [];
+  for (const { method, experiment } of mechanismSources(rows)) {
+    for (const split of ['id', 'ood'] as const) {
+      for (const stage of ['sft', 'rft'] as const) {
+        const at = (metric: string) => seedValues(rows, { experiment, method, stage, split, metric }).map((v) => 100 * v.value);
+        const per = MECHANISM_METRICS.map(({ metric }) => [metric, at(metric)] as const);
+        if (per.every(([, vs]) => vs.length === 0)) continue; // e.g. an RFT model not evaluated yet
+        const values = Object.fromEntries(per.map(([metric, vs]) => [metric, vs.length ? summarize(vs) : null]));
+        out.push({ method, label: methodLabel(method), split, stage, values, seeds: at('reflection_share').length });
+      }
+    }
+  }
+  return out;
+}
+
+/** "50.0 ± 24.8", with "(n=k)" when fewer than the row's seeds define the cell; null (shown "—") when none does. */
+function mechanismCell(s: Summary | null, seeds: number): string | null {
+  if (!s) return null;
+  return s.n < seeds && s.n > 1 ? `${formatSummary(s)} (n=${s.n})` : formatSummary(s);
+}
+
+/** The mechanism table for display (rows: method × split × model); null when the rows carry no mechanism metrics. */
+export function mechanismTable(rows: readonly ResultRow[]): DisplayTable | null {
+  const recs = mechanismRecords(rows);
+  if (recs.length === 0) return null;
+  return {
+    columns: ['method', 'split', 'model', ...MECHANISM_METRICS.map((m) => m.column), 'seeds'],
+    rows: recs.map((r) => [
+      r.label,
+      r.split === 'id' ? 'ID' : 'OOD',
+      r.stage === 'sft' ? 'SFT' : 'RFT (after GRPO)',
+      ...MECHANISM_METRICS.map(({ metric }) => mechanismCell(r.values[metric], r.seeds)),
+      r.seeds,
+    ]),
   };
 }
 
