@@ -37,6 +37,9 @@ import {
   table1Records,
   reportHTML,
   summaryMarkdown,
+  oneSeedNote,
+  runSeeds,
+  FULL_RESULTS_DIR,
   table1Table,
   chanceCorrectedTable,
   alphaTable,
@@ -432,6 +435,35 @@ describe('identical arms', () => {
     expect(summaryMarkdown(rows, { stages: [] })).not.toMatch(/Identical arms/);
     const html = reportHTML({ rows, meta, figures: [] });
     expect(html).toMatch(/<section id="figure4">[\s\S]*<p class="note"><strong>Identical arms\.<\/strong> analysis only and exploitation \(analysis \+ subgoal\) were fine-tuned[\s\S]*<\/section>/);
+  });
+});
+
+describe('a one-seed run', () => {
+  const quick = { preset: 'quick', command: 'bridge reproduce --preset quick --out data/results/quick', config: { seeds: [1] } };
+
+  it('summary.md starts with what one seed can show (a direction) and cannot (a verdict), pointing at the full results', () => {
+    const rows = syntheticRows({ seeds: [1] });
+    const md = summaryMarkdown(rows, quick);
+    const head = md.slice(0, md.indexOf('- **command**'));
+    expect(head.startsWith('# BRIDGE reproduction: summary\n\n> One seed: a direction, not a verdict.')).toBe(true);
+    expect(head).toContain('> It cannot decide a claim: one seed gives no confidence interval');
+    expect(head).toContain(`${FULL_RESULTS_DIR}/ (summary.md, report.html)`);
+    expect(FULL_RESULTS_DIR).toBe('data/results/full');
+    // what the note says holds: every claim is inconclusive
+    expect(md.match(/^### \(.\) .*: \*\*inconclusive\*\*$/gm)).toHaveLength(4);
+    const html = reportHTML({ rows, meta: quick, figures: [] });
+    expect(html).toMatch(/<h1>BRIDGE reproduction report<\/h1>\n<section id="one-seed"><p class="note">One seed: a direction, not a verdict\.[^<]*<\/p><p class="note">It cannot decide a claim[^<]*<\/p><p class="note">[^<]*data\/results\/full\/ \(summary\.md, report\.html\)\.<\/p><\/section>\n<section id="provenance">/);
+  });
+
+  it('only for one seed: the preset\'s seeds when the meta has them, else the rows\'', () => {
+    const three = syntheticRows({ seeds: [0, 1, 2] });
+    expect(oneSeedNote(three, { config: { seeds: [0, 1, 2] } })).toEqual([]);
+    expect(summaryMarkdown(three, { config: { seeds: [0, 1, 2] } })).not.toContain('One seed');
+    expect(reportHTML({ rows: three, meta: {}, figures: [] })).not.toContain('id="one-seed"');
+    expect(runSeeds(three, {})).toEqual([0, 1, 2]);
+    expect(runSeeds(three, { config: { seeds: [3, 1] } })).toEqual([1, 3]);
+    expect(oneSeedNote(syntheticRows({ seeds: [4] }), {})).toHaveLength(3);
+    expect(oneSeedNote(three, { config: { seeds: [7] } })).toHaveLength(3);
   });
 });
 

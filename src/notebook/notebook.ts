@@ -8,10 +8,10 @@ import path from 'node:path';
 import { validateRows } from '../experiments/results';
 import { vegaLiteToSVG, withLegibleConfig } from '../report/charts';
 import { metaRecord, type ReportMeta, type ResultRow } from '../report/rows';
-import { provenance } from '../report/summary';
+import { FULL_RESULTS_DIR, provenance } from '../report/summary';
 
 /** The committed results the notebooks read unless told otherwise. */
-export const DEFAULT_RESULTS = 'data/results/full';
+export const DEFAULT_RESULTS = FULL_RESULTS_DIR;
 
 /** The MIME type JupyterLab renders as an interactive vega-lite chart (nbconvert 6.5's HTML export drops it). */
 export const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';

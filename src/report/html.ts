@@ -5,7 +5,7 @@ import { evaluateClaims, formatComparison } from './claims';
 import { TABLE1_METHODS, metaRecord, type ReportMeta, type ResultRow } from './rows';
 import type { RequiredMethods } from './series';
 import type { FigureDef } from './specs';
-import { VERDICT_RULE, identicalAnswerNotes, provenance, stageHashes } from './summary';
+import { VERDICT_RULE, identicalAnswerNotes, oneSeedNote, provenance, stageHashes } from './summary';
 import {
   MECHANISM_CAPTION,
   NO_MECHANISM,
@@ -87,8 +87,10 @@ export function reportHTML(o: {
   const prov = provenance(meta);
   const hashes = stageHashes(meta);
   const verdictClass = (v: string) => `verdict-${v.replace(' ', '-')}`;
+  const note = oneSeedNote(rows, o.meta);
   const body = [
     `<h1>BRIDGE reproduction report</h1>`,
+    note.length ? `<section id="one-seed">${note.map((l) => `<p class="note">${escapeHTML(l)}</p>`).join('')}</section>` : '',
     `<section id="provenance"><h2>Run</h2>`,
     prov.length
       ? `<table class="dataframe"><tbody>${prov.map((p) => `<tr><th>${escapeHTML(p.label)}</th><td><code>${escapeHTML(p.value)}</code></td></tr>`).join('')}</tbody></table>`

@@ -24,6 +24,33 @@ export const VERDICT_RULE =
   'rows. Each side\'s own mean ± CI over its seeds is shown next to it. Claims with several comparisons (ID and OOD; ' +
   'each single behaviour) are supported only if every comparison is.';
 
+/** The committed results of the `full` preset (several seeds): what the notebooks read by default and a one-seed run points to. */
+export const FULL_RESULTS_DIR = 'data/results/full';
+
+/** A run's training seeds: its preset's (meta.config.seeds) when the meta records them, else the seeds in its rows. */
+export function runSeeds(rows: readonly ResultRow[], meta: ReportMeta): number[] {
+  const seeds = (metaRecord(meta).config as { seeds?: unknown } | undefined)?.seeds;
+  if (Array.isArray(seeds) && seeds.every((s) => typeof s === 'number')) return [...seeds].sort((a, b) => a - b);
+  return [...new Set(rows.map((r) => r.seed))].sort((a, b) => a - b);
+}
+
+/**
+ * What a one-seed run (the `quick` and `tiny` presets) can and cannot show, as plain sentences for the top of its
+ * summary.md and report.html; [] for a run with several seeds (docs/method.md, How a claim is judged).
+ */
+export function oneSeedNote(rows: readonly ResultRow[], meta: ReportMeta): string[] {
+  if (runSeeds(rows, meta).length !== 1) return [];
+  return [
+    'One seed: a direction, not a verdict. Every arm of this run was trained with a single seed, so it shows which way ' +
+      'each effect points (which arm gains more from RL, has more informative queries or a higher influence) and that ' +
+      'every stage, table and figure is produced.',
+    'It cannot decide a claim: one seed gives no confidence interval, so every claim below is inconclusive, and a ' +
+      'difference of a few points may come from the seed alone.',
+    `The claims are judged on the committed results of the full preset, with several seeds: ${FULL_RESULTS_DIR}/ ` +
+      '(summary.md, report.html).',
+  ];
+}
+
 /**
  * The meta field naming the code revision that rendered the report, when it was rendered again from stored results
  * (`bridge reproduce --report-only`); the provenance lists it after the revision that assembled the rows.
@@ -141,9 +168,11 @@ export function summaryMarkdown(
   const claims = evaluateClaims(rows);
   const prov = provenance(meta);
   const hashes = stageHashes(meta);
+  const note = oneSeedNote(rows, meta);
   const parts = [
     '# BRIDGE reproduction: summary',
     '',
+    ...(note.length ? [note.map((l) => `> ${l}`).join('\n>\n'), ''] : []),
     ...(prov.length ? prov.map((p) => `- **${p.label}**: ${p.label === 'command' ? '`' + p.value + '`' : p.value}`) : ['- (no run metadata given)']),
     '',
     '## The paper\'s claims against our numbers',
