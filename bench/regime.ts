@@ -46,10 +46,11 @@ export const ARMS: RegimeArm[] = [
     })),
   ),
   { ...OP4, name: 'op4-nodistract-vanilla-scratch-12ep-s1', init: 'scratch', seed: 1, epochs: 12, lr: 3e-3, workers: 2, why: 'the same SFT from scratch (control of seed 1)' },
-  // the same SFT (unchanged budget) from the second regime base model: twice the corpus (480,000 problems, 45 M tokens)
+  // the same SFT (unchanged budget) from the second regime base model: twice the corpus (480,000 problems, 45 M tokens);
+  // one worker per arm, two arms at a time (two processes scale better than two data-parallel workers)
   ...[1, 2, 3].flatMap((seed) =>
     (['vanilla', 'bridge'] as const).map((variant) => ({
-      ...OP4, name: `op4-nodistract-${variant}-base-R480-s${seed}`, init: BASE_R480, variant, seed, epochs: 12, lr: 3e-3, workers: 2,
+      ...OP4, name: `op4-nodistract-${variant}-base-R480-s${seed}`, init: BASE_R480, variant, seed, epochs: 12, lr: 3e-3, workers: 1,
       why: `the regime base model of 480,000 problems (data/models/base-op1-8-nodistract-480k), ${variant === 'vanilla' ? 'Vanilla' : 'BRIDGE'}, seed ${seed}`,
     })),
   ),
