@@ -5,6 +5,7 @@
 //
 //   npx tsx bench/grpo-check.ts --arm op4-nodistract-vanilla-base-R-s1 [--steps 60 --prompts 16 --group 8 --lr 1e-4]
 //                                [--beta 0 --entropy 0]   (KL and entropy coefficients; both 0 = zero-advantage rollouts skipped)
+//                                [--extra-ood 5]          (also before/after on bench/regime-sets.ts's 500 forced op-5 problems)
 //   npx tsx bench/grpo-check.ts --report     (docs/grpo-check.md from the rows)
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,6 +25,7 @@ import { evaluate, GREEDY } from '../src/train/evaluate';
 import { GRPO_PRESETS, grpoConfig } from '../src/train/grpo-config';
 import { runGrpo, type GrpoMetrics } from '../src/train/grpo';
 import type { StudyConfig } from './learnability';
+import { extraOodSet } from './regime-sets';
 
 const { values: a } = parseArgs({
   options: {
@@ -35,6 +37,7 @@ const { values: a } = parseArgs({
     lr: { type: 'string' },
     beta: { type: 'string' },
     entropy: { type: 'string' },
+    'extra-ood': { type: 'string' },
     out: { type: 'string', default: 'docs/grpo-check.jsonl' },
     report: { type: 'boolean', default: false },
   },
@@ -47,6 +50,8 @@ interface CheckRow {
   after: { id: number; ood: number };
   /** Share of greedy ID completions with a "not yet" step, before and after (src/train/mechanism.ts). */
   reflection?: { before: number; after: number };
+  /** Before/after on bench/regime-sets.ts's forced-op set (--extra-ood). */
+  extra?: { op: number; before: number; after: number; mcnemar: { n: number; b: number; c: number; p: number } };
   mcnemar: Record<'id' | 'ood', { n: number; b: number; c: number; p: number }>;
   reward: number[];
   informative: number[];
@@ -73,15 +78,15 @@ function renderReport(rows: readonly CheckRow[]): string {
     '(b = right before only, c = right after only; exact two-sided McNemar p). Reward, informative share (0 < α < 1) and',
     'the share above the guessing level are means over the first and the last tenth of the steps; KL at the last step.',
     '',
-    '| arm | steps × prompts × group (rollouts) | lr | β / entropy | reward first → last | informative → | above guessing → | KL end | ID before → after (b / c, p) | OOD before → after (b / c, p) | ID reflections before → after | GRPO minutes |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| arm | steps × prompts × group (rollouts) | lr | β / entropy | reward first → last | informative → | above guessing → | KL end | ID before → after (b / c, p) | OOD before → after (b / c, p) | extra OOD set before → after (b / c, p) | ID reflections before → after | GRPO minutes |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     const g = r.grpo;
     out.push(
       `| ${r.arm} | ${g.steps} × ${g.promptsPerStep} × ${g.groupSize} (${g.rollouts.toLocaleString('en')}) | ${g.lr} | ${g.beta} / ${g.entropyCoef ?? 0.001} | ${tenth(r.reward, false).toFixed(3)} → ${tenth(r.reward, true).toFixed(3)} | ` +
-        `${pct(tenth(r.informative, false))} → ${pct(tenth(r.informative, true))} | ${pct(tenth(r.informativeAboveGuess, false))} → ${pct(tenth(r.informativeAboveGuess, true))} | ${r.kl.at(-1)!.toFixed(4)} | ` +
-        `${pct(r.before.id)} → ${pct(r.after.id)} (${r.mcnemar.id.b} / ${r.mcnemar.id.c}, ${r.mcnemar.id.p.toPrecision(2)}) | ${pct(r.before.ood)} → ${pct(r.after.ood)} (${r.mcnemar.ood.b} / ${r.mcnemar.ood.c}, ${r.mcnemar.ood.p.toPrecision(2)}) | ${r.reflection ? `${pct(r.reflection.before)} → ${pct(r.reflection.after)}` : '–'} | ${(r.grpoSeconds / 60).toFixed(1)} |`,
+        `${pct(tenth(r.informative, false))} → ${pct(tenth(r.informative, true))} | ${pct(tenth(r.informativeAboveGuess, false))} → ${pct(tenth(r.informativeAboveGuess, true))} | ${g.beta === 0 ? '– (β = 0)' : r.kl.at(-1)!.toFixed(4)} | ` +
+        `${pct(r.before.id)} → ${pct(r.after.id)} (${r.mcnemar.id.b} / ${r.mcnemar.id.c}, ${r.mcnemar.id.p.toPrecision(2)}) | ${pct(r.before.ood)} → ${pct(r.after.ood)} (${r.mcnemar.ood.b} / ${r.mcnemar.ood.c}, ${r.mcnemar.ood.p.toPrecision(2)}) | ${r.extra ? `op ${r.extra.op}: ${pct(r.extra.before)} → ${pct(r.extra.after)} (${r.extra.mcnemar.b} / ${r.extra.mcnemar.c}, ${r.extra.mcnemar.p.toPrecision(2)})` : '–'} | ${r.reflection ? `${pct(r.reflection.before)} → ${pct(r.reflection.after)}` : '–'} | ${(r.grpoSeconds / 60).toFixed(1)} |`,
     );
   }
   const bins = Object.keys(rows[0]?.alphaHist.first ?? {});
@@ -116,7 +121,8 @@ const cfg = grpoConfig({
 const coefTag = cfg.beta === GRPO_PRESETS.default.beta && cfg.entropyCoef === GRPO_PRESETS.default.entropyCoef ? '' : `-b${cfg.beta}-e${cfg.entropyCoef}`;
 const tag = `grpo-s${cfg.steps}-p${cfg.promptsPerStep}-g${cfg.groupSize}-lr${cfg.lr}${coefTag}`;
 const read = (name: string) => readJsonl<ProblemRow>(path.join(dir, name, 'problems.jsonl'));
-const tests = { id: read('test-id'), ood: read('test-ood') };
+const extraOp = a['extra-ood'] ? Number(a['extra-ood']) : null;
+const tests: Record<string, ProblemRow[]> = { id: read('test-id'), ood: read('test-ood'), ...(extraOp ? { [`ood${extraOp}`]: extraOodSet(c, extraOp, 500) } : {}) };
 
 // RL prompts: fresh problems of the SFT op range and question form, none of them a test or SFT problem
 const nRl = cfg.steps * cfg.promptsPerStep;
@@ -134,11 +140,11 @@ const outcomes = (ckDir: string) => {
   const model = createTransformer(ck.config, { weights: ck.weights });
   const tok = Tokenizer.fromJSON(ck.tokenizer as never);
   const res = Object.fromEntries(
-    (['id', 'ood'] as const).map((k) => {
+    Object.keys(tests).map((k) => {
       const r = evaluate(model, tok, tests[k], { ...GREEDY, batchSize: 50 });
       return [k, { accuracy: r.accuracy, right: new Map(r.completions.map((x) => [x.id, x.reward > 0])), reflection: r.mechanism.withReflection / r.mechanism.rollouts }];
     }),
-  ) as Record<'id' | 'ood', { accuracy: number; right: Map<string, boolean>; reflection: number }>;
+  ) as Record<string, { accuracy: number; right: Map<string, boolean>; reflection: number }>;
   disposeTransformer(model);
   return res;
 };
@@ -160,6 +166,7 @@ const line = {
   before: { id: before.id.accuracy, ood: before.ood.accuracy },
   after: { id: after.id.accuracy, ood: after.ood.accuracy },
   reflection: { before: before.id.reflection, after: after.id.reflection },
+  ...(extraOp ? { extra: { op: extraOp, before: before[`ood${extraOp}`].accuracy, after: after[`ood${extraOp}`].accuracy, mcnemar: pairedMcnemar(before[`ood${extraOp}`].right, after[`ood${extraOp}`].right) } } : {}),
   mcnemar: { id: pairedMcnemar(before.id.right, after.id.right), ood: pairedMcnemar(before.ood.right, after.ood.right) },
   reward: metrics.map((m) => +m.reward.toFixed(4)),
   informative: metrics.map((m) => +m.frac_informative.toFixed(3)),

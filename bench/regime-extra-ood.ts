@@ -8,8 +8,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { appendJsonl, readJsonl } from '../src/fsutil';
-import { generateSplit } from '../src/igsm/dataset';
-import { validateGenConfig } from '../src/igsm/generate';
 import { initBackend } from '../src/model/backend';
 import { loadCheckpoint } from '../src/model/checkpoint';
 import { createTransformer, disposeTransformer } from '../src/model/transformer';
@@ -18,6 +16,7 @@ import { chanceCorrected } from '../src/train/alpha';
 import { evaluate, GREEDY } from '../src/train/evaluate';
 import { mechanismShares } from '../src/train/mechanism';
 import type { StudyConfig } from './learnability';
+import { extraOodSet } from './regime-sets';
 
 const { values: a } = parseArgs({
   options: {
@@ -43,8 +42,7 @@ for (const name of a.only.split(',')) {
   const ckDir = path.join(a.work!, name, 'run', 'final');
   if (!arm || !fs.existsSync(ckDir)) throw new Error(`--only ${name}: no finished regime arm (docs/regime.jsonl and ${ckDir})`);
   const c = arm.config;
-  // one test set per (op, question form, surface, arithmetic): seed 800 + op, far from the SFT (100 + s), test and RL seeds
-  const rows = generateSplit({ name: `ood-op${op}`, n, gen: validateGenConfig({ minOps: op, maxOps: op, force: true, arith: c.arith, redundantQuery: c.distractors ?? true }), seed: 800 + op, surface: c.surface }).rows;
+  const rows = extraOodSet(c, op, n);
   const ck = loadCheckpoint(ckDir);
   const model = createTransformer(ck.config, { weights: ck.weights });
   const t0 = Date.now();

@@ -82,7 +82,7 @@ describe('one source per setting', () => {
     expect([paper.lr, paper.maxNew]).toEqual([1e-5, 1536]);
     for (const n of ['quick', 'full'] as const) {
       const p = getPreset(n);
-      const d = sftConfig(SFT_PRESETS.default);
+      const d = sftConfig(SFT_PRESETS.regime);
       expect(p.sft.schedule, n).toEqual(d.schedule);
       expect(p.sft.model, n).toEqual(d.model);
       expect(p.grpo.lr, n).toBe(grpoConfig(GRPO_PRESETS.default).lr);

@@ -6,23 +6,24 @@ import { paramCount } from '../model/config';
 import type { Plan, StageSpec } from './definitions';
 import type { Preset } from './presets';
 
-/** Calibration constants (seconds). Adjust from meta.json's estimated vs measured cost. */
+/** Calibration constants (seconds). Adjust from meta.json's estimated vs measured cost: last set from a quick run on the
+ * regime task (op 4 from the base model, 2026-12-07), where every stage kind ran ≈ 0.45× the earlier constants. */
 export const COST = {
   /** Starting a worker process (tsx + tfjs-wasm). */
   workerStart: 3,
   /** Stage overhead: loading data and checkpoints, the stage's own imports. */
   stageStart: 0.5,
   /** Training, per padded token: a + b·params (forward + backward + AdamW). */
-  trainTokA: 6e-5,
-  trainTokB: 5.5e-10,
+  trainTokA: 2.4e-5,
+  trainTokB: 2.2e-10,
   /** Per optimizer step (AdamW over the weights, batching). */
-  trainStep: 0.05,
+  trainStep: 0.025,
   /** Per GRPO step beyond sampling and training (grouping, rewards, reference bookkeeping, metrics). */
   grpoStep: 0.5,
   /** Sampling, per decode step of a batch: c + rows·(a + b·params). */
-  decodeStep: 3e-3,
-  decodeRowA: 1e-5,
-  decodeRowB: 2.3e-10,
+  decodeStep: 1.35e-3,
+  decodeRowA: 4.5e-6,
+  decodeRowB: 1e-10,
   /** Generating problems, per problem (incl. the de-duplication retries). */
   genProblem: 2e-4,
 };
@@ -32,7 +33,8 @@ const VOCAB_GUESS = 400;
 /** Typical token counts of the task: prompt, and answer at `ops` operations (compact mod23 measured; english ≈ 3×). */
 function taskTokens(t: Preset['task'], ops: number): { prompt: number; answer: number } {
   const scale = t.surface === 'english' ? 3 : 1;
-  return { prompt: 95 * scale, answer: (15 + 18 * ops) * scale };
+  // questions without distractor sentences state only the needed nodes: ≈ 8 tokens per operation (docs/regime.md, section 1)
+  return { prompt: (t.distractors ? 95 : 8 * ops) * scale, answer: (15 + 18 * ops) * scale };
 }
 
 function meanOps([lo, hi]: readonly [number, number]): number {

@@ -5,6 +5,9 @@ import { SFT_PRESETS, SftConfigSchema } from '../train/sft-config';
 import { GRPO_PRESETS, GrpoConfigSchema } from '../train/grpo-config';
 import { MAX_OPS, OpRangeSchema } from '../igsm/generate';
 
+/** The shipped base model the regime's SFT starts from (docs/regime.md; its recipe in the directory). */
+export const REGIME_BASE = 'data/models/base-op1-8-nodistract-480k';
+
 export const PRESET_NAMES = ['tiny', 'quick', 'full', 'paper'] as const;
 export type PresetName = (typeof PRESET_NAMES)[number];
 
@@ -106,26 +109,30 @@ export const PRESETS: Record<PresetName, PresetInput> = {
     eval: { maxNew: 24 },
     probe: { alpha: { n: 4, samples: 4, maxNew: 24 }, influence: { n: 4, targetN: 2, targetSamples: 4 } },
   },
-  // the README's main job: all three artifacts in ≤ 15 min on 2 cores
+  // the README's main job: all three artifacts in ≤ 10 min on 2 cores, SFT from the shipped regime base model
+  // (docs/regime.md): op 4 in distribution, op 5 out of it, questions without distractor sentences
   quick: {
     name: 'quick',
-    budgetMinutes: 15,
-    description: 'one seed, small sets: every table cell and figure series in ≤ 15 min on 2 cores',
-    task: { surface: 'compact', arith: 'mod23', sftOps: [3, 3], idOp: 3, oodOp: 5, distractors: false, nSft: 300, nRlTrain: 400, nRlVal: 40, nTest: 100 },
+    budgetMinutes: 10,
+    description: 'one seed, small sets, SFT from the regime base model: every table cell and figure series in ≤ 10 min on 2 cores',
+    task: { surface: 'compact', arith: 'mod23', sftOps: [4, 4], idOp: 4, oodOp: 5, distractors: false, nSft: 600, nRlTrain: 400, nRlVal: 40, nTest: 100 },
     seeds: [1],
-    sft: { ...SFT_PRESETS.default, epochs: 4, checkpointEvery: 50, workers: 1 },
+    init: REGIME_BASE,
+    sft: { ...SFT_PRESETS.regime, epochs: 12, maxSteps: 900, workers: 1 },
     grpo: { ...GRPO_PRESETS.default, steps: 10, promptsPerStep: 8, maxNew: 192, evalEvery: 5, valN: null, checkpointEvery: 5, workers: 1 },
     eval: { maxNew: 256 },
     probe: { alpha: { n: 48, samples: 8, maxNew: 192 }, influence: { n: 24, targetN: 8, targetSamples: 8 } },
   },
-  // the small-scale reproduction: ≥ 3 seeds, ≤ 3 h on 2 cores
+  // the small-scale reproduction: ≥ 3 seeds, ≤ 3 h on 2 cores; the task and SFT of the regime study's arms
+  // (docs/regime.md: 2,000 op-4 problems × 12 epochs at lr 3e-3 from the regime base model, 500 + 500 test problems)
   full: {
     name: 'full',
     budgetMinutes: 180,
-    description: 'three seeds, the learnability default task and model (docs/learnability.md) on 800 SFT problems × 10 epochs, 30 GRPO steps',
-    task: { surface: 'compact', arith: 'mod23', sftOps: [3, 3], idOp: 3, oodOp: 5, distractors: false, nSft: 800, nRlTrain: 4000, nRlVal: 100, nTest: 300 },
+    description: 'three seeds, the regime (docs/regime.md): SFT of 2,000 op-4 problems × 12 epochs from the regime base model, 30 GRPO steps',
+    task: { surface: 'compact', arith: 'mod23', sftOps: [4, 4], idOp: 4, oodOp: 5, distractors: false, nSft: 2000, nRlTrain: 4000, nRlVal: 100, nTest: 500 },
     seeds: [1, 2, 3],
-    sft: { ...SFT_PRESETS.default, epochs: 10, workers: 1 },
+    init: REGIME_BASE,
+    sft: { ...SFT_PRESETS.regime, workers: 1 },
     grpo: { ...GRPO_PRESETS.default, steps: 30, promptsPerStep: 8, maxNew: 192, valN: null, workers: 1 },
     eval: { maxNew: 256 },
     probe: { alpha: { n: 128, samples: 16, maxNew: 192 }, influence: { n: 64, targetN: 16, targetSamples: 16 } },

@@ -64,8 +64,9 @@ export function comparableSftConfig(c: unknown): unknown {
   return rest;
 }
 
-/** Named SFT presets: `tiny` runs in seconds (tests, CI); `default` is the documented small-model setting. */
-export const SFT_PRESETS: Record<'tiny' | 'default', Partial<SftConfig>> = {
+/** Named SFT presets: `tiny` runs in seconds (tests, CI); `default` is the documented small-model setting; `regime` the
+ * SFT from a regime base model (docs/regime.md). */
+export const SFT_PRESETS: Record<'tiny' | 'default' | 'regime', Partial<SftConfig>> = {
   tiny: {
     epochs: 8,
     batchSize: 8,
@@ -80,6 +81,17 @@ export const SFT_PRESETS: Record<'tiny' | 'default', Partial<SftConfig>> = {
     batchSize: 8,
     lossOn: 'response',
     schedule: { kind: 'cosine', lr: 5e-3, warmupSteps: 20, minRatio: 0.1 },
+    model: { ctx: 512, d: 64, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
+    checkpointEvery: 100,
+    workers: 2,
+  },
+  // the regime study's SFT from a base model (docs/regime.md, section 3): 2,000 op-4 problems × 12 epochs at lr 3e-3,
+  // fixed before the regime base models existed; the model shape comes from the --init checkpoint
+  regime: {
+    epochs: 12,
+    batchSize: 8,
+    lossOn: 'response',
+    schedule: { kind: 'cosine', lr: 3e-3, warmupSteps: 20, minRatio: 0.1 },
     model: { ctx: 512, d: 64, layers: 4, heads: 4, mlpRatio: 4, activation: 'gelu', pos: 'rope' },
     checkpointEvery: 100,
     workers: 2,
