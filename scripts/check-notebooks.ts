@@ -7,9 +7,10 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { listFlag, parseFlags } from './flags';
+import { FULL_RESULTS_DIR } from '../src/report/summary';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const DEFAULT_DIR = 'data/results/full/notebooks';
+const DEFAULT_DIR = `${FULL_RESULTS_DIR}/notebooks`;
 const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
 export const CHROMIUM = process.env.BRIDGE_CHROMIUM || '/usr/bin/chromium';
 

@@ -9,10 +9,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildDist } from './build-dist';
 import { listFlag, parseFlags } from './flags';
+import { FULL_RESULTS_DIR } from '../src/report/summary';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const JUPYTER_PATH = path.join(ROOT, '.jupyter', 'share', 'jupyter');
-const DEFAULT_RESULTS = 'data/results/full';
+const DEFAULT_RESULTS = FULL_RESULTS_DIR;
 const PRESETS = ['tiny', 'quick', 'full'];
 
 const DEFAULT_SCREENSHOTS = 'ci-artifacts/notebooks';
