@@ -3,14 +3,13 @@
 // failing line, so errors can be classified (arithmetic, wrong dependency, premature use, format).
 import { reward } from '../igsm/answer';
 import type { ProblemRow } from '../igsm/types';
-import { verifyAnswer } from '../inject';
 import { EOS, type Tokenizer } from '../text/tokenizer';
 import { sample } from '../model/sampler';
 import type { Transformer } from '../model/transformer';
 import { encodePrompt, encodeTersePrompt } from './format';
 import { scoreTerse, type TerseForm } from '../igsm/terse';
 import { chanceCorrected, chanceOfProblems } from './alpha';
-import { mechanismOf, type MechanismSummary } from './mechanism';
+import { addRollout, emptyMechanism, verifyCompletion, type MechanismSummary } from './mechanism';
 
 export interface EvalOptions {
   /** Samples per problem: 1 with temperature 0 = greedy accuracy. */
@@ -84,6 +83,7 @@ export function evaluate(model: Transformer, tok: Tokenizer, rows: readonly Prob
   const jobs: { row: number; sample: number }[] = [];
   for (let i = 0; i < rows.length; i++) for (let s = 0; s < o.samples; s++) jobs.push({ row: i, sample: s });
   const completions: Completion[] = [];
+  const mechanism = emptyMechanism();
   for (let start = 0; start < jobs.length; start += o.batchSize) {
     const chunk = jobs.slice(start, start + o.batchSize);
     const ps = chunk.map((j) => prompts[j.row]);
@@ -103,8 +103,10 @@ export function evaluate(model: Transformer, tok: Tokenizer, rows: readonly Prob
         finish: res.finish[k],
         tokens: res.tokens[k].length,
       };
+      // one replay per completion serves both the error fields of a wrong one and the mechanism counts
+      const v = verifyCompletion(row, text);
+      addRollout(mechanism, v, r >= 1);
       if (r < 1) {
-        const v = verifyAnswer(row.graph, text, { completion: true, surface: row.surface });
         c.firstBadLine = v.firstBadLine;
         c.errorKind = v.ok ? 'unverified-correct-chain' : v.kind;
         c.errorReason = v.reason;
@@ -113,8 +115,6 @@ export function evaluate(model: Transformer, tok: Tokenizer, rows: readonly Prob
     });
   }
   const chance = chanceOfProblems(rows);
-  const byId = new Map(rows.map((r) => [r.id, r] as const));
-  const mechanism = mechanismOf(completions.map((c) => ({ row: byId.get(c.id)!, completion: c.completion })));
   return { ...summarize(completions, rows.length, o, chance), mechanism };
 }
 

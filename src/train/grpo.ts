@@ -12,7 +12,7 @@ import { reward } from '../igsm/answer';
 import type { ProblemRow } from '../igsm/types';
 import { EOS, PAD, Tokenizer } from '../text/tokenizer';
 import { initBackend } from '../model/backend';
-import { mechanismOf, mechanismShares, type ErrorClass } from './mechanism';
+import { addRollout, emptyMechanism, mechanismShares, verifyCompletion, type ErrorClass } from './mechanism';
 import { loadCheckpoint, saveCheckpoint, weightsHash } from '../model/checkpoint';
 import { configDiff } from '../model/config';
 import { DataParallel } from '../model/parallel';
@@ -40,6 +40,9 @@ export interface RolloutGroup {
   completions: number[][];
   rewards: number[];
 }
+
+/** A group as the trainer samples it: the decoded completions kept beside their tokens (rewards and metrics read them). */
+type SampledGroup = RolloutGroup & { texts: string[] };
 
 /**
  * Build right-padded micro-batches (prompt + completion) within a token budget, advantages attached.
@@ -265,8 +268,8 @@ async function train(o: GrpoOptions, previous: RunRecord | null, t0: number): Pr
       const tSample = Date.now();
       let sampledTokens = 0;
       // sample P groups (dynamic sampling: keep only informative groups, refill with fresh prompts)
-      let groups: RolloutGroup[] = [];
-      const all: RolloutGroup[] = [];
+      let groups: SampledGroup[] = [];
+      const all: SampledGroup[] = [];
       for (let round = 0; round <= (cfg.dynamicSampling ? cfg.maxRefills : 0); round++) {
         const want = cfg.promptsPerStep - groups.length;
         if (want <= 0) break;
@@ -279,13 +282,14 @@ async function train(o: GrpoOptions, previous: RunRecord | null, t0: number): Pr
         const fresh = idx.map((i, k) => {
           const row = train.rows[i];
           const completions = res.tokens.slice(k * cfg.groupSize, (k + 1) * cfg.groupSize);
-          const rewards = completions.map((c) => {
-            const r = rewardOf(tok.decode(c.filter((t) => t !== EOS)), row);
+          const texts = completions.map((c) => tok.decode(c.filter((t) => t !== EOS)));
+          const rewards = texts.map((text) => {
+            const r = rewardOf(text, row);
             if (!Number.isFinite(r)) throw new Error(`reward function returned ${r} for ${row.id}; rewards must be finite`);
             return r;
           });
           for (const c of completions) sampledTokens += c.length;
-          return { row, prompt: prompts[i], completions, rewards };
+          return { row, prompt: prompts[i], completions, rewards, texts };
         });
         all.push(...fresh);
         groups.push(...(cfg.dynamicSampling ? fresh.filter((g) => new Set(g.rewards).size > 1) : fresh));
@@ -361,7 +365,10 @@ async function train(o: GrpoOptions, previous: RunRecord | null, t0: number): Pr
         sample_tok_s: sampledTokens / Math.max(1e-3, timeSampling),
       };
       if (!o.rewardFn) {
-        const mech = mechanismShares(mechanismOf(all.flatMap((g) => g.completions.map((c) => ({ row: g.row, completion: tok.decode(c.filter((t) => t !== EOS)) })))));
+        // the texts and rewards the step already has; only the verifier's replay is new
+        const counts = emptyMechanism();
+        for (const g of all) g.texts.forEach((text, k) => addRollout(counts, verifyCompletion(g.row, text), g.rewards[k] >= 1));
+        const mech = mechanismShares(counts);
         m.reflection_share = mech.reflectionShare;
         m.recovery_rate = mech.recoveryRate; // NaN (written as null) when no rollout reflected
         m.first_error = mech.firstError;

@@ -4,7 +4,7 @@
 // the report and the notebooks share it.
 import { reward } from '../igsm/answer';
 import type { ProblemRow } from '../igsm/types';
-import { verifyAnswer, type VerdictKind } from '../inject';
+import { verifyAnswer, type Verdict, type VerdictKind } from '../inject';
 
 /** The error classes a reader can act on, and the verifier kinds each one gathers. */
 export const ERROR_CLASSES = {
@@ -76,24 +76,32 @@ export function emptyMechanism(): MechanismSummary {
   };
 }
 
-/** Count the mechanism over completions; correctness is the reward's (the boxed answer), as in accuracy. */
+/** Add one completion to `m`, from the verifier's verdict on it and whether its answer is right (the reward's view). */
+export function addRollout(m: MechanismSummary, v: Verdict, correct: boolean): void {
+  const reflects = v.trace.lockedSteps > 0;
+  m.rollouts++;
+  if (correct) m.correct++;
+  if (reflects) m.withReflection++;
+  if (reflects && correct) m.reflectionRecovered++;
+  if (!reflects && correct) m.correctWithoutReflection++;
+  if (v.trace.reflections > 0) m.withAnyReflection++;
+  if (!correct) {
+    const kind = v.ok ? 'final-answer' : (v.kind ?? 'internal');
+    m.firstErrorKinds[kind] = (m.firstErrorKinds[kind] ?? 0) + 1;
+    m.firstError[errorClassOf(kind)]++;
+  }
+}
+
+/** The verifier's verdict on a completion (the text after the prompt's "<think>"). */
+export const verifyCompletion = (row: ProblemRow, completion: string): Verdict =>
+  verifyAnswer(row.graph, completion, { completion: true, surface: row.surface });
+
+/**
+ * Count the mechanism over completions; correctness is the reward's (the boxed answer), as in accuracy. Callers that
+ * already hold the rewards and verdicts (evaluation, GRPO) use addRollout instead of replaying them again.
+ */
 export function mechanismOf(rollouts: readonly MechanismRollout[]): MechanismSummary {
   const m = emptyMechanism();
-  for (const { row, completion } of rollouts) {
-    const v = verifyAnswer(row.graph, completion, { completion: true, surface: row.surface });
-    const correct = reward(completion, row.answer) >= 1;
-    const reflects = v.trace.lockedSteps > 0;
-    m.rollouts++;
-    if (correct) m.correct++;
-    if (reflects) m.withReflection++;
-    if (reflects && correct) m.reflectionRecovered++;
-    if (!reflects && correct) m.correctWithoutReflection++;
-    if (v.trace.reflections > 0) m.withAnyReflection++;
-    if (!correct) {
-      const kind = v.ok ? 'final-answer' : (v.kind ?? 'internal');
-      m.firstErrorKinds[kind] = (m.firstErrorKinds[kind] ?? 0) + 1;
-      m.firstError[errorClassOf(kind)]++;
-    }
-  }
+  for (const { row, completion } of rollouts) addRollout(m, verifyCompletion(row, completion), reward(completion, row.answer) >= 1);
   return m;
 }
