@@ -7,8 +7,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { bridgeKilledWhen } from './cli-helpers';
 import { ALPHA_BINS } from '../src/train/grpo';
-import { buildPlan, modelEnv, stageHash, stableStringify, TABLE1_METHODS, FIG4_METHODS, sweepMethod } from '../src/experiments/definitions';
-import { getPreset, presetConfig, PRESETS } from '../src/experiments/presets';
+import { buildPlan, modelEnv, stageHash, stableStringify, TABLE1_METHODS, FIG4_METHODS, KEY_METHODS, sweepMethod } from '../src/experiments/definitions';
+import { allSeeds, getPreset, presetConfig, PRESETS } from '../src/experiments/presets';
 import { answersHash, readResults, ROW_ALPHA_BINS, validateRows, type ResultRow } from '../src/experiments/results';
 import { runExperiments } from '../src/experiments/runner';
 import { fakeExecutor } from './reproduce-fixtures';
@@ -124,6 +124,20 @@ describe('bridge reproduce --preset tiny', () => {
       // bins come from the α histogram, and only non-empty ones have an influence row
       for (const r of inf) expect(shares.find((s) => s.bin === r.bin)!.value).toBeGreaterThan(0);
       expect(find(rows, { experiment: 'fig1', method, metric: 'influence_mean', bin: null })).toHaveLength(1);
+      // the α histogram above the guessing level: per bin at most the raw share; the raw shares add to 1, these to the
+      // share at or above the guessing level
+      const aboveShares = find(rows, { experiment: 'fig1', method, stage: 'probe', metric: 'alpha_share_above_guess' });
+      expect(aboveShares.map((r) => r.bin)).toEqual([...ALPHA_BINS]);
+      for (const r of aboveShares) expect(r.value).toBeLessThanOrEqual(shares.find((s) => s.bin === r.bin)!.value);
+      // the cosine and norm rows come with the raw influence rows, bin for bin; a cosine is within [−1, 1]
+      const cos = find(rows, { experiment: 'fig1', method, stage: 'probe', metric: 'influence_cosine' });
+      expect(cos.map((r) => r.bin)).toEqual(inf.map((r) => r.bin));
+      for (const r of cos) expect(Math.abs(r.value)).toBeLessThanOrEqual(1 + 1e-6);
+      expect(find(rows, { experiment: 'fig1', method, stage: 'probe', metric: 'contrast_grad_norm' }).map((r) => r.bin)).toEqual(inf.map((r) => r.bin));
+      // one ‖G_T‖ per model (tiny's target groups are all right or all wrong, so it may be 0 here)
+      const tn = find(rows, { experiment: 'fig1', method, metric: 'target_grad_norm', bin: null });
+      expect(tn).toHaveLength(1);
+      expect(tn[0].value).toBeGreaterThanOrEqual(0);
     }
   });
 
@@ -267,6 +281,23 @@ describe('the experiment plan', () => {
     expect(id(sweepMethod(0), 'eval-rft')).toBe(id('exploit', 'eval-rft'));
     expect(id(sweepMethod(0.2), 'sft')).not.toBe(id('bridge', 'sft'));
     expect(withSweep.stages.filter((s) => s.kind === 'sft')).toHaveLength(10 * 3);
+  });
+
+  it('keySeeds run the key comparison only, every stage it needs, and a repeated seed is refused', () => {
+    const p = buildPlan(presetConfig({ ...PRESETS.tiny, keySeeds: [7] }), '/x');
+    const at7 = p.stages.filter((s) => s.seed === 7 && s.kind !== 'splits');
+    expect(new Set(at7.map((s) => s.method))).toEqual(new Set(KEY_METHODS));
+    expect(at7.map((s) => s.kind).sort()).toEqual(['data', 'data', 'eval-rft', 'eval-rft', 'eval-sft', 'eval-sft', 'grpo', 'grpo', 'probe', 'probe', 'sft', 'sft']);
+    // seed 1 is unchanged by the extra seed
+    expect(p.stages.filter((s) => s.seed !== 7).map((s) => s.id)).toEqual(buildPlan(tiny, '/x').stages.map((s) => s.id));
+    expect(p.lookup.has('pp-aug|7|sft')).toBe(false);
+    expect(p.lookup.get('bridge|7|eval-rft')).toBeDefined();
+    expect(allSeeds(presetConfig({ ...PRESETS.tiny, keySeeds: [7] }))).toEqual([1, 7]);
+    expect(() => presetConfig({ ...PRESETS.tiny, keySeeds: [1] })).toThrow(/^preset tiny: keySeeds: must be distinct from each other and from seeds$/);
+    // the full preset: 5 seeds for Vanilla and BRIDGE, 3 for every other arm
+    const full = buildPlan(getPreset('full'), '/x');
+    const seedsOf = (m: string) => [...full.lookup.keys()].filter((k) => k.startsWith(`${m}|`) && k.endsWith('|eval-rft')).length;
+    expect([seedsOf('vanilla'), seedsOf('bridge'), seedsOf('pp-aug'), seedsOf('explore'), seedsOf(sweepMethod(0.3))]).toEqual([5, 5, 3, 3, 3]);
   });
 
   it('validates presets with one line naming the field', () => {

@@ -85,7 +85,9 @@ describe('one source per setting', () => {
       const d = sftConfig(SFT_PRESETS.regime);
       expect(p.sft.schedule, n).toEqual(d.schedule);
       expect(p.sft.model, n).toEqual(d.model);
-      expect(p.grpo.lr, n).toBe(grpoConfig(GRPO_PRESETS.default).lr);
+      const g = grpoConfig(n === 'full' ? GRPO_PRESETS.regime : GRPO_PRESETS.default);
+      for (const k of ['steps', 'promptsPerStep', 'groupSize', 'lr', 'beta', 'entropyCoef'] as const) if (n === 'full') expect(p.grpo[k], `${n} ${k}`).toBe(g[k]);
+      expect(p.grpo.lr, n).toBe(g.lr);
       expect(PRESETS[n].sft.workers, n).toBe(1);
     }
   });

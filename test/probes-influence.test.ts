@@ -67,6 +67,11 @@ describe('influence probe', () => {
     const impl = q.rewards.reduce((s, r, i) => s + ((r - a) / (sdU + 1e-6) / 5) * dot(gT, qGrads[i]), 0);
     close(inf.influenceImpl, impl);
     close(inf.influenceImpl / inf.influence, Math.sqrt(4 / 5), 1e-3);
+    // the cosine: C_q over the norms of G_T and of ḡ⁺ − ḡ⁻ (the explicit mean gradients of the correct and wrong rollouts)
+    const contrast = Float32Array.from(qGrads[0], (_, p) => (qGrads[0][p] + qGrads[2][p]) / 2 - (qGrads[1][p] + qGrads[3][p] + qGrads[4][p]) / 3);
+    close(inf.contrastNorm, Math.sqrt(dot(contrast, contrast)));
+    close(inf.cosine, (kPos - kNeg) / Math.sqrt(dot(contrast, contrast) * dot(explicitT, explicitT)));
+    expect(Math.abs(inf.cosine)).toBeLessThanOrEqual(1);
   });
 
   it('queries with α ∈ {0, 1} have exactly zero influence; bins average per α bin', () => {
@@ -80,6 +85,9 @@ describe('influence probe', () => {
     const bins = influenceByBin(rows);
     expect(bins.find((b) => b.bin === '1')!.meanInfluence).toBe(0);
     expect(bins.find((b) => b.bin === '(0.2,0.4]')!.meanInfluence).toBeCloseTo(rows[2].influence, 10);
+    expect([rows[0].cosine, rows[1].cosine, rows[0].contrastNorm]).toEqual([0, 0, 0]);
+    expect(bins.find((b) => b.bin === '(0.2,0.4]')!.meanCosine).toBeCloseTo(rows[2].cosine, 10);
+    expect(rows[2].cosine).not.toBe(0);
   });
 
   it('the count sketch preserves inner products in expectation (error shrinks with k)', () => {

@@ -3,7 +3,7 @@
 // DAG on the worker pool for the wall time. It is an estimate to print before a run, not a promise; meta.json keeps
 // it next to the measured times so the constants can be recalibrated.
 import { paramCount } from '../model/config';
-import type { Plan, StageSpec } from './definitions';
+import { KEY_METHODS, type Plan, type StageSpec } from './definitions';
 import type { Preset } from './presets';
 
 /** Calibration constants (seconds). Adjust from meta.json's estimated vs measured cost: last set from a quick run on the
@@ -87,8 +87,10 @@ export function estimateStage(s: StageSpec, preset: Preset, plan: Plan): number 
       const rows = g.promptsPerStep * g.groupSize;
       const len = genLen(meanOps(t.sftOps), g.maxNew);
       const sample = decode(rows, len, rows);
-      // reference scoring (forward only) + policy forward/backward on the sampled sequences
-      const train = 1.5 * rows * (sftTok.prompt + len) * trainTok;
+      // policy forward/backward on the sampled sequences, plus reference scoring (forward only) when β > 0; with the
+      // zero-advantage skip about half the rollouts (the groups with α ∈ {0, 1}) have no backward pass
+      const skip = g.skipZeroAdvantage && g.beta === 0 && g.entropyCoef === 0 ? 0.5 : 1;
+      const train = ((g.beta > 0 ? 0.5 : 0) + skip) * rows * (sftTok.prompt + len) * trainTok;
       const vals = g.evalEvery > 0 ? Math.floor(g.steps / g.evalEvery) + 2 : 0;
       const valRows = g.valN ?? t.nRlVal;
       const [vlo, vhi] = t.rlValOps ?? t.sftOps;
@@ -147,7 +149,8 @@ export function formatEstimate(preset: Preset, plan: Plan, est: CostEstimate, re
     .join(', ');
   const methods = new Set(plan.stages.filter((s) => s.kind === 'sft').map((s) => s.method)).size;
   return (
-    `preset ${preset.name}: ${plan.stages.length} stages (${methods} SFT data sets × ${preset.seeds.length} seed${preset.seeds.length > 1 ? 's' : ''})` +
+    `preset ${preset.name}: ${plan.stages.length} stages (${methods} SFT data sets × ${preset.seeds.length} seed${preset.seeds.length > 1 ? 's' : ''}` +
+    `${preset.keySeeds.length ? ` + ${preset.keySeeds.length} more for ${KEY_METHODS.join(' and ')}` : ''})` +
     `${reused ? `, ${reused} already finished` : ''}; estimated ${mins(est.wallSeconds)} wall on ${est.jobs} job${est.jobs > 1 ? 's' : ''}` +
     ` (one-core time: ${kinds || 'nothing to run'})` +
     (preset.budgetMinutes !== null && est.wallSeconds > 60 * preset.budgetMinutes ? `; OVER this preset's budget of ${preset.budgetMinutes} min` : '')

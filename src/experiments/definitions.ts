@@ -6,7 +6,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolveVariant, type VariantSpec } from '../inject/index';
-import type { Preset } from './presets';
+import { allSeeds, type Preset } from './presets';
 
 /** Bump when a stage's outputs change meaning: every stage hash changes with it. */
 export const STAGE_FORMAT = 1;
@@ -31,6 +31,8 @@ export interface ExperimentDef {
 }
 
 export const TABLE1_METHODS = ['vanilla', 'pp-aug', 'rc-aug', 'bridge'] as const;
+/** The key comparison (BRIDGE against Vanilla): the methods a preset's keySeeds run. */
+export const KEY_METHODS: readonly string[] = ['vanilla', 'bridge'];
 export const FIG4_METHODS = ['vanilla', 'explore', 'analysis', 'subgoal', 'exploit', 'bridge'] as const;
 
 /** The sweep's method name for reflection probability p (explicit even where it equals a named variant). */
@@ -166,8 +168,10 @@ export function buildPlan(preset: Preset, outDir: string): Plan {
       need.set(m.name, entry);
     }
   }
-  for (const seed of preset.seeds) {
+  const keyOnly = new Set(preset.keySeeds);
+  for (const seed of allSeeds(preset)) {
     for (const { def, kinds } of need.values()) {
+      if (keyOnly.has(seed) && !KEY_METHODS.includes(def.name)) continue;
       const v = def.variant;
       // the variant's content (not its label) defines the data, so equal knobs share one data stage
       const data = add('data', def.name, seed, { variant: { kind: v.kind, knobs: v.knobs, k: v.k }, seed }, { splits });

@@ -67,6 +67,11 @@ export const PresetSchema = z
     task: TaskSchema,
     /** Training seeds: one SFT → GRPO → eval chain per (method, seed). */
     seeds: z.array(int(0, 2 ** 31 - 1)).min(1).refine((s) => new Set(s).size === s.length, 'seeds must be distinct'),
+    /**
+     * More seeds for the key comparison only (Vanilla and BRIDGE: KEY_METHODS in definitions.ts), every stage they need:
+     * the power of "BRIDGE's RL gain − Vanilla's" costs these seeds, not the other arms (docs/method.md, How a claim is judged).
+     */
+    keySeeds: z.array(int(0, 2 ** 31 - 1)).default([]),
     /** 'scratch' or a base-model checkpoint directory (its content hash enters the stage hashes). */
     init: z.string().min(1).default('scratch'),
     /** SFT config (src/train/sft-config.ts); its seed is replaced by the run's seed. */
@@ -79,6 +84,7 @@ export const PresetSchema = z
     sweep: z.array(z.number().min(0).max(1)).min(1).nullable().default(null),
   })
   .strict()
+  .refine((p) => new Set([...p.seeds, ...p.keySeeds]).size === p.seeds.length + p.keySeeds.length, { message: 'must be distinct from each other and from seeds', path: ['keySeeds'] })
   .refine((p) => p.probe.alpha.n <= p.task.nRlTrain, { message: 'must be ≤ task.nRlTrain (α queries come from RL-train)', path: ['probe', 'alpha', 'n'] })
   .refine((p) => p.probe.influence.targetN <= p.task.nRlVal, { message: 'must be ≤ task.nRlVal (targets come from RL-val)', path: ['probe', 'influence', 'targetN'] })
   .refine((p) => (p.grpo.valN ?? 0) <= p.task.nRlVal, { message: 'must be ≤ task.nRlVal', path: ['grpo', 'valN'] });
@@ -123,21 +129,24 @@ export const PRESETS: Record<PresetName, PresetInput> = {
     eval: { maxNew: 256 },
     probe: { alpha: { n: 48, samples: 8, maxNew: 192 }, influence: { n: 24, targetN: 8, targetSamples: 8 } },
   },
-  // the small-scale reproduction: ≥ 3 seeds, ≤ 3 h on 2 cores; the task and SFT of the regime study's arms
-  // (docs/regime.md: 2,000 op-4 problems × 12 epochs at lr 3e-3 from the regime base model, 500 + 500 test problems)
+  // the small-scale reproduction (docs/regime.md): the task and SFT of the regime study's arms — 2,000 op-4 problems ×
+  // 12 epochs at lr 3e-3 from the regime base model, 500 + 500 test problems — and the GRPO its check measured to move
+  // Vanilla's accuracy (GRPO_PRESETS.regime: 19,200 rollouts per run, the paper's 204,800). Five seeds for Vanilla and
+  // BRIDGE (the key difference's sd of 2.0 pp over the check's 3 seeds gives a 95 % half-width ≈ 2.5 pp at 5), three
+  // for every other arm, and the injection-probability sweep (p = 0 and 0.1 are the exploit and bridge arms)
   full: {
     name: 'full',
-    budgetMinutes: 180,
-    description: 'three seeds, the regime (docs/regime.md): SFT of 2,000 op-4 problems × 12 epochs from the regime base model, 30 GRPO steps',
+    budgetMinutes: 240,
+    description: 'the regime (docs/regime.md): SFT of 2,000 op-4 problems × 12 epochs from the regime base model, GRPO 150 × 16 × 8 rollouts; 5 seeds for Vanilla and BRIDGE, 3 for the other arms',
     task: { surface: 'compact', arith: 'mod23', sftOps: [4, 4], idOp: 4, oodOp: 5, distractors: false, nSft: 2000, nRlTrain: 4000, nRlVal: 100, nTest: 500 },
     seeds: [1, 2, 3],
+    keySeeds: [4, 5],
     init: REGIME_BASE,
     sft: { ...SFT_PRESETS.regime, workers: 1 },
-    grpo: { ...GRPO_PRESETS.default, steps: 30, promptsPerStep: 8, maxNew: 192, valN: null, workers: 1 },
+    grpo: { ...GRPO_PRESETS.regime, valN: null, workers: 1 },
     eval: { maxNew: 256 },
     probe: { alpha: { n: 128, samples: 16, maxNew: 192 }, influence: { n: 64, targetN: 16, targetSamples: 16 } },
-    // the injection-probability sweep would add ≈ 45 min of SFT: run it with the paper preset or a custom one
-    sweep: null,
+    sweep: [0, 0.1, 0.2, 0.3],
   },
   // the paper's data sizes, group sizes and steps (docs/method.md, The paper's settings next to ours), for machines
   // with tfjs-node-gpu; the model is still trained from scratch, so the learning rates are small-model ones, not the
@@ -157,6 +166,9 @@ export const PRESETS: Record<PresetName, PresetInput> = {
     sweep: [0, 0.1, 0.2, 0.3],
   },
 };
+
+/** Every training seed of a preset: the seeds all methods run, then the key comparison's extra ones. */
+export const allSeeds = (p: Pick<Preset, 'seeds' | 'keySeeds'>): number[] => [...p.seeds, ...p.keySeeds];
 
 /** Validate a preset object; throws one line naming the preset, the field and the rule. */
 export function presetConfig(input: unknown): Preset {

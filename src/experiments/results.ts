@@ -124,7 +124,14 @@ interface EvalSplitRes { accuracy: number; accuracyChanceCorrected?: number; mec
 interface EvalRes { id: EvalSplitRes; ood: EvalSplitRes }
 interface SftRes { tokensSeen: number; trainSeconds: number }
 interface GrpoRes { curve: { step: number; reward: number; valAccuracy: number | null; reflection?: number }[]; valBefore: number | null; trainSeconds: number }
-interface ProbeRes { queries: number; histogram: Record<string, number>; informative: number; informativeAboveGuess?: number; influence: { byBin: { bin: string; queries: number; meanInfluence: number }[]; mean: number } }
+interface ProbeRes {
+  queries: number;
+  histogram: Record<string, number>;
+  informative: number;
+  informativeAboveGuess?: number;
+  histogramAboveGuess?: Record<string, number>;
+  influence: { byBin: { bin: string; queries: number; meanInfluence: number; meanCosine?: number; meanContrastNorm?: number }[]; mean: number; targetGradNorm?: number };
+}
 
 type Push = (stage: ResultRow['stage'], split: ResultRow['split'], metric: string, value: number, step?: number | null, bin?: string | null) => void;
 
@@ -172,12 +179,19 @@ function rowsOf(experiment: ResultRow['experiment'], res: <T>(kind: string) => T
   const p = res<ProbeRes>('probe');
   if (p) {
     for (const bin of ROW_ALPHA_BINS) push('probe', 'rl-train', 'alpha_share', (p.histogram[bin] ?? 0) / Math.max(1, p.queries), null, bin);
+    // the same histogram without the queries a guesser reaches (results written before it existed have none)
+    const above = p.histogramAboveGuess;
+    if (above) for (const bin of ROW_ALPHA_BINS) push('probe', 'rl-train', 'alpha_share_above_guess', (above[bin] ?? 0) / Math.max(1, p.queries), null, bin);
     push('probe', 'rl-train', 'informative_share', p.informative);
     if (p.informativeAboveGuess !== undefined) push('probe', 'rl-train', 'informative_share_above_guess', p.informativeAboveGuess);
     for (const bin of ROW_ALPHA_BINS) {
       const b = p.influence.byBin.find((x) => x.bin === bin);
       if (b && b.queries > 0) push('probe', 'rl-train', 'influence', b.meanInfluence, null, bin);
+      // the influence as a cosine, and the contrast gradients' norm it divides out
+      if (b && b.queries > 0 && b.meanCosine !== undefined) push('probe', 'rl-train', 'influence_cosine', b.meanCosine, null, bin);
+      if (b && b.queries > 0 && b.meanContrastNorm !== undefined) push('probe', 'rl-train', 'contrast_grad_norm', b.meanContrastNorm, null, bin);
     }
+    if (p.influence.targetGradNorm !== undefined) push('probe', 'rl-train', 'target_grad_norm', p.influence.targetGradNorm);
     push('probe', 'rl-train', 'influence_mean', p.influence.mean);
   }
 }

@@ -15,7 +15,7 @@ import { elapsedAndEta, formatDuration } from '../train/progress';
 import { codeRevision } from '../revision';
 import { buildPlan, type Plan, type StageSpec } from './definitions';
 import { estimateCost, formatEstimate } from './cost';
-import { getPreset, presetConfig, type Preset } from './presets';
+import { allSeeds, getPreset, presetConfig, type Preset } from './presets';
 import { answersHash, collectRows, readResults, replaceResults, type ResultRow, type ResultsMeta, type StageMeta } from './results';
 import type { StageJob } from './stages';
 import type { FromWorker } from './worker';
@@ -438,7 +438,7 @@ export async function runExperiments(o: RunOptions): Promise<RunOutcome> {
 
   const failures = plan.stages.filter((s) => status.get(s.id) === 'failed').map((s) => ({ id: s.id, error: errors.get(s.id)! }));
   const skipped = plan.stages.filter((s) => status.get(s.id) === 'skipped').length;
-  const rows = collectRows({ experiments: plan.experiments, seeds: preset.seeds, lookup: plan.lookup, results });
+  const rows = collectRows({ experiments: plan.experiments, seeds: allSeeds(preset), lookup: plan.lookup, results });
   const byKind: ResultsMeta['cost']['byKind'] = {};
   for (const s of plan.stages) {
     const k = (byKind[s.kind] ??= { estimated: 0, measured: 0 });

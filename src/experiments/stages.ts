@@ -17,6 +17,7 @@ import type { GrpoMetrics } from '../train/grpo';
 import type { Preset } from './presets';
 import type { StageKind } from './definitions';
 import type { MechanismSummary } from '../train/mechanism';
+import type { InfluenceBin } from '../probes/influence';
 
 /** What the runner sends a worker: the stage plus the directories of its inputs (by role). */
 export interface StageJob {
@@ -81,8 +82,18 @@ export interface ProbeResult {
   informative: number;
   /** Share of queries with guessThreshold ≤ α < 1 (src/train/alpha.ts). */
   informativeAboveGuess: number;
+  /** Count per ALPHA_BINS label of the queries with α ≥ guessThreshold. */
+  histogramAboveGuess: Record<string, number>;
   meanAlpha: number;
-  influence: { queries: number; targets: number; norm: string; byBin: { bin: string; queries: number; meanInfluence: number; meanCoInfluence: number }[]; mean: number };
+  influence: {
+    queries: number;
+    targets: number;
+    norm: string;
+    byBin: InfluenceBin[];
+    mean: number;
+    /** ‖G_T‖, the target gradient every query's influence is an inner product with. */
+    targetGradNorm: number;
+  };
 }
 export type StageResult = SplitsResult | DataResult | SftStageResult | EvalResult | GrpoStageResult | ProbeResult;
 
@@ -244,7 +255,8 @@ async function runProbeStage(job: StageJob, progress: ProgressFn): Promise<Probe
     const perQuery = groups.slice(0, p.influence.n).map((g) => inf.queryInfluence(g, gT, inf.contrastGradient(model, g, io), io));
     const byBin = inf.influenceByBin(perQuery);
     const mean = perQuery.length ? perQuery.reduce((a, r) => a + r.influence, 0) / perQuery.length : 0;
-    writeJsonAtomic(path.join(job.dir, 'influence.json'), { norm: io.norm, eta: io.eta, targets: targets.length, perQuery, byBin, mean });
+    const targetGradNorm = Math.sqrt(gT.reduce((a, x) => a + x * x, 0));
+    writeJsonAtomic(path.join(job.dir, 'influence.json'), { norm: io.norm, eta: io.eta, targets: targets.length, targetGradNorm, perQuery, byBin, mean });
     progress(3, 3, 'influence');
     return {
       queries: acc.queries,
@@ -252,8 +264,9 @@ async function runProbeStage(job: StageJob, progress: ProgressFn): Promise<Probe
       histogram: acc.histogram,
       informative: acc.informative,
       informativeAboveGuess: acc.informativeAboveGuess,
+      histogramAboveGuess: acc.histogramAboveGuess,
       meanAlpha: acc.meanAlpha,
-      influence: { queries: perQuery.length, targets: targets.length, norm: io.norm, byBin, mean },
+      influence: { queries: perQuery.length, targets: targets.length, norm: io.norm, byBin, mean, targetGradNorm },
     };
   } finally {
     disposeTransformer(model);

@@ -33,6 +33,13 @@ export interface QueryInfluence {
   influenceEta: number;
   /** ⟨G_T, ∇J_impl(q)⟩ per unit η, with the trainer's unbiased-std advantages. */
   influenceImpl: number;
+  /** ‖ḡ⁺ − ḡ⁻‖ (0 when α ∈ {0, 1}). */
+  contrastNorm: number;
+  /**
+   * cos(G_T, ḡ⁺ − ḡ⁻) = C_q / (‖G_T‖·‖ḡ⁺ − ḡ⁻‖), also the cosine of G_T with the per-step update ∇J(q) (a positive
+   * multiple of the contrast): the influence on a scale every model shares (0 when α ∈ {0, 1}).
+   */
+  cosine: number;
 }
 
 function sequencesOf(g: QueryRollouts): Sequence[] {
@@ -78,6 +85,8 @@ export function queryInfluence(g: QueryRollouts, gT: Float32Array, contrast: Flo
   const a = g.alpha;
   const c = contrast ? (project ? dot(project(gT), project(contrast)) : dot(gT, contrast)) : 0;
   const s = Math.sqrt(a * (1 - a));
+  const cn = contrast ? Math.sqrt(dot(contrast, contrast)) : 0;
+  const tn = Math.sqrt(dot(gT, gT));
   return {
     id: g.row.id,
     numOps: g.row.numOps,
@@ -87,18 +96,34 @@ export function queryInfluence(g: QueryRollouts, gT: Float32Array, contrast: Flo
     influence: s * c,
     influenceEta: o.eta * s * c,
     influenceImpl: implFactor(g.rewards) * c,
+    contrastNorm: cn,
+    // the sketched C_q has no exact norms to go with it: the cosine is of the exact vectors only
+    cosine: contrast && !project && cn > 0 && tn > 0 ? c / (cn * tn) : 0,
   };
 }
 
-/** Mean influence per α bin (Figure 1 right); bins {0} and {1} are exactly 0 by construction. */
-export function influenceByBin(rows: readonly QueryInfluence[]): { bin: string; queries: number; meanInfluence: number; meanCoInfluence: number }[] {
+export interface InfluenceBin {
+  bin: string;
+  queries: number;
+  meanInfluence: number;
+  meanCoInfluence: number;
+  /** Mean cos(G_T, ḡ⁺ − ḡ⁻) and mean ‖ḡ⁺ − ḡ⁻‖ of the bin's queries. */
+  meanCosine: number;
+  meanContrastNorm: number;
+}
+
+/** Mean influence per α bin (Figure 1 right), raw and as a cosine; bins {0} and {1} are exactly 0 by construction. */
+export function influenceByBin(rows: readonly QueryInfluence[]): InfluenceBin[] {
   const by = new Map<string, QueryInfluence[]>();
   for (const r of rows) by.set(r.bin, [...(by.get(r.bin) ?? []), r]);
+  const mean = (rs: readonly QueryInfluence[], f: (r: QueryInfluence) => number) => rs.reduce((a, r) => a + f(r), 0) / rs.length;
   return [...by.entries()].map(([bin, rs]) => ({
     bin,
     queries: rs.length,
-    meanInfluence: rs.reduce((a, r) => a + r.influence, 0) / rs.length,
-    meanCoInfluence: rs.reduce((a, r) => a + r.coInfluence, 0) / rs.length,
+    meanInfluence: mean(rs, (r) => r.influence),
+    meanCoInfluence: mean(rs, (r) => r.coInfluence),
+    meanCosine: mean(rs, (r) => r.cosine),
+    meanContrastNorm: mean(rs, (r) => r.contrastNorm),
   }));
 }
 

@@ -47,6 +47,8 @@ export interface AccuracyReport {
   guessThreshold: number;
   /** Share of queries with guessThreshold ≤ α < 1: informative and not explained by guessing. */
   informativeAboveGuess: number;
+  /** Count per α bin of the queries at or above guessThreshold (the histogram without what a guesser reaches). */
+  histogramAboveGuess: Record<string, number>;
   meanAlpha: number;
 }
 
@@ -76,6 +78,7 @@ export function accuracyReport(groups: readonly QueryRollouts[], o: Pick<Rollout
   const alphas = groups.map((g) => ({ id: g.row.id, numOps: g.row.numOps, alpha: g.alpha }));
   const a = alphas.map((x) => x.alpha);
   const chance = chanceOfProblems(groups.map((g) => g.row));
+  const threshold = guessThreshold(o.n, chance);
   return {
     queries: groups.length,
     samples: o.n,
@@ -84,8 +87,9 @@ export function accuracyReport(groups: readonly QueryRollouts[], o: Pick<Rollout
     histogram: alphaHistogram(a),
     informative: a.filter((x) => x > 0 && x < 1).length / Math.max(1, a.length),
     chance,
-    guessThreshold: guessThreshold(o.n, chance),
+    guessThreshold: threshold,
     informativeAboveGuess: informativeAboveGuess(a, o.n, chance),
+    histogramAboveGuess: alphaHistogram(a.filter((x) => x >= threshold - 1e-12)),
     meanAlpha: a.reduce((s, x) => s + x, 0) / Math.max(1, a.length),
   };
 }

@@ -27,10 +27,11 @@ export const VERDICT_RULE =
 /** The committed results of the `full` preset (several seeds): what the notebooks read by default and a one-seed run points to. */
 export const FULL_RESULTS_DIR = 'data/results/full';
 
-/** A run's training seeds: its preset's (meta.config.seeds) when the meta records them, else the seeds in its rows. */
+/** A run's training seeds: its preset's (meta.config.seeds and keySeeds) when the meta records them, else the seeds in its rows. */
 export function runSeeds(rows: readonly ResultRow[], meta: ReportMeta): number[] {
-  const seeds = (metaRecord(meta).config as { seeds?: unknown } | undefined)?.seeds;
-  if (Array.isArray(seeds) && seeds.every((s) => typeof s === 'number')) return [...seeds].sort((a, b) => a - b);
+  const cfg = metaRecord(meta).config as { seeds?: unknown; keySeeds?: unknown } | undefined;
+  const seeds = [cfg?.seeds, cfg?.keySeeds ?? []].flat();
+  if (Array.isArray(cfg?.seeds) && seeds.every((s) => typeof s === 'number')) return [...(seeds as number[])].sort((a, b) => a - b);
   return [...new Set(rows.map((r) => r.seed))].sort((a, b) => a - b);
 }
 

@@ -61,10 +61,16 @@ export function groupAdvantages(rewards: readonly number[], scale: boolean): num
   return rewards.map((r) => (r - mean) / (std + 1e-6));
 }
 
-/** GRPO presets: `tiny` (seconds, tests/CI), `default` (the small-model setting), `paper` (docs/method.md, The paper's settings next to ours). */
-export const GRPO_PRESETS: Record<'tiny' | 'default' | 'paper', Partial<GrpoConfig>> = {
+/**
+ * GRPO presets: `tiny` (seconds, tests/CI), `default` (the small-model setting), `regime` (the RL of the regime's
+ * GRPO check, docs/regime.md), `paper` (docs/method.md, The paper's settings next to ours).
+ */
+export const GRPO_PRESETS: Record<'tiny' | 'default' | 'regime' | 'paper', Partial<GrpoConfig>> = {
   tiny: { steps: 6, promptsPerStep: 4, groupSize: 4, maxNew: 64, lr: 1e-3, evalEvery: 3, valN: 8, checkpointEvery: 2 },
   default: { steps: 60, promptsPerStep: 16, groupSize: 8, maxNew: 320, lr: 1e-4, evalEvery: 10, valN: 100, checkpointEvery: 10, workers: 2 },
+  // from the regime's SFT models (docs/regime.md, GRPO check): 150 × 16 × 8 = 19,200 rollouts, lr 5e-4 (1e-4 moved no
+  // accuracy in 60 steps), no KL and no entropy bonus, so zero-advantage rollouts skip their backward pass
+  regime: { steps: 150, promptsPerStep: 16, groupSize: 8, maxNew: 192, lr: 5e-4, beta: 0, entropyCoef: 0, evalEvery: 25, valN: 100, checkpointEvery: 25, workers: 2 },
   // the paper's sizes; maxNew and lr are the ones `bridge reproduce --preset paper` documents (a model trained from
   // scratch, not the paper's 1e-6 on a pretrained one; docs/method.md, The paper's settings next to ours)
   paper: { steps: 200, promptsPerStep: 32, groupSize: 32, maxNew: 1536, lr: 1e-5, beta: 0.001, entropyCoef: 0.001, evalEvery: 5, checkpointEvery: 100 },
