@@ -123,7 +123,11 @@ export interface RowSource {
 interface EvalSplitRes { accuracy: number; accuracyChanceCorrected?: number; mechanism?: MechanismSummary }
 interface EvalRes { id: EvalSplitRes; ood: EvalSplitRes }
 interface SftRes { tokensSeen: number; trainSeconds: number }
-interface GrpoRes { curve: { step: number; reward: number; valAccuracy: number | null; reflection?: number }[]; valBefore: number | null; trainSeconds: number }
+interface GrpoRes {
+  curve: { step: number; reward: number; valAccuracy: number | null; reflection?: number; recovery?: number | null; firstError?: Record<string, number | null> }[];
+  valBefore: number | null;
+  trainSeconds: number;
+}
 interface ProbeRes {
   queries: number;
   histogram: Record<string, number>;
@@ -175,6 +179,8 @@ function rowsOf(experiment: ResultRow['experiment'], res: <T>(kind: string) => T
     if (g.valBefore !== null) push('grpo', 'rl-val', 'accuracy', g.valBefore, 0);
     for (const c of g.curve) if (c.valAccuracy !== null) push('grpo', 'rl-val', 'accuracy', c.valAccuracy, c.step + 1);
     for (const c of g.curve) if (c.reflection !== undefined && Number.isFinite(c.reflection)) push('grpo', 'rl-train', 'reflection_share', c.reflection, c.step);
+    for (const c of g.curve) if (typeof c.recovery === 'number' && Number.isFinite(c.recovery)) push('grpo', 'rl-train', 'recovery_rate', c.recovery, c.step);
+    for (const c of g.curve) for (const [cls, v] of Object.entries(c.firstError ?? {})) if (typeof v === 'number' && Number.isFinite(v)) push('grpo', 'rl-train', `first_error_${cls}`, v, c.step);
   }
   const p = res<ProbeRes>('probe');
   if (p) {

@@ -68,7 +68,7 @@ export interface GrpoStageResult {
   steps: number;
   weightsHash: string;
   /** Per step: the batch's mean 0/1 reward (policy after `step` updates) and, where validated, RL-val accuracy after step + 1 updates. */
-  curve: { step: number; reward: number; informative: number; valAccuracy: number | null; reflection?: number }[];
+  curve: { step: number; reward: number; informative: number; valAccuracy: number | null; reflection?: number; recovery?: number | null; firstError?: Record<string, number | null> }[];
   /** Greedy RL-val accuracy of the SFT model (GRPO's validation before step 0). */
   valBefore: number | null;
   /** Σ per-step sampling + scoring + backward time from metrics.jsonl. */
@@ -221,7 +221,16 @@ async function runGrpoStage(job: StageJob, progress: ProgressFn): Promise<GrpoSt
   return {
     steps: done.steps,
     weightsHash: done.weightsHash,
-    curve: metrics.map((m) => ({ step: m.step, reward: m.reward, informative: m.frac_informative, valAccuracy: m.val_accuracy ?? null, ...(m.reflection_share !== undefined ? { reflection: m.reflection_share } : {}) })),
+    curve: metrics.map((m) => ({
+      step: m.step,
+      reward: m.reward,
+      informative: m.frac_informative,
+      valAccuracy: m.val_accuracy ?? null,
+      // the mechanism in the step's rollouts (NaN, written as null, where nothing reflected or nothing went wrong)
+      ...(m.reflection_share !== undefined ? { reflection: m.reflection_share } : {}),
+      ...(m.recovery_rate !== undefined ? { recovery: m.recovery_rate } : {}),
+      ...(m.first_error !== undefined ? { firstError: m.first_error } : {}),
+    })),
     valBefore,
     trainSeconds: metrics.reduce((a, m) => a + m['time/sampling'] + m['time/scoring'] + m['time/backward'], 0),
   };
