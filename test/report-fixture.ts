@@ -104,6 +104,19 @@ export function syntheticRows(o: FixtureOptions = {}): ResultRow[] {
       push({ experiment: 'fig1', method, seed, stage: 'probe', split: 'rl-train', metric: 'informative_share', value: inf });
       push({ experiment: 'fig1', method, seed, stage: 'probe', split: 'rl-train', metric: 'informative_share_above_guess', value: inf / 2 });
       push({ experiment: 'fig1', method, seed, stage: 'probe', split: 'rl-train', metric: 'influence_mean', value: inf * infl(method) });
+      // the views Figure 1 adds, with fixed values (no draws, so the rows above stay as they were): the reflection share
+      // falling from 10 % to 0 during RL (Vanilla never reflects), the α histogram without bins {0} and (0, 0.2] (below
+      // the guessing level), a cosine of 0.3 for BRIDGE and 0.1 otherwise, and the gradient norms
+      for (let step = 0; step <= steps; step++) {
+        push({ experiment: 'fig1', method, seed, stage: 'grpo', split: 'rl-train', metric: 'reflection_share', step, value: method === 'vanilla' ? 0 : 0.1 * (1 - step / steps) });
+      }
+      for (const bin of ROW_ALPHA_BINS) {
+        push({ experiment: 'fig1', method, seed, stage: 'probe', split: 'rl-train', metric: 'alpha_share_above_guess', bin, value: bin === '0' || bin === '(0,0.2]' ? 0 : shares[bin] });
+        const mid = bin !== '0' && bin !== '1';
+        push({ experiment: 'fig1', method, seed, stage: 'probe', split: 'rl-train', metric: 'influence_cosine', bin, value: mid ? (method === 'bridge' ? 0.3 : 0.1) : 0 });
+        push({ experiment: 'fig1', method, seed, stage: 'probe', split: 'rl-train', metric: 'contrast_grad_norm', bin, value: mid ? 2 : 0 });
+      }
+      push({ experiment: 'fig1', method, seed, stage: 'probe', split: 'rl-train', metric: 'target_grad_norm', value: 1.5 });
     }
   }
 

@@ -38,6 +38,8 @@ import {
   reportHTML,
   summaryMarkdown,
   oneSeedNote,
+  powerLines,
+  seedsForHalfWidth,
   runSeeds,
   FULL_RESULTS_DIR,
   table1Table,
@@ -146,6 +148,16 @@ describe('stats: hand-computed values', () => {
     expect(none.summary).toBeNull();
     expect(pairedVerdict(none)).toEqual({ verdict: 'inconclusive', reason: 'no seed in common' });
     expect(() => sharedSeedDifferences([{ seed: 1, value: 1 }, { seed: 1, value: 2 }], [], 'gain')).toThrow(/gain: seed 1 appears twice/);
+  });
+
+  it('seeds for a target CI half-width, by hand: t(0.975, n − 1)·sd/√n', () => {
+    // sd 2: n = 2 gives 12.706·2/√2 = 17.97, n = 3 gives 4.3027·2/√3 = 4.968 ≤ 5
+    expect(seedsForHalfWidth(2, 5)).toBe(3);
+    // sd 4: n = 4 gives 3.1824·4/2 = 6.36, n = 5 gives 2.7764·4/√5 = 4.967 ≤ 5
+    expect(seedsForHalfWidth(4, 5)).toBe(5);
+    expect(seedsForHalfWidth(0, 5)).toBe(2);
+    expect(seedsForHalfWidth(1000, 1, 50)).toBeNull();
+    expect(() => seedsForHalfWidth(1, 0)).toThrow(/target > 0/);
   });
 
   it('combined verdicts: any "not supported" wins, then "inconclusive"', () => {
@@ -322,6 +334,30 @@ describe('claims', () => {
   });
 });
 
+describe('the resolution of the key comparison', () => {
+  const gain = (method: string, stage: 'sft' | 'rft') => ({ experiment: 'table1', method, stage, split: 'id', metric: 'accuracy' }) as const;
+  it('a half-width within 5 pp that holds 0 bounds the effect; a wider one says how many seeds the measured sd needs', () => {
+    // BRIDGE − Vanilla gain differences (pp) [2, 3, 0]: mean 5/3, sd √(7/3) = 1.528, half-width 3.795 ≤ 5, interval holds 0
+    let rows = setCell(syntheticRows(), gain('vanilla', 'sft'), [0.3, 0.3, 0.3]);
+    rows = setCell(rows, gain('vanilla', 'rft'), [0.3, 0.3, 0.3]);
+    rows = setCell(rows, gain('bridge', 'sft'), [0.3, 0.3, 0.3]);
+    rows = setCell(rows, gain('bridge', 'rft'), [0.32, 0.33, 0.3]);
+    const [id] = powerLines(evaluateClaims(rows));
+    const lo = 5 / 3 - (T975_2 * Math.sqrt(7 / 3)) / Math.sqrt(3);
+    const hi = 5 / 3 + (T975_2 * Math.sqrt(7 / 3)) / Math.sqrt(3);
+    expect(id).toBe(
+      `RL gain ID, BRIDGE − Vanilla: 95 % CI half-width 3.8 pp over 3 seeds (sd 1.5 pp): within the 5 pp target; ` +
+        `the interval holds 0, so a difference beyond ±${Math.max(-lo, hi).toFixed(1)} pp is excluded at this scale.`,
+    );
+    // differences [0, 6, 12] pp: sd 6, half-width 14.9; n = 8 gives 2.3646·6/√8 = 5.016 > 5, n = 9 gives 2.3060·6/3 = 4.61
+    rows = setCell(rows, gain('bridge', 'rft'), [0.3, 0.36, 0.42]);
+    const wide = powerLines(evaluateClaims(rows))[0];
+    expect(wide).toContain('95 % CI half-width 14.9 pp over 3 seeds (sd 6.0 pp): wider than the 5 pp target');
+    expect(wide).toContain('about 9 seeds would reach it');
+    expect(powerLines(evaluateClaims(syntheticRows({ seeds: [0] })))[0]).toMatch(/no paired spread yet/);
+  });
+});
+
 describe('the mechanism table', () => {
   const METHOD_LABELS = ['Vanilla', 'PP-Aug', 'RC-Aug', 'BRIDGE', 'reflection only', 'analysis only', 'subgoal only', 'exploitation (analysis + subgoal)'];
   const find = (t: { rows: (string | number | null)[][] }, label: string, split: string, model: string) =>
@@ -472,8 +508,8 @@ describe('specs', () => {
     const full = allFigures(syntheticRows({ sweep: true }));
     expect(full.map((f) => f.id)).toEqual([...FIGURE_IDS]);
     expect(full.every((f) => f.hasData)).toBe(true);
-    const sparse = allFigures(syntheticRows().filter((r) => !(r.metric === 'influence' || r.split === 'rl-val')));
-    expect(sparse.filter((f) => !f.hasData).map((f) => f.id)).toEqual(['fig1-val-accuracy', 'fig1-influence', 'fig4-p-sweep']);
+    const sparse = allFigures(syntheticRows().filter((r) => !(r.metric === 'influence' || r.split === 'rl-val' || r.metric === 'influence_cosine')));
+    expect(sparse.filter((f) => !f.hasData).map((f) => f.id)).toEqual(['fig1-val-accuracy', 'fig1-influence', 'fig1-influence-cosine', 'fig4-p-sweep']);
     for (const f of [...full, ...sparse.filter((x) => !x.hasData)]) {
       const svg = await vegaLiteToSVG(f.spec);
       expect(svg, f.id).toContain(svgText(f.title));

@@ -7,15 +7,19 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { TABLE1_METHODS, type ResultRow } from '../report/rows';
 import {
+  alphaAboveGuessTable,
   alphaTable,
   chanceCorrectedTable,
   escapeHTML,
   fig4Table,
   formatCell,
+  gradNormTable,
+  influenceCosineTable,
   influenceTable,
   mechanismTable,
   rewardCurveTable,
   table1Table,
+  type CurveSeries,
   type DisplayTable,
 } from '../report/tables';
 
@@ -82,6 +86,24 @@ export function influenceFrame(rows: readonly ResultRow[]): Frame {
   return displayFrame(influenceTable(rows));
 }
 
+/** Figure 1 middle above the guessing level as a DataFrame; null when the rows carry none (older results). */
+export function alphaAboveGuessFrame(rows: readonly ResultRow[]): Frame | null {
+  const t = alphaAboveGuessTable(rows);
+  return t ? displayFrame(t) : null;
+}
+
+/** Figure 1 right as a cosine per α bin, as a DataFrame; null when the rows carry none (older results). */
+export function influenceCosineFrame(rows: readonly ResultRow[]): Frame | null {
+  const t = influenceCosineTable(rows);
+  return t ? displayFrame(t) : null;
+}
+
+/** The gradient norms behind the cosine (‖ḡ⁺ − ḡ⁻‖ per α bin, ‖G_T‖) as a DataFrame; null for older results. */
+export function gradNormFrame(rows: readonly ResultRow[]): Frame | null {
+  const t = gradNormTable(rows);
+  return t ? displayFrame(t) : null;
+}
+
 /** The mechanism in the greedy completions as a DataFrame (method × split × model); null when the rows carry none. */
 export function mechanismFrame(rows: readonly ResultRow[]): Frame | null {
   const t = mechanismTable(rows);
@@ -89,7 +111,7 @@ export function mechanismFrame(rows: readonly ResultRow[]): Frame | null {
 }
 
 /** Figure 1 left as a DataFrame: first and last GRPO step's value per method ('reward' or 'val' series). */
-export function rewardCurveFrame(rows: readonly ResultRow[], series: 'reward' | 'val' = 'reward'): Frame {
+export function rewardCurveFrame(rows: readonly ResultRow[], series: CurveSeries = 'reward'): Frame {
   return displayFrame(rewardCurveTable(rows, series));
 }
 

@@ -10,6 +10,7 @@ import {
   formatNumber,
   formatSig,
   pairedVerdict,
+  seedsForHalfWidth,
   sharedSeedDifferences,
   summarize,
   type PairedDifference,
@@ -189,4 +190,30 @@ export function formatPaired(c: Comparison): string {
 export function formatComparison(c: Comparison): string {
   const paired = formatPaired(c);
   return `${c.what}: ${formatSide(c.a, c.unit)} vs ${formatSide(c.b, c.unit)}${paired ? '; ' + paired : ''} → ${c.verdict} (${c.reason})`;
+}
+
+/** The resolution the key comparison must reach: a 95 % CI half-width of the paired difference of at most 5 pp. */
+export const KEY_HALF_WIDTH_PP = 5;
+
+/**
+ * Whether claim (a)'s paired differences (BRIDGE's RL gain − Vanilla's, ID and OOD: the key comparison) are measured
+ * finely enough to decide: their 95 % CI half-width against KEY_HALF_WIDTH_PP, and, where it is wider, the seeds that
+ * the measured sd would need. An interval that holds 0 and is within the target excludes any larger effect at this
+ * scale, which is a result, not a failure to find one.
+ */
+export function powerLines(claims: readonly ClaimResult[]): string[] {
+  const a = claims.find((c) => c.id === 'a');
+  if (!a) return [];
+  return a.comparisons.flatMap((c) => {
+    const s = c.paired?.summary;
+    if (!s || s.ci === null || s.sd === null) return [`${c.what}: no paired spread yet (fewer than two shared seeds), so no resolution to report.`];
+    const head = `${c.what}, ${c.a.label} − ${c.b.label}: 95 % CI half-width ${formatNumber(s.ci, 1)} pp over ${s.n} seeds (sd ${formatNumber(s.sd, 1)} pp)`;
+    if (s.ci <= KEY_HALF_WIDTH_PP) {
+      const bound = Math.max(Math.abs(s.lo as number), Math.abs(s.hi as number));
+      const holds0 = (s.lo as number) <= 0 && (s.hi as number) >= 0;
+      return [`${head}: within the ${KEY_HALF_WIDTH_PP} pp target${holds0 ? `; the interval holds 0, so a difference beyond ±${formatNumber(bound, 1)} pp is excluded at this scale` : ''}.`];
+    }
+    const need = seedsForHalfWidth(s.sd, KEY_HALF_WIDTH_PP);
+    return [`${head}: wider than the ${KEY_HALF_WIDTH_PP} pp target; at this sd ${need === null ? 'more than 1,000 seeds' : `about ${need} seeds`} would reach it.`];
+  });
 }

@@ -1,7 +1,7 @@
 // report.html: one self-contained page (inline SVG charts, HTML tables, no scripts or external assets) with the
 // claims, Table 1, Figure 1, the mechanism in the completions, Figure 4, the paper's numbers and the run's
 // provenance. Every figure sits in <figure id="fig-<id>"> and links its files under figures/.
-import { evaluateClaims, formatComparison } from './claims';
+import { evaluateClaims, formatComparison, powerLines } from './claims';
 import { TABLE1_METHODS, metaRecord, type ReportMeta, type ResultRow } from './rows';
 import type { RequiredMethods } from './series';
 import type { FigureDef } from './specs';
@@ -9,13 +9,11 @@ import { VERDICT_RULE, identicalAnswerNotes, oneSeedNote, provenance, stageHashe
 import {
   MECHANISM_CAPTION,
   NO_MECHANISM,
-  alphaTable,
   chanceCorrectedTable,
   escapeHTML,
+  figure1Tables,
   fig4Table,
-  influenceTable,
   mechanismTable,
-  rewardCurveTable,
   table1Table,
   tableToHTML,
 } from './tables';
@@ -105,6 +103,7 @@ export function reportHTML(o: {
         c.comparisons.map((x) => `<li>${escapeHTML(formatComparison(x))}</li>`).join('') +
         `<li>Paper: ${escapeHTML(c.paper)}</li></ul></div>`,
     ),
+    `<h3>Resolution of the key comparison</h3><ul>${powerLines(claims).map((l) => `<li>${escapeHTML(l)}</li>`).join('')}</ul>`,
     `</section>`,
     `<section id="table1"><h2>Table 1: SFT and RFT accuracy (mean ± 95 % CI over seeds), with the paper's numbers</h2>`,
     `<p>Accuracy in %, greedy decoding; Δ = RFT − SFT per seed, then averaged (pp). Paper rows: 1–3B pretrained models; unknown cells are "—".</p>`,
@@ -113,9 +112,7 @@ export function reportHTML(o: {
     figs('table1-'),
     `</section>`,
     `<section id="figure1"><h2>Figure 1: training reward, rollout accuracy and per-step influence</h2>`,
-    tableToHTML(rewardCurveTable(rows, 'reward'), 'table-fig1-reward'),
-    tableToHTML(alphaTable(rows), 'table-fig1-alpha'),
-    tableToHTML(influenceTable(rows), 'table-fig1-influence'),
+    ...figure1Tables(rows).flatMap((t) => [`<p>${escapeHTML(t.caption)}</p>`, tableToHTML(t.table, t.id)]),
     figs('fig1-'),
     `</section>`,
     `<section id="mechanism"><h2>The mechanism in the greedy completions</h2>`,

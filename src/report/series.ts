@@ -1,6 +1,6 @@
 // Which series the report needs: required ones (every Table-1 and Figure-4 cell, Figure 1's curves and probes for
-// each method) must be present, else one error names them all; optional ones (RL-val curves, SFT seconds, the p-sweep)
-// become "no data" notes and placeholder charts.
+// each method) must be present, else one error names them all; optional ones (RL-val curves, SFT seconds, the p-sweep,
+// Figure 1's chance-aware and cosine views, the reflection curve) become "no data" notes and placeholder charts.
 import {
   ALPHA_BIN_ORDER,
   FIG4_METHODS,
@@ -59,6 +59,10 @@ export function missingSeries(rows: readonly ResultRow[], methods: RequiredMetho
     need(required, { experiment: 'fig1', method, stage: 'probe', metric: 'informative_share', bin: null });
     need(required, { experiment: 'fig1', method, stage: 'probe', metric: 'influence' }, (r) => r.bin !== null);
     need(required, { experiment: 'fig1', method, stage: 'probe', metric: 'influence_mean', bin: null });
+    // what Figure 1 adds to the paper's (results written before these existed have none)
+    need(optional, { experiment: 'fig1', method, stage: 'probe', metric: 'alpha_share_above_guess' }, (r) => r.bin !== null);
+    need(optional, { experiment: 'fig1', method, stage: 'probe', metric: 'influence_cosine' }, (r) => r.bin !== null);
+    need(optional, { experiment: 'fig1', method, stage: 'grpo', split: 'rl-train', metric: 'reflection_share' }, (r) => r.step !== null);
   }
   for (const method of methods.fig4) {
     for (const stage of ['sft', 'rft'] as const) for (const split of ['id', 'ood'] as const) need(required, { experiment: 'fig4', method, stage, split, metric: 'accuracy' });

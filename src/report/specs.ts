@@ -13,8 +13,10 @@ import {
   type ResultRow,
 } from './rows';
 import {
+  alphaAboveGuessRecords,
   alphaRecords,
   fig4Records,
+  influenceCosineRecords,
   influenceRecords,
   rewardCurveRecords,
   table1Records,
@@ -41,7 +43,18 @@ export interface FigureDef {
 }
 
 /** The report's figure ids, in report order. Stable: file names figures/<id>.{vl.json,svg,png} and HTML ids fig-<id>. */
-export const FIGURE_IDS = ['table1-accuracy', 'fig1-reward', 'fig1-val-accuracy', 'fig1-alpha', 'fig1-influence', 'fig4-ablation', 'fig4-p-sweep'] as const;
+export const FIGURE_IDS = [
+  'table1-accuracy',
+  'fig1-reward',
+  'fig1-val-accuracy',
+  'fig1-reflection',
+  'fig1-alpha',
+  'fig1-alpha-above-guess',
+  'fig1-influence',
+  'fig1-influence-cosine',
+  'fig4-ablation',
+  'fig4-p-sweep',
+] as const;
 export type FigureId = (typeof FIGURE_IDS)[number];
 
 /** Flat record of one bar/point with its CI, the shape every chart below plots. */
@@ -273,6 +286,16 @@ export function valAccuracySpec(rows: readonly ResultRow[]): VegaLiteSpec {
   );
 }
 
+/** Figure 1 left, beside the reward: the share of GRPO rollouts that use a reflection, per SFT method (the mechanism). */
+export function reflectionCurveSpec(rows: readonly ResultRow[]): VegaLiteSpec {
+  return curveSpec(
+    'Rollouts that reflect during GRPO',
+    'rollouts with a reflection (%)',
+    rewardCurveRecords(rows, 'reflection'),
+    'experiment=fig1 stage=grpo split=rl-train metric=reflection_share',
+  );
+}
+
 function binBars(title: string, yTitle: string, recs: BinRecord[], why: string, markInformative: boolean): VegaLiteSpec {
   if (recs.length === 0) return noDataSpec(title, 'rollout accuracy α of the SFT model (bin)', yTitle, why);
   const labels = orderMethods(recs.map((r) => r.method)).map(methodLabel);
@@ -314,6 +337,28 @@ export function alphaSpec(rows: readonly ResultRow[]): VegaLiteSpec {
     alphaRecords(rows),
     'experiment=fig1 stage=probe metric=alpha_share',
     true,
+  );
+}
+
+/** Figure 1 middle above guessing: the queries whose α a uniform guesser reaches with probability < 1 % (and α < 1 in bin 1's place). */
+export function alphaAboveGuessSpec(rows: readonly ResultRow[]): VegaLiteSpec {
+  return binBars(
+    'Rollout-accuracy histogram above the guessing level',
+    'share of probe queries with α ≥ guessing level (%)',
+    alphaAboveGuessRecords(rows),
+    'experiment=fig1 stage=probe metric=alpha_share_above_guess',
+    true,
+  );
+}
+
+/** Figure 1 right on one scale for all models: mean cos(G_T, ḡ⁺ − ḡ⁻) per α bin, per SFT method, 95 % CI. */
+export function influenceCosineSpec(rows: readonly ResultRow[]): VegaLiteSpec {
+  return binBars(
+    'Per-step influence as a cosine, by rollout-accuracy bin',
+    'mean cos(G_T, ḡ⁺ − ḡ⁻)',
+    influenceCosineRecords(rows),
+    'experiment=fig1 stage=probe metric=influence_cosine',
+    false,
   );
 }
 
@@ -397,8 +442,11 @@ export function allFigures(rows: readonly ResultRow[], methods: ReportMethods = 
     ['table1-accuracy', 'Greedy accuracy (%) of the SFT and RFT models on the ID and OOD test sets; bars = mean over seeds, rules = 95 % CI (Student t); open black shapes = the paper\'s Table 1 accuracies, one shape per paper model (the paper gives no OOD accuracies).', table1Spec(rows, methods.table1)],
     ['fig1-reward', 'Mean 0/1 rollout reward of each GRPO training batch; line = mean over seeds, band = 95 % CI.', rewardCurveSpec(rows)],
     ['fig1-val-accuracy', 'Greedy accuracy on the RL-validation set during GRPO; line = mean over seeds, band = 95 % CI.', valAccuracySpec(rows)],
+    ['fig1-reflection', 'Share of the GRPO training rollouts that use a reflection (the verifier\'s trace); line = mean over seeds, band = 95 % CI.', reflectionCurveSpec(rows)],
     ['fig1-alpha', 'Share of probe queries per rollout-accuracy bin under each SFT model; shaded: the informative bins 0 < α < 1.', alphaSpec(rows)],
+    ['fig1-alpha-above-guess', 'The same histogram counting only the queries whose α is at or above the guessing level (the smallest α a uniform guesser over the answer space reaches with probability < 1 % at this group size).', alphaAboveGuessSpec(rows)],
     ['fig1-influence', 'Mean approximate per-step influence (η = 1) of the probe queries per α bin; bins {0} and {1} are 0 by construction.', influenceSpec(rows)],
+    ['fig1-influence-cosine', 'The influence as a cosine: mean cos(G_T, ḡ⁺ − ḡ⁻) per α bin, the same direction as the per-step update; raw inner products are on each model\'s own gradient scale (the norms are in the Figure 1 tables).', influenceCosineSpec(rows)],
     ['fig4-ablation', 'RL gain (RFT − SFT, paired per seed) per behaviour set; rules = 95 % CI.', fig4Spec(rows, methods.fig4)],
     ['fig4-p-sweep', 'RL gain against the injection probability of the sweep arms (optional).', pSweepSpec(rows)],
   ];

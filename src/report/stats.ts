@@ -117,6 +117,16 @@ export function ci95HalfWidth(xs: readonly number[]): number | null {
   return (studentTQuantile(0.975, xs.length - 1) * sd) / Math.sqrt(xs.length);
 }
 
+/**
+ * The fewest seeds whose 95 % CI half-width t_{0.975, n−1}·sd/√n is at most `target`, at a measured sd (n ≥ 2; null
+ * when even `max` seeds are not enough). How many seeds a comparison needs to decide at a given resolution.
+ */
+export function seedsForHalfWidth(sd: number, target: number, max = 1000): number | null {
+  if (!(sd >= 0) || !(target > 0)) throw new Error(`seedsForHalfWidth: sd must be ≥ 0 and target > 0, got ${sd} and ${target}`);
+  for (let n = 2; n <= max; n++) if ((studentTQuantile(0.975, n - 1) * sd) / Math.sqrt(n) <= target) return n;
+  return null;
+}
+
 /** n, mean, sample sd and 95 % CI of a non-empty list of per-seed values. */
 export function summarize(xs: readonly number[]): Summary {
   const m = mean(xs);

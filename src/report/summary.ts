@@ -1,15 +1,14 @@
 // summary.md: for each paper claim, our verdict with numbers and CIs next to the paper's, then the tables and the
 // provenance of the run (command, preset, code revision, config hashes).
-import { evaluateClaims, formatComparison, type ClaimResult } from './claims';
+import { evaluateClaims, formatComparison, powerLines, type ClaimResult } from './claims';
 import { TABLE1_METHODS, metaRecord, methodLabel, type ReportMeta, type ResultRow } from './rows';
 import type { RequiredMethods } from './series';
 import {
   MECHANISM_CAPTION,
   NO_MECHANISM,
-  alphaTable,
   chanceCorrectedTable,
   fig4Table,
-  influenceTable,
+  figure1Tables,
   mechanismTable,
   table1Table,
   tableToMarkdown,
@@ -188,6 +187,10 @@ export function summaryMarkdown(
     ...claims.map((c) => `| (${c.id}) ${c.title} | ${c.verdict} |`),
     '',
     ...claims.flatMap((c) => [claimMarkdown(c), '']),
+    '### Resolution of the key comparison',
+    '',
+    ...powerLines(claims).map((l) => `- ${l}`),
+    '',
     '## Table 1: SFT and RFT accuracy, with the paper\'s numbers',
     '',
     tableToMarkdown(table1Table(rows, { methods: o.methods?.table1 })),
@@ -200,10 +203,7 @@ export function summaryMarkdown(
     ...identicalAnswerNotes(meta).flatMap((n) => [`**Identical arms.** ${n}`, '']),
     '## Figure 1: rollout accuracy and influence of the SFT models',
     '',
-    tableToMarkdown(alphaTable(rows)),
-    '',
-    tableToMarkdown(influenceTable(rows)),
-    '',
+    ...figure1Tables(rows).flatMap((t) => [t.caption, '', tableToMarkdown(t.table), '']),
     '## The mechanism in the greedy completions',
     '',
     ...mechanismMarkdown(rows),

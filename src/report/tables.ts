@@ -247,6 +247,11 @@ export function alphaRecords(rows: readonly ResultRow[]): BinRecord[] {
   return byBin(rows, 'alpha_share', 100);
 }
 
+/** Figure 1 middle without what a guesser reaches: share of probe queries (%) per α bin with α ≥ the guessing level. */
+export function alphaAboveGuessRecords(rows: readonly ResultRow[]): BinRecord[] {
+  return byBin(rows, 'alpha_share_above_guess', 100);
+}
+
 /** Share of probe queries (%) with 0 < α < 1 under the SFT model, per method, mean ± CI over seeds. */
 export function informativeRecords(rows: readonly ResultRow[]): MethodRecord[] {
   return perMethod(rows, 'informative_share', 100);
@@ -260,6 +265,21 @@ export function informativeAboveGuessRecords(rows: readonly ResultRow[]): Method
 /** Figure 1 right: per-step influence I_q (η = 1) averaged per α bin, per method, mean ± CI over seeds. */
 export function influenceRecords(rows: readonly ResultRow[]): BinRecord[] {
   return byBin(rows, 'influence', 1);
+}
+
+/** Figure 1 right on a shared scale: mean cos(G_T, ḡ⁺ − ḡ⁻) per α bin, per method, mean ± CI over seeds. */
+export function influenceCosineRecords(rows: readonly ResultRow[]): BinRecord[] {
+  return byBin(rows, 'influence_cosine', 1);
+}
+
+/** ‖G_T‖ of each SFT model (the target gradient of the influence probe), per method, mean ± CI over seeds. */
+export function targetGradNormRecords(rows: readonly ResultRow[]): MethodRecord[] {
+  return perMethod(rows, 'target_grad_norm', 1);
+}
+
+/** Mean ‖ḡ⁺ − ḡ⁻‖ of the probe queries per α bin, per method. */
+export function contrastNormRecords(rows: readonly ResultRow[]): BinRecord[] {
+  return byBin(rows, 'contrast_grad_norm', 1);
 }
 
 /** Mean per-step influence over all probe queries, per method, mean ± CI over seeds. */
@@ -303,6 +323,41 @@ export function influenceTable(rows: readonly ResultRow[]): DisplayTable {
   return binTable(influenceRecords(rows), [['mean over queries', influenceMeanRecords(rows)]], (s) => formatSummarySig(s, 3));
 }
 
+/** The α histogram above the guessing level for display (null when the rows carry none: older results). */
+export function alphaAboveGuessTable(rows: readonly ResultRow[]): DisplayTable | null {
+  const recs = alphaAboveGuessRecords(rows);
+  return recs.length ? binTable(recs, [['above guessing %', informativeAboveGuessRecords(rows)]], (s) => formatSummary(s, 1)) : null;
+}
+
+/** The influence as a cosine per α bin, for display (null when the rows carry none: older results). */
+export function influenceCosineTable(rows: readonly ResultRow[]): DisplayTable | null {
+  const recs = influenceCosineRecords(rows);
+  return recs.length ? binTable(recs, [], (s) => formatSummarySig(s, 3)) : null;
+}
+
+/** The gradient norms the cosine divides out: mean ‖ḡ⁺ − ḡ⁻‖ per α bin and ‖G_T‖ (null for older results). */
+export function gradNormTable(rows: readonly ResultRow[]): DisplayTable | null {
+  const recs = contrastNormRecords(rows);
+  return recs.length ? binTable(recs, [['‖G_T‖', targetGradNormRecords(rows)]], (s) => formatSummarySig(s, 3)) : null;
+}
+
+/**
+ * Figure 1's tables in report order, each with an id (HTML anchors) and a caption: the reward curve's ends, the α
+ * histogram raw and above guessing, the influence raw and as a cosine, and the gradient norms. The views that older
+ * results lack are left out.
+ */
+export function figure1Tables(rows: readonly ResultRow[]): { id: string; caption: string; table: DisplayTable }[] {
+  const opt = (id: string, caption: string, table: DisplayTable | null) => (table ? [{ id, caption, table }] : []);
+  return [
+    { id: 'table-fig1-reward', caption: 'Mean training reward at the first and the last GRPO step.', table: rewardCurveTable(rows, 'reward') },
+    { id: 'table-fig1-alpha', caption: 'Share of probe queries (%) per α bin under each SFT model.', table: alphaTable(rows) },
+    ...opt('table-fig1-alpha-above-guess', 'The same, counting only queries at or above the guessing level (α a uniform guesser reaches with probability < 1 %).', alphaAboveGuessTable(rows)),
+    { id: 'table-fig1-influence', caption: 'Mean per-step influence (η = 1) per α bin: raw inner products, on each model\'s own gradient scale.', table: influenceTable(rows) },
+    ...opt('table-fig1-influence-cosine', 'The influence as a cosine, mean cos(G_T, ḡ⁺ − ḡ⁻) per α bin: one scale for every model.', influenceCosineTable(rows)),
+    ...opt('table-fig1-grad-norms', 'The norms the cosine divides out: mean ‖ḡ⁺ − ḡ⁻‖ per α bin and the target gradient ‖G_T‖.', gradNormTable(rows)),
+  ];
+}
+
 /** One point of a GRPO curve: mean ± CI over seeds at one step. */
 export interface CurvePoint {
   method: string;
@@ -311,12 +366,20 @@ export interface CurvePoint {
   value: Summary;
 }
 
+/** The GRPO curves of Figure 1: training reward, RL-val accuracy (%), and the share of rollouts that reflect (%). */
+export type CurveSeries = 'reward' | 'val' | 'reflection';
+const CURVE_SERIES: Record<CurveSeries, { split: string; metric: string; scale: number }> = {
+  reward: { split: 'rl-train', metric: 'reward_mean', scale: 1 },
+  val: { split: 'rl-val', metric: 'accuracy', scale: 100 },
+  reflection: { split: 'rl-train', metric: 'reflection_share', scale: 100 },
+};
+
 /**
  * Figure 1 left: GRPO curves per method and step, mean ± CI over seeds. `series` 'reward' = training batch mean
  * reward (0–1, rl-train); 'val' = greedy accuracy on RL-val (%).
  */
-export function rewardCurveRecords(rows: readonly ResultRow[], series: 'reward' | 'val' = 'reward'): CurvePoint[] {
-  const f = series === 'reward' ? { split: 'rl-train', metric: 'reward_mean', scale: 1 } : { split: 'rl-val', metric: 'accuracy', scale: 100 };
+export function rewardCurveRecords(rows: readonly ResultRow[], series: CurveSeries = 'reward'): CurvePoint[] {
+  const f = CURVE_SERIES[series];
   const sel = rows.filter((r) => r.experiment === 'fig1' && r.stage === 'grpo' && r.split === f.split && r.metric === f.metric && r.step !== null);
   const out: CurvePoint[] = [];
   for (const method of orderMethods(sel.map((r) => r.method))) {
@@ -330,7 +393,7 @@ export function rewardCurveRecords(rows: readonly ResultRow[], series: 'reward' 
 }
 
 /** Figure 1 left for display: the first and last step's value per method (the whole curve is in the chart). */
-export function rewardCurveTable(rows: readonly ResultRow[], series: 'reward' | 'val' = 'reward'): DisplayTable {
+export function rewardCurveTable(rows: readonly ResultRow[], series: CurveSeries = 'reward'): DisplayTable {
   const pts = rewardCurveRecords(rows, series);
   const digits = series === 'reward' ? 3 : 1;
   return {
