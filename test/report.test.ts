@@ -38,6 +38,7 @@ import {
   reportHTML,
   summaryMarkdown,
   oneSeedNote,
+  mechanismDuringRlTable,
   powerLines,
   seedsForHalfWidth,
   runSeeds,
@@ -358,6 +359,20 @@ describe('the resolution of the key comparison', () => {
   });
 });
 
+describe('the mechanism during RL', () => {
+  it('per method, the mean of the per-step shares over the first and the last tenth of the steps, over seeds', () => {
+    // the fixture: 11 steps (0–10), BRIDGE-like arms reflect in 10 % · (1 − step/10) of the rollouts, Vanilla never
+    const t = mechanismDuringRlTable(syntheticRows())!;
+    expect(t.columns.slice(0, 3)).toEqual(['method', 'GRPO steps', 'reflection %']);
+    const row = (label: string, window: string) => t.rows.find((r) => r[0] === label && String(r[1]).startsWith(window))!;
+    expect(row('BRIDGE', 'first tenth').slice(1, 3)).toEqual(['first tenth (steps 0–0)', '10.0 ± 0.0']);
+    expect(row('BRIDGE', 'last tenth').slice(1, 3)).toEqual(['last tenth (steps 10–10)', '0.0 ± 0.0']);
+    expect(row('Vanilla', 'first tenth')[2]).toBe('0.0 ± 0.0');
+    expect(row('BRIDGE', 'first tenth').at(-1)).toBe(3);
+    expect(mechanismDuringRlTable(syntheticRows().filter((r) => r.metric !== 'reflection_share'))).toBeNull();
+  });
+});
+
 describe('the mechanism table', () => {
   const METHOD_LABELS = ['Vanilla', 'PP-Aug', 'RC-Aug', 'BRIDGE', 'reflection only', 'analysis only', 'subgoal only', 'exploitation (analysis + subgoal)'];
   const find = (t: { rows: (string | number | null)[][] }, label: string, split: string, model: string) =>
@@ -418,7 +433,10 @@ describe('the mechanism table', () => {
     expect(md).toContain('| BRIDGE | ID | SFT | 50.0 ± 24.8 | 20.0 ± 0.0 | 40.0 ± 0.0 | 30.0 ± 0.0 | 20.0 ± 0.0 | 10.0 ± 0.0 | 3 |');
     const html = reportHTML({ rows, meta: {}, figures: [] });
     expect(html).toMatch(/<section id="mechanism">[\s\S]*id="table-mechanism"[\s\S]*<td>BRIDGE<\/td><td>ID<\/td><td>SFT<\/td><td>50.0 ± 24.8<\/td>/);
-    const old = syntheticRows();
+    expect(html).toMatch(/id="table-mechanism"[\s\S]*<p>The same counts on the GRPO training rollouts[^<]*<\/p>\n<table[^>]*id="table-mechanism-rl"/);
+    expect(md).toContain('| BRIDGE | first tenth (steps 0–0) | 10.0 ± 0.0 |');
+    // results written before evaluation and GRPO recorded the mechanism
+    const old = syntheticRows().filter((r) => r.metric !== 'reflection_share');
     expect(mechanismTable(old)).toBeNull();
     expect(mechanismFrame(old)).toBeNull();
     expect(summaryMarkdown(old, {})).toContain(`## The mechanism in the greedy completions\n\n${NO_MECHANISM}\n`);

@@ -16,6 +16,7 @@ import {
   gradNormTable,
   influenceCosineTable,
   influenceTable,
+  mechanismDuringRlTable,
   mechanismTable,
   rewardCurveTable,
   table1Table,
@@ -107,6 +108,12 @@ export function gradNormFrame(rows: readonly ResultRow[]): Frame | null {
 /** The mechanism in the greedy completions as a DataFrame (method × split × model); null when the rows carry none. */
 export function mechanismFrame(rows: readonly ResultRow[]): Frame | null {
   const t = mechanismTable(rows);
+  return t ? displayFrame(t) : null;
+}
+
+/** The mechanism in the GRPO rollouts (first and last tenth of the steps) as a DataFrame; null when the rows carry none. */
+export function mechanismDuringRlFrame(rows: readonly ResultRow[]): Frame | null {
+  const t = mechanismDuringRlTable(rows);
   return t ? displayFrame(t) : null;
 }
 

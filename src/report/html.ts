@@ -8,11 +8,13 @@ import type { FigureDef } from './specs';
 import { VERDICT_RULE, identicalAnswerNotes, oneSeedNote, provenance, stageHashes } from './summary';
 import {
   MECHANISM_CAPTION,
+  MECHANISM_RL_CAPTION,
   NO_MECHANISM,
   chanceCorrectedTable,
   escapeHTML,
   figure1Tables,
   fig4Table,
+  mechanismDuringRlTable,
   mechanismTable,
   table1Table,
   tableToHTML,
@@ -143,5 +145,9 @@ function chanceCorrectedHTML(rows: readonly ResultRow[], methods: readonly strin
 /** The mechanism table with its caption, or the one line saying the rows carry none. */
 function mechanismHTML(rows: readonly ResultRow[]): string[] {
   const t = mechanismTable(rows);
-  return t ? [`<p>${escapeHTML(MECHANISM_CAPTION)}</p>`, tableToHTML(t, 'table-mechanism')] : [`<p class="note">${escapeHTML(NO_MECHANISM)}</p>`];
+  const rl = mechanismDuringRlTable(rows);
+  return [
+    ...(t ? [`<p>${escapeHTML(MECHANISM_CAPTION)}</p>`, tableToHTML(t, 'table-mechanism')] : [`<p class="note">${escapeHTML(NO_MECHANISM)}</p>`]),
+    ...(rl ? [`<p>${escapeHTML(MECHANISM_RL_CAPTION)}</p>`, tableToHTML(rl, 'table-mechanism-rl')] : []),
+  ];
 }

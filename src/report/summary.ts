@@ -5,10 +5,12 @@ import { TABLE1_METHODS, metaRecord, methodLabel, type ReportMeta, type ResultRo
 import type { RequiredMethods } from './series';
 import {
   MECHANISM_CAPTION,
+  MECHANISM_RL_CAPTION,
   NO_MECHANISM,
   chanceCorrectedTable,
   fig4Table,
   figure1Tables,
+  mechanismDuringRlTable,
   mechanismTable,
   table1Table,
   tableToMarkdown,
@@ -226,5 +228,6 @@ function chanceCorrectedMarkdown(rows: readonly ResultRow[], methods: readonly s
 /** The mechanism table with its caption, or the one line saying the rows carry none. */
 function mechanismMarkdown(rows: readonly ResultRow[]): string[] {
   const t = mechanismTable(rows);
-  return t ? [MECHANISM_CAPTION, '', tableToMarkdown(t), ''] : [NO_MECHANISM, ''];
+  const rl = mechanismDuringRlTable(rows);
+  return [...(t ? [MECHANISM_CAPTION, '', tableToMarkdown(t), ''] : [NO_MECHANISM, '']), ...(rl ? [MECHANISM_RL_CAPTION, '', tableToMarkdown(rl), ''] : [])];
 }

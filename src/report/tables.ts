@@ -526,3 +526,36 @@ export function tableToMarkdown(t: DisplayTable): string {
   for (const r of t.rows) lines.push('| ' + r.map(cell).join(' | ') + ' |');
   return lines.join('\n');
 }
+
+/** What the mechanism-during-RL table shows, for its caption in the report, the summary and notebook 03. */
+export const MECHANISM_RL_CAPTION =
+  'The same counts on the GRPO training rollouts (sampled at T = 1), per method: the mean of the per-step shares over ' +
+  'the first and over the last tenth of the RL steps, then mean ± 95 % CI over seeds. How RL moves the reflection ' +
+  'share, the recovery rate and where wrong rollouts first go wrong.';
+
+/**
+ * The mechanism during GRPO (rows stage grpo, split rl-train, one per step): per Figure 1 method and window (first /
+ * last tenth of the steps) the per-seed window means, summarised over seeds; null when the rows carry none.
+ */
+export function mechanismDuringRlTable(rows: readonly ResultRow[]): DisplayTable | null {
+  const sel = rows.filter((r) => r.experiment === 'fig1' && r.stage === 'grpo' && r.split === 'rl-train' && r.step !== null && MECHANISM_METRICS.some((m) => m.metric === r.metric));
+  if (sel.length === 0) return null;
+  const out: (string | number | null)[][] = [];
+  for (const method of orderMethods(sel.map((r) => r.method))) {
+    const mine = sel.filter((r) => r.method === method);
+    const steps = [...new Set(mine.map((r) => r.step as number))].sort((a, b) => a - b);
+    const w = Math.max(1, Math.floor(steps.length / 10));
+    const seeds = [...new Set(mine.map((r) => r.seed))];
+    for (const [name, window] of [['first tenth', new Set(steps.slice(0, w))], ['last tenth', new Set(steps.slice(-w))]] as const) {
+      const cells = MECHANISM_METRICS.map(({ metric }) => {
+        const perSeed = seeds.flatMap((seed) => {
+          const vs = mine.filter((r) => r.seed === seed && r.metric === metric && window.has(r.step as number)).map((r) => 100 * r.value);
+          return vs.length ? [vs.reduce((a, b) => a + b, 0) / vs.length] : [];
+        });
+        return perSeed.length ? mechanismCell(summarize(perSeed), seeds.length) : null;
+      });
+      out.push([methodLabel(method), `${name} (steps ${[...window][0]}–${[...window][window.size - 1]})`, ...cells, seeds.length]);
+    }
+  }
+  return { columns: ['method', 'GRPO steps', ...MECHANISM_METRICS.map((m) => m.column), 'seeds'], rows: out };
+}
