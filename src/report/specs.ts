@@ -397,7 +397,7 @@ export function fig4Spec(rows: readonly ResultRow[], methods: readonly string[] 
  * (experiment fig4), ID and OOD lines with 95 % CI rules; "no data" without such rows.
  */
 export function pSweepSpec(rows: readonly ResultRow[]): VegaLiteSpec {
-  const title = 'Injection-probability sweep: RL gain against p';
+  const title = 'Figure 5: injection-probability sweep, RL gain against p';
   const arms = sweepMethods(rows);
   // the swept setting's name when there are arms (e.g. "reflect"); without them the title would read "p (p)"
   const xTitle = arms.length ? `injection probability p (${(parseSweepMethod(arms[0]) as { key: string }).key})` : 'injection probability p';
@@ -448,7 +448,7 @@ export function allFigures(rows: readonly ResultRow[], methods: ReportMethods = 
     ['fig1-influence', 'Mean approximate per-step influence (η = 1) of the probe queries per α bin; bins {0} and {1} are 0 by construction.', influenceSpec(rows)],
     ['fig1-influence-cosine', 'The influence as a cosine: mean cos(G_T, ḡ⁺ − ḡ⁻) per α bin, the same direction as the per-step update; raw inner products are on each model\'s own gradient scale (the norms are in the Figure 1 tables).', influenceCosineSpec(rows)],
     ['fig4-ablation', 'RL gain (RFT − SFT, paired per seed) per behaviour set; rules = 95 % CI.', fig4Spec(rows, methods.fig4)],
-    ['fig4-p-sweep', 'RL gain against the injection probability of the sweep arms (optional).', pSweepSpec(rows)],
+    ['fig4-p-sweep', 'The paper\'s Figure 5: RL gain (RFT − SFT, paired per seed) against the reflection probability p of BRIDGE\'s SFT data (p = 0 is the exploitation-only arm, p = 0.1 BRIDGE itself); rules = 95 % CI. Optional: a run without sweep arms says "no data".', pSweepSpec(rows)],
   ];
   return defs.map(([id, caption, spec]) => {
     const t = spec.title as string | { text: string; subtitle?: string };
