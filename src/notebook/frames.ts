@@ -66,10 +66,12 @@ export function table1Frame(rows: readonly ResultRow[], opts: { methods?: readon
   return displayFrame(table1Table(rows, opts));
 }
 
+/** A table that older results may lack as a DataFrame, or null. */
+const optionalFrame = (t: DisplayTable | null): Frame | null => (t ? displayFrame(t) : null);
+
 /** Table 1's accuracy chance-corrected ((acc − c)/(1 − c), %) as a DataFrame; null when the rows carry none. */
 export function chanceCorrectedFrame(rows: readonly ResultRow[], methods: readonly string[] = TABLE1_METHODS): Frame | null {
-  const t = chanceCorrectedTable(rows, 'table1', methods);
-  return t ? displayFrame(t) : null;
+  return optionalFrame(chanceCorrectedTable(rows, 'table1', methods));
 }
 
 /** Figure 4 as a DataFrame: per behaviour set SFT, RFT and RL gain, ID and OOD, mean ± CI. */
@@ -89,32 +91,27 @@ export function influenceFrame(rows: readonly ResultRow[]): Frame {
 
 /** Figure 1 middle above the guessing level as a DataFrame; null when the rows carry none (older results). */
 export function alphaAboveGuessFrame(rows: readonly ResultRow[]): Frame | null {
-  const t = alphaAboveGuessTable(rows);
-  return t ? displayFrame(t) : null;
+  return optionalFrame(alphaAboveGuessTable(rows));
 }
 
 /** Figure 1 right as a cosine per α bin, as a DataFrame; null when the rows carry none (older results). */
 export function influenceCosineFrame(rows: readonly ResultRow[]): Frame | null {
-  const t = influenceCosineTable(rows);
-  return t ? displayFrame(t) : null;
+  return optionalFrame(influenceCosineTable(rows));
 }
 
 /** The gradient norms behind the cosine (‖ḡ⁺ − ḡ⁻‖ per α bin, ‖G_T‖) as a DataFrame; null for older results. */
 export function gradNormFrame(rows: readonly ResultRow[]): Frame | null {
-  const t = gradNormTable(rows);
-  return t ? displayFrame(t) : null;
+  return optionalFrame(gradNormTable(rows));
 }
 
 /** The mechanism in the greedy completions as a DataFrame (method × split × model); null when the rows carry none. */
 export function mechanismFrame(rows: readonly ResultRow[]): Frame | null {
-  const t = mechanismTable(rows);
-  return t ? displayFrame(t) : null;
+  return optionalFrame(mechanismTable(rows));
 }
 
 /** The mechanism in the GRPO rollouts (first and last tenth of the steps) as a DataFrame; null when the rows carry none. */
 export function mechanismDuringRlFrame(rows: readonly ResultRow[]): Frame | null {
-  const t = mechanismDuringRlTable(rows);
-  return t ? displayFrame(t) : null;
+  return optionalFrame(mechanismDuringRlTable(rows));
 }
 
 /** Figure 1 left as a DataFrame: first and last GRPO step's value per method ('reward' or 'val' series). */
