@@ -5,11 +5,11 @@
 //   npx tsx bench/arith-facts.ts CHECKPOINT [--lists 40] [--facts 10] [--seed 999]
 import { parseArgs } from 'node:util';
 import { initBackend } from '../src/model/backend';
-import { loadCheckpoint } from '../src/model/checkpoint';
 import { sample } from '../src/model/sampler';
-import { createTransformer, disposeTransformer } from '../src/model/transformer';
-import { BOS, EOS, Tokenizer } from '../src/text/tokenizer';
+import { disposeTransformer } from '../src/model/transformer';
+import { BOS, EOS } from '../src/text/tokenizer';
 import { drillText } from '../src/train/drill';
+import { loadModel } from '../src/model/load';
 
 const { values: a, positionals } = parseArgs({
   allowPositionals: true,
@@ -17,9 +17,7 @@ const { values: a, positionals } = parseArgs({
 });
 if (!positionals[0]) throw new Error('usage: npx tsx bench/arith-facts.ts CHECKPOINT [--lists 40] [--facts 10] [--seed 999]');
 await initBackend();
-const ck = loadCheckpoint(positionals[0]);
-const tok = Tokenizer.fromJSON(ck.tokenizer as never);
-const model = createTransformer(ck.config, { weights: ck.weights });
+const { model, tok } = loadModel(positionals[0]);
 const prompts: number[][] = [];
 const asked: { op: string; want: string }[] = [];
 for (let i = 0; i < Number(a.lists); i++) {

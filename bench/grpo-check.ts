@@ -16,16 +16,15 @@ import { generateSplit, splitManifest, toJsonl } from '../src/igsm/dataset';
 import { validateGenConfig } from '../src/igsm/generate';
 import type { ProblemRow } from '../src/igsm/types';
 import { initBackend } from '../src/model/backend';
-import { loadCheckpoint } from '../src/model/checkpoint';
-import { createTransformer, disposeTransformer } from '../src/model/transformer';
+import { disposeTransformer } from '../src/model/transformer';
 import { pairedMcnemar } from '../src/report/stats';
-import { Tokenizer } from '../src/text/tokenizer';
 import { writeDataDir } from '../src/train/data';
 import { evaluate, GREEDY } from '../src/train/evaluate';
 import { GRPO_PRESETS, grpoConfig } from '../src/train/grpo-config';
 import { runGrpo, type GrpoMetrics } from '../src/train/grpo';
 import type { StudyConfig } from './learnability';
 import { extraOodSet } from './regime-sets';
+import { loadModel } from '../src/model/load';
 
 const { values: a } = parseArgs({
   options: {
@@ -136,9 +135,7 @@ if (!fs.existsSync(path.join(rlDir, 'manifest.json'))) {
 
 await initBackend();
 const outcomes = (ckDir: string) => {
-  const ck = loadCheckpoint(ckDir);
-  const model = createTransformer(ck.config, { weights: ck.weights });
-  const tok = Tokenizer.fromJSON(ck.tokenizer as never);
+  const { model, tok } = loadModel(ckDir);
   const res = Object.fromEntries(
     Object.keys(tests).map((k) => {
       const r = evaluate(model, tok, tests[k], { ...GREEDY, batchSize: 50 });

@@ -14,13 +14,12 @@ import { injectRow, resolveVariant } from '../src/inject';
 import { Rng } from '../src/rng';
 import { appendJsonl, readJsonl, writeFileAtomic } from '../src/fsutil';
 import { initBackend } from '../src/model/backend';
-import { loadCheckpoint } from '../src/model/checkpoint';
-import { createTransformer, disposeTransformer } from '../src/model/transformer';
+import { disposeTransformer } from '../src/model/transformer';
 import { paramCount, modelConfig } from '../src/model/config';
-import { Tokenizer } from '../src/text/tokenizer';
 import { runSft } from '../src/train/sft';
 import { SFT_PRESETS, sftConfig, type SftConfig } from '../src/train/sft-config';
 import { evaluate, GREEDY } from '../src/train/evaluate';
+import { loadModel } from '../src/model/load';
 
 export interface StudyConfig {
   name: string;
@@ -167,9 +166,7 @@ export async function runStudyConfig(c: StudyConfig, work: string): Promise<Stud
     checkpointEvery: preset.checkpointEvery,
   });
   const sft = await runSft({ data: path.join(dir, 'sft'), init: c.init, out: path.join(dir, 'run'), config: cfg, resume: true });
-  const ck = loadCheckpoint(path.join(dir, 'run', 'final'));
-  const model = createTransformer(ck.config, { weights: ck.weights });
-  const tok = Tokenizer.fromJSON(ck.tokenizer as never);
+  const { model, tok, ck } = loadModel(path.join(dir, 'run', 'final'));
   const t0 = Date.now();
   const rid = evaluate(model, tok, id, { ...GREEDY, batchSize: 50 });
   const rood = evaluate(model, tok, ood, { ...GREEDY, batchSize: 50 });

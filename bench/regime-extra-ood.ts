@@ -9,14 +9,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { appendJsonl, readJsonl } from '../src/fsutil';
 import { initBackend } from '../src/model/backend';
-import { loadCheckpoint } from '../src/model/checkpoint';
-import { createTransformer, disposeTransformer } from '../src/model/transformer';
-import { Tokenizer } from '../src/text/tokenizer';
+import { disposeTransformer } from '../src/model/transformer';
 import { chanceCorrected } from '../src/train/alpha';
 import { evaluate, GREEDY } from '../src/train/evaluate';
 import { mechanismShares } from '../src/train/mechanism';
 import type { StudyConfig } from './learnability';
 import { extraOodSet } from './regime-sets';
+import { loadModel } from '../src/model/load';
 
 const { values: a } = parseArgs({
   options: {
@@ -43,10 +42,9 @@ for (const name of a.only.split(',')) {
   if (!arm || !fs.existsSync(ckDir)) throw new Error(`--only ${name}: no finished regime arm (docs/regime.jsonl and ${ckDir})`);
   const c = arm.config;
   const rows = extraOodSet(c, op, n);
-  const ck = loadCheckpoint(ckDir);
-  const model = createTransformer(ck.config, { weights: ck.weights });
+  const { model, tok } = loadModel(ckDir);
   const t0 = Date.now();
-  const rep = evaluate(model, Tokenizer.fromJSON(ck.tokenizer as never), rows, { ...GREEDY, batchSize: 50 });
+  const rep = evaluate(model, tok, rows, { ...GREEDY, batchSize: 50 });
   disposeTransformer(model);
   const m = mechanismShares(rep.mechanism);
   // answers are not uniform (0 is common): the accuracy of always giving the test set's most frequent answer

@@ -18,12 +18,12 @@ import { terseSolution, type TerseForm } from '../src/igsm/terse';
 import { surfaceName } from '../src/igsm/render';
 import type { GraphNode } from '../src/igsm/types';
 import { initBackend } from '../src/model/backend';
-import { loadCheckpoint } from '../src/model/checkpoint';
 import { sample } from '../src/model/sampler';
-import { createTransformer, disposeTransformer } from '../src/model/transformer';
-import { EOS, Tokenizer } from '../src/text/tokenizer';
+import { disposeTransformer } from '../src/model/transformer';
+import { EOS } from '../src/text/tokenizer';
 import { encodeTersePrompt } from '../src/train/format';
 import { skillTests } from '../src/train/skill';
+import { loadModel } from '../src/model/load';
 
 const { values: a, positionals } = parseArgs({
   allowPositionals: true,
@@ -65,9 +65,7 @@ function classify(got: string, want: string, written: ReadonlySet<string>, neede
 }
 
 await initBackend();
-const ck = loadCheckpoint(ckDir);
-const tok = Tokenizer.fromJSON(ck.tokenizer as never);
-const model = createTransformer(ck.config, { weights: ck.weights });
+const { model, tok } = loadModel(ckDir);
 const nl = tok.encode('\n');
 const tests = skillTests({ ops: String(a.ops).split(',').map(Number), n: Number(a.n), arith: 'mod23', surface: 'compact', distractors: a.distractors !== 'no', form }, []);
 const rows: { op: number; kind: string; lines: number; share: Record<string, number> }[] = [];

@@ -3,20 +3,16 @@
 // defined earlier, e.g. "as d. d = 3"). One JSON line per kind, on the first 64 SFT rows of a learnability arm.
 //   npx tsx bench/token-loss.ts runs/learnability/<arm> [final|ckpt]
 import { initBackend } from '../src/model/backend';
-import { loadCheckpoint } from '../src/model/checkpoint';
-import { createTransformer } from '../src/model/transformer';
 import { scoreSequences } from '../src/model/score';
-import { Tokenizer } from '../src/text/tokenizer';
 import { loadDataDir, encodeRows } from '../src/train/data';
 import { makeMicroBatch } from '../src/train/batches';
+import { loadModel } from '../src/model/load';
 
 const R = process.argv[2];
 if (!R) throw new Error('usage: npx tsx bench/token-loss.ts runs/learnability/<arm> [final|ckpt]');
 await initBackend();
-const ck = loadCheckpoint(`${R}/run/${process.argv[3] ?? 'final'}`);
-const tok = Tokenizer.fromJSON(ck.tokenizer as never);
+const { model: m, tok, ck } = loadModel(`${R}/run/${process.argv[3] ?? 'final'}`);
 const ex = encodeRows(loadDataDir(`${R}/sft`), tok, ck.config.ctx, 'sft').slice(0, 64);
-const m = createTransformer(ck.config, { weights: ck.weights });
 const sums: Record<string, [number, number]> = {};
 for (let i = 0; i < ex.length; i += 16) {
   const b = makeMicroBatch(ex.slice(i, i + 16), 'response', ck.config.ctx);

@@ -151,15 +151,9 @@ async function runSftStage(job: StageJob, progress: ProgressFn): Promise<SftStag
 
 /** trainable: the probes take gradients; evaluation only samples. */
 async function loadModel(ckpt: string, trainable = false) {
-  const [{ initBackend }, { loadCheckpoint }, { createTransformer }, { Tokenizer }] = await Promise.all([
-    import('../model/backend'),
-    import('../model/checkpoint'),
-    import('../model/transformer'),
-    import('../text/tokenizer'),
-  ]);
+  const [{ initBackend }, load] = await Promise.all([import('../model/backend'), import('../model/load')]);
   await initBackend();
-  const ck = loadCheckpoint(ckpt, 'model');
-  return { model: createTransformer(ck.config, { weights: ck.weights }, trainable), tok: Tokenizer.fromJSON(ck.tokenizer as never) };
+  return load.loadModel(ckpt, { label: 'model', trainable });
 }
 
 async function runEval(job: StageJob, progress: ProgressFn): Promise<EvalResult> {

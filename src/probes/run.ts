@@ -4,10 +4,8 @@ import path from 'node:path';
 import { LOCK_NAME, writeJsonAtomic } from '../fsutil';
 import { withLock } from '../lock';
 import { initBackend } from '../model/backend';
-import { loadCheckpoint } from '../model/checkpoint';
+import { loadModel } from '../model/load';
 import { DataParallel } from '../model/parallel';
-import { createTransformer, type Transformer } from '../model/transformer';
-import { Tokenizer } from '../text/tokenizer';
 import { resolveCheckpoint } from '../model/checkpoint-path';
 import { assertDataFitsModel, loadDataDir } from '../train/data';
 import { responsePerplexity, rolloutEntropy } from './entropy';
@@ -52,12 +50,11 @@ async function probe(
       const { n, ro, workers } = plan;
       await initBackend();
       const ckDir = resolveCheckpoint(f.ckpt);
-      const ck = loadCheckpoint(ckDir, '--ckpt');
-      const tok = Tokenizer.fromJSON(ck.tokenizer as never);
+      // trainable: influence takes gradients
+      const { model, tok, ck } = loadModel(ckDir, { label: '--ckpt', trainable: true });
       const data = loadDataDir(f.data);
       assertDataFitsModel(data, tok, '--data', `--ckpt ${f.ckpt}`);
       if (n > data.rows.length) throw usage(`--n ${n} is more than the ${data.rows.length} problems in --data ${f.data}`);
-      const model: Transformer = createTransformer(ck.config, { weights: ck.weights });
       const rows = data.rows.slice(0, n);
       const dp = workers > 1 ? await DataParallel.create(model, { workers }) : null;
       const t0 = Date.now();

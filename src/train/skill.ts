@@ -7,10 +7,9 @@ import { generateSplit } from '../igsm/dataset';
 import { validateGenConfig } from '../igsm/generate';
 import type { TerseForm } from '../igsm/terse';
 import type { Arith, ProblemRow, Surface } from '../igsm/types';
-import { loadCheckpoint } from '../model/checkpoint';
-import { createTransformer, disposeTransformer } from '../model/transformer';
-import { Tokenizer } from '../text/tokenizer';
+import { disposeTransformer } from '../model/transformer';
 import { evaluateTerse } from './evaluate';
+import { loadModel } from '../model/load';
 
 export interface SkillSpec {
   /** Forced op counts to test, one test set each. */
@@ -52,9 +51,7 @@ export interface SkillByOp {
 
 /** Greedy skill of the checkpoint in `dir` on each test set; frees its model. */
 export function measureSkill(dir: string, tests: readonly SkillTest[], form: TerseForm): SkillByOp[] {
-  const ck = loadCheckpoint(dir);
-  const tok = Tokenizer.fromJSON(ck.tokenizer as never);
-  const model = createTransformer(ck.config, { weights: ck.weights });
+  const { model, tok } = loadModel(dir);
   try {
     return tests.map((t) => {
       // room for every line of a forced-op solution: about 24 tokens a line (48 with the parents named)
