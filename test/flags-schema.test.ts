@@ -90,7 +90,7 @@ describe('flags derived from the schemas', () => {
     expect(oneSpace(commandOf('pretrain').helpInformation())).toContain('--drill-every <N> one arithmetic drill example per N corpus problems (0 = none; src/train/drill.ts) (default 0; an integer in [0, 1000000])');
     const help = oneSpace(commandOf('sft').helpInformation());
     expect(help).toContain('--epochs <N> passes over the data (default by --preset: tiny 8, default 14, regime 12; an integer in [1, 10000])');
-    expect(oneSpace(commandOf('grpo').helpInformation())).toContain('--group <G> rollouts per prompt (the paper: 32) (default by --preset: tiny 4, default 8, paper 32; an integer in [2, 1024])');
+    expect(oneSpace(commandOf('grpo').helpInformation())).toContain('--group <G> rollouts per prompt (the paper: 32) (default by --preset: tiny 4, default 8, regime 8, paper 32; an integer in [2, 1024])');
     expect(oneSpace(commandOf('pretrain').helpInformation())).toMatch(/--ops <A-B> op range of the corpus \(default by --preset: tiny 1-3, default 1-20, regime 1-8; A-B \(or A\)/);
   });
 
