@@ -12,7 +12,7 @@ import { buildPlan, type Plan } from '../src/experiments/definitions';
 import { getPreset } from '../src/experiments/presets';
 import { rewriteReport, runExperiments } from '../src/experiments/runner';
 import { batchScript, JOB_KINDS, RESOURCE_KEYS, readSlurmConfig, resourcesFor, sbatchArgs, settingFlags, settingsFromFlags, slurmSettings, SlurmSettingsSchema, timeSeconds } from '../src/experiments/slurm-settings';
-import { formatStatus, runStatus } from '../src/experiments/status';
+import { formatStatus, runStatus, trainingProgress } from '../src/experiments/status';
 import { codeRevision } from '../src/revision';
 import { syntheticRows } from './report-fixture';
 import { fakeExecutor } from './reproduce-fixtures';
@@ -238,6 +238,21 @@ describe('--status and --collect', () => {
     expect(text).toMatch(/^running +grpo-vanilla-s1-\w+ +job \d+ RUNNING on n1, 0:05: \[stage x\] 1\/2 reward 0\.500$/m);
     expect(text).toMatch(/^queued +eval-rft-vanilla-s1-\w+ +job \d+ PENDING \(Dependency\)$/m);
     expect(st.warnings).toEqual([]);
+  });
+
+  it('a running local stage shows its trainer\'s last step, and none without metrics', () => {
+    const dir = tmp('progress');
+    expect(trainingProgress(dir)).toBeUndefined();
+    fs.mkdirSync(path.join(dir, 'run'), { recursive: true });
+    const file = path.join(dir, 'run', 'metrics.jsonl');
+    fs.writeFileSync(file, '{"step":0,"epoch":0,"loss":2}\n{"step":1233,"epoch":2,"loss":1}\n');
+    expect(trainingProgress(dir, fs.statSync(file).mtimeMs + 12_000)).toBe('step 1,234 (epoch 3) done, 12 s ago');
+    fs.writeFileSync(file, '{"step":149,"reward":0.4}\n{"step":15');
+    expect(trainingProgress(dir, fs.statSync(file).mtimeMs)).toBeUndefined(); // a line cut mid-write
+    // a GRPO step's line is long: read whole, not shortened like a log tail
+    fs.writeFileSync(file, `{"step":149,"reward":0.4,"pad":"${'x'.repeat(1000)}"}\n`);
+    expect(trainingProgress(dir, fs.statSync(file).mtimeMs)).toBe('step 150 done, 0 s ago');
+    expect(trainingProgress(dir, fs.statSync(file).mtimeMs, 2000)).toBe('step 150 of 2,000 done, 0 s ago');
   });
 
   it('--status of a directory that is no run: one line', () => {

@@ -22,7 +22,7 @@ export interface StageStatus {
   seconds?: number;
   /** The stage's latest Slurm job: queued/running as squeue shows it, or how it ended. */
   job?: { id: string; state: string; reason?: string; node?: string; elapsed?: string };
-  /** failed/skipped: why; running: its last progress line. */
+  /** failed/skipped: why; running: its last progress line (Slurm: the job log; local: the trainer's last step). */
   detail?: string;
   /** failed: the end of its log. */
   tail?: string[];
@@ -51,6 +51,32 @@ function tailOf(file: string, n = TAIL_LINES): string[] {
     return lines.slice(-n).map((l) => (l.length > LINE_CHARS ? `${l.slice(0, LINE_CHARS)} …` : l));
   } catch {
     return [];
+  }
+}
+
+/**
+ * A running stage's progress from the last line of its trainer's metrics.jsonl (SFT, GRPO): "step 1,234 (epoch 3) done,
+ * 12 s ago", or "step 114 of 150 done, …" given the total; undefined for stages without one (evaluation, probes) or before the first step.
+ */
+export function trainingProgress(stageDir: string, now = Date.now(), total?: number): string | undefined {
+  const file = path.join(stageDir, 'run', 'metrics.jsonl');
+  let last: string | undefined;
+  try {
+    // the whole last line (tailOf shortens long lines, and a GRPO step's line is long)
+    last = fs.readFileSync(file, 'utf8').trimEnd().split('\n').pop();
+  } catch {
+    return undefined;
+  }
+  if (!last) return undefined;
+  try {
+    const m = JSON.parse(last) as { step?: unknown; epoch?: unknown };
+    if (typeof m.step !== 'number') return undefined;
+    const age = Math.max(0, Math.round((now - fs.statSync(file).mtimeMs) / 1000));
+    const epoch = typeof m.epoch === 'number' ? ` (epoch ${m.epoch + 1})` : '';
+    const of = total ? ` of ${total.toLocaleString('en-US')}` : '';
+    return `step ${(m.step + 1).toLocaleString('en-US')}${of}${epoch} done, ${age} s ago`;
+  } catch {
+    return undefined; // a line cut while it was written
   }
 }
 
@@ -131,6 +157,8 @@ export function runStatus(outDir: string, queue?: QueuedJob[]): RunStatus {
       if (st.state === 'running') st.detail = tailOf(log, 1)[0];
     } else if (!slurm && localAlive && fs.existsSync(s.dir) && inputs.every((d) => state.get(d) === 'done')) {
       st.state = 'running';
+      // GRPO's step count is in its config; SFT's depends on the data, so it shows the epoch instead
+      st.detail = trainingProgress(s.dir, Date.now(), s.kind === 'grpo' ? (s.config.grpo as { steps: number }).steps : undefined);
     } else {
       const reason = readErrorLine(s);
       if (reason !== null && !badInput) {
