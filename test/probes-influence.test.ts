@@ -3,7 +3,7 @@ import { initBackend } from '../src/model/backend';
 import { createTransformer } from '../src/model/transformer';
 import { Rng } from '../src/rng';
 import type { ProblemRow } from '../src/igsm/types';
-import { dot, weightedGradient, type Sequence } from '../src/probes/gradients';
+import { dot, norm, weightedGradient, type Sequence } from '../src/probes/gradients';
 import { contrastGradient, countSketch, fitStats, groundTruth, influenceByBin, projectionError, queryInfluence, targetGradient, type InfluenceOptions } from '../src/probes/influence';
 import type { QueryRollouts } from '../src/probes/rollouts';
 
@@ -58,7 +58,7 @@ describe('influence probe', () => {
     // kernel form: K± = mean over the correct / wrong rollouts of ⟨G_T, g_i⟩ (= E_{q',o'}[A·K])
     const kPos = (dot(gT, qGrads[0]) + dot(gT, qGrads[2])) / 2;
     const kNeg = (dot(gT, qGrads[1]) + dot(gT, qGrads[3]) + dot(gT, qGrads[4])) / 3;
-    const inf = queryInfluence(q, gT, contrastGradient(model, q, OPTS), OPTS);
+    const inf = queryInfluence(q, gT, norm(gT), contrastGradient(model, q, OPTS), OPTS);
     close(inf.coInfluence, kPos - kNeg);
     close(inf.influence, sigma * (kPos - kNeg));
     close(inf.influence, direct);
@@ -79,7 +79,7 @@ describe('influence probe', () => {
     const model = createTransformer(CFG, { seed: 3 });
     const gT = targetGradient(model, [group(rng, 't', [1, 0, 1, 0])], OPTS);
     const all = [group(rng, 'a', [1, 1, 1]), group(rng, 'b', [0, 0, 0]), group(rng, 'c', [1, 0, 0])];
-    const rows = all.map((g) => queryInfluence(g, gT, contrastGradient(model, g, OPTS), OPTS));
+    const rows = all.map((g) => queryInfluence(g, gT, norm(gT), contrastGradient(model, g, OPTS), OPTS));
     expect(rows[0].influence).toBe(0);
     expect(rows[1].influence).toBe(0);
     const bins = influenceByBin(rows);

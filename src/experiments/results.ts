@@ -120,6 +120,9 @@ export interface RowSource {
   results: Map<string, unknown>;
 }
 
+// The stage results as read back, declared here rather than imported from stages.ts: the notebooks compile this
+// module under tslab, and a type import would make them type-check the whole pipeline (tfjs included). Fields a
+// stage gained after a run was written are absent in that run's results, hence optional.
 interface EvalSplitRes { accuracy: number; accuracyChanceCorrected?: number; mechanism?: MechanismSummary }
 interface EvalRes { id: EvalSplitRes; ood: EvalSplitRes }
 interface SftRes { tokensSeen: number; trainSeconds: number }
@@ -175,12 +178,13 @@ function rowsOf(experiment: ResultRow['experiment'], res: <T>(kind: string) => T
   const g = res<GrpoRes>('grpo');
   if (g) {
     // step = updates the policy had: the batch of step s was sampled after s updates, validation after s + 1
+    const finite = (v: number | null | undefined): v is number => typeof v === 'number' && Number.isFinite(v);
     for (const c of g.curve) push('grpo', 'rl-train', 'reward_mean', c.reward, c.step);
     if (g.valBefore !== null) push('grpo', 'rl-val', 'accuracy', g.valBefore, 0);
     for (const c of g.curve) if (c.valAccuracy !== null) push('grpo', 'rl-val', 'accuracy', c.valAccuracy, c.step + 1);
-    for (const c of g.curve) if (c.reflection !== undefined && Number.isFinite(c.reflection)) push('grpo', 'rl-train', 'reflection_share', c.reflection, c.step);
-    for (const c of g.curve) if (typeof c.recovery === 'number' && Number.isFinite(c.recovery)) push('grpo', 'rl-train', 'recovery_rate', c.recovery, c.step);
-    for (const c of g.curve) for (const [cls, v] of Object.entries(c.firstError ?? {})) if (typeof v === 'number' && Number.isFinite(v)) push('grpo', 'rl-train', `first_error_${cls}`, v, c.step);
+    for (const c of g.curve) if (finite(c.reflection)) push('grpo', 'rl-train', 'reflection_share', c.reflection, c.step);
+    for (const c of g.curve) if (finite(c.recovery)) push('grpo', 'rl-train', 'recovery_rate', c.recovery, c.step);
+    for (const c of g.curve) for (const [cls, v] of Object.entries(c.firstError ?? {})) if (finite(v)) push('grpo', 'rl-train', `first_error_${cls}`, v, c.step);
   }
   const p = res<ProbeRes>('probe');
   if (p) {
@@ -192,10 +196,11 @@ function rowsOf(experiment: ResultRow['experiment'], res: <T>(kind: string) => T
     if (p.informativeAboveGuess !== undefined) push('probe', 'rl-train', 'informative_share_above_guess', p.informativeAboveGuess);
     for (const bin of ROW_ALPHA_BINS) {
       const b = p.influence.byBin.find((x) => x.bin === bin);
-      if (b && b.queries > 0) push('probe', 'rl-train', 'influence', b.meanInfluence, null, bin);
+      if (!b || b.queries === 0) continue;
+      push('probe', 'rl-train', 'influence', b.meanInfluence, null, bin);
       // the influence as a cosine, and the contrast gradients' norm it divides out
-      if (b && b.queries > 0 && b.meanCosine !== undefined) push('probe', 'rl-train', 'influence_cosine', b.meanCosine, null, bin);
-      if (b && b.queries > 0 && b.meanContrastNorm !== undefined) push('probe', 'rl-train', 'contrast_grad_norm', b.meanContrastNorm, null, bin);
+      if (b.meanCosine !== undefined) push('probe', 'rl-train', 'influence_cosine', b.meanCosine, null, bin);
+      if (b.meanContrastNorm !== undefined) push('probe', 'rl-train', 'contrast_grad_norm', b.meanContrastNorm, null, bin);
     }
     if (p.influence.targetGradNorm !== undefined) push('probe', 'rl-train', 'target_grad_norm', p.influence.targetGradNorm);
     push('probe', 'rl-train', 'influence_mean', p.influence.mean);

@@ -234,9 +234,10 @@ async function runGrpoStage(job: StageJob, progress: ProgressFn): Promise<GrpoSt
 export const loadProbeModel = (ckpt: string) => loadModel(ckpt, true);
 
 async function runProbeStage(job: StageJob, progress: ProgressFn): Promise<ProbeResult> {
-  const [{ sampleGroups, accuracyReport }, inf, { disposeTransformer }] = await Promise.all([
+  const [{ sampleGroups, accuracyReport }, inf, { norm }, { disposeTransformer }] = await Promise.all([
     import('../probes/rollouts'),
     import('../probes/influence'),
+    import('../probes/gradients'),
     import('../model/transformer'),
   ]);
   const p = job.config.probe as Preset['probe'];
@@ -255,10 +256,10 @@ async function runProbeStage(job: StageJob, progress: ProgressFn): Promise<Probe
     const targets = await sampleGroups(model, tok, targetRows, { ...ro, n: p.influence.targetSamples, seed: seed + 1 });
     const gT = inf.targetGradient(model, targets, io);
     progress(2, 3, 'target gradient');
-    const perQuery = groups.slice(0, p.influence.n).map((g) => inf.queryInfluence(g, gT, inf.contrastGradient(model, g, io), io));
+    const targetGradNorm = norm(gT);
+    const perQuery = groups.slice(0, p.influence.n).map((g) => inf.queryInfluence(g, gT, targetGradNorm, inf.contrastGradient(model, g, io), io));
     const byBin = inf.influenceByBin(perQuery);
     const mean = perQuery.length ? perQuery.reduce((a, r) => a + r.influence, 0) / perQuery.length : 0;
-    const targetGradNorm = Math.sqrt(gT.reduce((a, x) => a + x * x, 0));
     writeJsonAtomic(path.join(job.dir, 'influence.json'), { norm: io.norm, eta: io.eta, targets: targets.length, targetGradNorm, perQuery, byBin, mean });
     progress(3, 3, 'influence');
     return {

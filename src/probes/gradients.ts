@@ -106,3 +106,8 @@ export function dot(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) s += a[i] * b[i];
   return s;
 }
+
+/** ‖v‖₂, accumulated in double precision like `dot`. */
+export function norm(v: Float32Array): number {
+  return Math.sqrt(dot(v, v));
+}

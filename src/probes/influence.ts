@@ -9,7 +9,7 @@ import type { Transformer } from '../model/transformer';
 import { getWeights, setWeights } from '../model/transformer';
 import { alphaBin } from '../train/alpha';
 import { groupAdvantages } from '../train/grpo-config';
-import { dot, sequenceLogps, weightedGradient, type KernelNorm, type Sequence } from './gradients';
+import { dot, norm, sequenceLogps, weightedGradient, type KernelNorm, type Sequence } from './gradients';
 import type { QueryRollouts } from './rollouts';
 
 export interface InfluenceOptions {
@@ -81,12 +81,20 @@ export function implFactor(rewards: readonly number[]): number {
   return a * aPos;
 }
 
-export function queryInfluence(g: QueryRollouts, gT: Float32Array, contrast: Float32Array | null, o: InfluenceOptions, project?: (v: Float32Array) => Float32Array): QueryInfluence {
+/** One query's influence on the target; `targetNorm` is ‖G_T‖, computed once by the caller for all queries. */
+export function queryInfluence(
+  g: QueryRollouts,
+  gT: Float32Array,
+  targetNorm: number,
+  contrast: Float32Array | null,
+  o: InfluenceOptions,
+  project?: (v: Float32Array) => Float32Array,
+): QueryInfluence {
   const a = g.alpha;
   const c = contrast ? (project ? dot(project(gT), project(contrast)) : dot(gT, contrast)) : 0;
   const s = Math.sqrt(a * (1 - a));
-  const cn = contrast ? Math.sqrt(dot(contrast, contrast)) : 0;
-  const tn = Math.sqrt(dot(gT, gT));
+  const cn = contrast ? norm(contrast) : 0;
+  const tn = targetNorm;
   return {
     id: g.row.id,
     numOps: g.row.numOps,

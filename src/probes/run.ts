@@ -10,7 +10,7 @@ import { resolveCheckpoint } from '../model/checkpoint-path';
 import { assertDataFitsModel, loadDataDir } from '../train/data';
 import { responsePerplexity, rolloutEntropy } from './entropy';
 import { contrastGradient, countSketch, fitStats, groundTruth, influenceByBin, projectionError, queryInfluence, targetGradient, type InfluenceOptions } from './influence';
-import { dot } from './gradients';
+import { dot, norm } from './gradients';
 import { accuracyReport, sampleGroups, type RolloutOptions } from './rollouts';
 
 import type { Usage } from '../flags';
@@ -84,6 +84,7 @@ async function probe(
           const tT = Date.now();
           const gT = targetGradient(model, targets, io);
           const targetSeconds = (Date.now() - tT) / 1000;
+          const targetGradNorm = norm(gT);
           // one or more sketch sizes: the error-vs-k curve comes from the same rollouts and exact gradients
           const ks = plan.o.project ?? [];
           const sketches = ks.map((k, i) => {
@@ -97,7 +98,7 @@ async function probe(
           for (const g of groups) {
             const tq = Date.now();
             const c = contrastGradient(model, g, io);
-            const row = queryInfluence(g, gT, c, io);
+            const row = queryInfluence(g, gT, targetGradNorm, c, io);
             exactSeconds += (Date.now() - tq) / 1000;
             const proj: Record<string, number> = {};
             if (c) {
@@ -122,7 +123,7 @@ async function probe(
             norm: io.norm,
             eta: io.eta,
             targetQueries: targets.length,
-            targetGradNorm: Math.sqrt(dot(gT, gT)),
+            targetGradNorm,
             perQuery,
             byBin: influenceByBin(perQuery),
             meanInfluence: perQuery.reduce((a, r) => a + r.influence, 0) / perQuery.length,
