@@ -94,7 +94,6 @@ export function queryInfluence(
   const c = contrast ? (project ? dot(project(gT), project(contrast)) : dot(gT, contrast)) : 0;
   const s = Math.sqrt(a * (1 - a));
   const cn = contrast ? norm(contrast) : 0;
-  const tn = targetNorm;
   return {
     id: g.row.id,
     numOps: g.row.numOps,
@@ -106,7 +105,7 @@ export function queryInfluence(
     influenceImpl: implFactor(g.rewards) * c,
     contrastNorm: cn,
     // the sketched C_q has no exact norms to go with it: the cosine is of the exact vectors only
-    cosine: contrast && !project && cn > 0 && tn > 0 ? c / (cn * tn) : 0,
+    cosine: contrast && !project && cn > 0 && targetNorm > 0 ? c / (cn * targetNorm) : 0,
   };
 }
 
