@@ -51,7 +51,7 @@ const doSample = only !== 'train';
 
 let idleBefore = NaN;
 const info = await initBackend();
-const ctx = { backend: info.name, activation: act };
+const ctx = { backend: info.name, blas: info.blas ? info.blas.split(' ').slice(0, 2).join(' ') : (info.blasWhy ?? null), activation: act };
 
 function emit(name: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
   console.log(JSON.stringify({ name, value: unit === 'x' ? Math.round(value * 1000) / 1000 : Math.round(value * 10) / 10, unit, ...ctx, ...extra, load1: Math.round(os.loadavg()[0] * 100) / 100, idle_cores_before: idleBefore }));

@@ -1,7 +1,9 @@
 // Where one training step and one sampling call spend their time, by op class, on both workloads of bench/shapes.ts.
 // Every kernel registered for the backend is wrapped with a timer and classified by its name and shapes; what is
 // left of the wall time is JS glue (tape bookkeeping, tensor creation, sampling draws). One JSON line per
-// measurement: {"name":"profile","shape","phase","class","ms","share","calls"} plus a "total" line per phase.
+// measurement: {"name":"profile","shape","phase","class","ms","share","calls"} plus a "total" line per phase; the
+// classes holding matrix products also carry "gflop_s" (2·M·N·K per product over their time), and "matmul" names
+// what computed them (OpenBLAS through the native addon, or XNNPACK).
 //   npx tsx bench/profile.ts [--shape=spec,sft] [--reps=3] [--workers=2] [--top=0]
 // --top=N also prints the N most expensive kernels (name and input shapes) per phase.
 import os from 'node:os';
@@ -31,6 +33,8 @@ const info = await initBackend();
 interface Acc {
   ms: number;
   calls: number;
+  /** Floating-point operations of the matrix products counted (2·M·N·K each). */
+  flops: number;
 }
 let recording = false;
 let ctxCfg: { d: number; vocab: number; dh: number } = { d: 0, vocab: 0, dh: 0 };
@@ -70,25 +74,44 @@ for (const k of tf.getKernelsForBackend(info.tfName)) {
       const dt = performance.now() - t0;
       const shapes = Object.values(args.inputs as Record<string, tf.TensorInfo | undefined>).flatMap((x) => (x ? [x.shape as number[]] : []));
       const cls = classify(k.kernelName, shapes);
-      add(byClass, cls, dt);
-      if (TOP > 0) add(byKernel, `${cls}: ${k.kernelName} ${shapes.map((s) => `[${s}]`).join('x')}`, dt);
+      const fl = matmulFlops(k.kernelName, args);
+      add(byClass, cls, dt, fl);
+      if (TOP > 0) add(byKernel, `${cls}: ${k.kernelName} ${shapes.map((s) => `[${s}]`).join('x')}`, dt, fl);
       return r;
     }) as any,
   });
 }
 
-function add(m: Map<string, Acc>, key: string, ms: number): void {
-  const a = m.get(key) ?? { ms: 0, calls: 0 };
+function add(m: Map<string, Acc>, key: string, ms: number, flops = 0): void {
+  const a = m.get(key) ?? { ms: 0, calls: 0, flops: 0 };
   a.ms += ms;
   a.calls++;
+  a.flops += flops;
   m.set(key, a);
+}
+
+/** 2·batch·M·N·K of a matrix-product kernel (tfjs's BatchMatMul / _FusedMatMul, the per-slice BridgeBmm); else 0. */
+function matmulFlops(name: string, args: any): number {
+  if (!/^(BatchMatMul|_FusedMatMul|BridgeBmm)$/.test(name)) return 0;
+  const { a, b } = args.inputs as Record<string, tf.TensorInfo>;
+  const r = a.shape.length;
+  const ta = !!args.attrs?.transposeA;
+  const tb = !!args.attrs?.transposeB;
+  const batch = Math.max(tf.util.sizeFromShape(a.shape.slice(0, r - 2)), tf.util.sizeFromShape(b.shape.slice(0, r - 2)));
+  const M = a.shape[r - (ta ? 1 : 2)];
+  const K = a.shape[r - (ta ? 2 : 1)];
+  const N = b.shape[r - (tb ? 2 : 1)];
+  return 2 * batch * M * N * K;
 }
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
-function emit(w: Workload, phase: string, cls: string, ms: number, total: number, calls?: number): void {
+const blas = info.blas ? info.blas.split(' ').slice(0, 2).join(' ') : 'XNNPACK';
+
+function emit(w: Workload, phase: string, cls: string, ms: number, total: number, calls?: number, flops?: number): void {
+  const rate = flops ? { gflop_s: round(flops / ms / 1e6) } : {};
   console.log(
-    JSON.stringify({ name: 'profile', shape: w.name, phase, class: cls, ms: round(ms), share: round(ms / total), ...(calls !== undefined ? { calls } : {}), backend: info.name, load1: round(os.loadavg()[0]) }),
+    JSON.stringify({ name: 'profile', shape: w.name, phase, class: cls, ms: round(ms), share: round(ms / total), ...(calls !== undefined ? { calls } : {}), ...rate, backend: info.name, matmul: blas, load1: round(os.loadavg()[0]) }),
   );
 }
 
@@ -96,15 +119,15 @@ function emit(w: Workload, phase: string, cls: string, ms: number, total: number
 function report(w: Workload, phase: string, wall: number, extra: Record<string, number>): void {
   const kernels = [...byClass.values()].reduce((a, c) => a + c.ms, 0) / REPS;
   const extraMs = Object.values(extra).reduce((a, b) => a + b, 0);
-  const rows: [string, number, number | undefined][] = [...byClass].map(([c, a]) => [c, a.ms / REPS, a.calls / REPS]);
-  for (const [c, ms] of Object.entries(extra)) rows.push([c, ms, undefined]);
-  rows.push(['JS glue', Math.max(0, wall - kernels - extraMs), undefined]);
+  const rows: [string, number, number | undefined, number | undefined][] = [...byClass].map(([c, a]) => [c, a.ms / REPS, a.calls / REPS, a.flops / REPS]);
+  for (const [c, ms] of Object.entries(extra)) rows.push([c, ms, undefined, undefined]);
+  rows.push(['JS glue', Math.max(0, wall - kernels - extraMs), undefined, undefined]);
   rows.sort((a, b) => b[1] - a[1]);
-  for (const [c, ms, calls] of rows) emit(w, phase, c, ms, wall, calls);
+  for (const [c, ms, calls, flops] of rows) emit(w, phase, c, ms, wall, calls, flops);
   emit(w, phase, 'total', wall, wall);
   if (TOP > 0) {
     const top = [...byKernel].sort((a, b) => b[1].ms - a[1].ms).slice(0, TOP);
-    for (const [k, a] of top) console.log(JSON.stringify({ name: 'profile_kernel', shape: w.name, phase, kernel: k, ms: round(a.ms / REPS), calls: a.calls / REPS }));
+    for (const [k, a] of top) console.log(JSON.stringify({ name: 'profile_kernel', shape: w.name, phase, kernel: k, ms: round(a.ms / REPS), calls: a.calls / REPS, ...(a.flops ? { gflop_s: round(a.flops / a.ms / 1e6) } : {}) }));
   }
   byClass.clear();
   byKernel.clear();

@@ -9,10 +9,16 @@ Sample: ragged prompts left-padded with a key mask, KV cache, `new` tokens per r
 Prints one JSON line: {"torch", "threads", "train_tok_s", "train_step_ms", "sample_tok_s", "sample_ms", and the same
 throughputs per CPU second of this process, "train_tok_s_cpu", "sample_tok_s_cpu"} (medians).
 """
-import json, math, sys, time
-import torch, torch.nn as nn, torch.nn.functional as F
+import json, math, os, sys, time
 
 threads = int(sys.argv[1])
+# torch.set_num_threads does not reach OpenBLAS's own thread pool (Debian's torch calls the system OpenBLAS): without
+# these, "1 thread" ran its matrix products on every core (measured: CPU time = 2 × wall time on 2 cores). They must be
+# set before OpenBLAS loads.
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(threads)
+import torch, torch.nn as nn, torch.nn.functional as F  # noqa: E402 (after the thread settings)
+
 spec = json.loads(sys.argv[2])
 reps = int(sys.argv[3]) if len(sys.argv) > 3 else 5
 torch.set_num_threads(threads)

@@ -4,6 +4,8 @@
 // (docs/toolchain.md, Backends and why tfjs-node is optional).
 import { isMainThread } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
+import { installBlasKernels } from './blas-kernels.js';
+import { nativeBlasWhy } from './native-blas.js';
 import { installWasmKernels } from './wasm-kernels.js';
 
 export const BACKEND_PREFS = ['auto', 'node-gpu', 'node', 'wasm', 'cpu'] as const;
@@ -17,6 +19,12 @@ export interface BackendInfo {
   tfName: string;
   /** Backends tried before this one, and why each was passed over. */
   skipped: { name: BackendName; why: string }[];
+  /**
+   * wasm only: the native library its matrix products run on (OpenBLAS's configuration), or null when they stay on
+   * XNNPACK (blasWhy says why). Numerics differ between the two in the last bits.
+   */
+  blas?: string | null;
+  blasWhy?: string;
 }
 
 let current: BackendInfo | null = null;
@@ -76,7 +84,8 @@ const PACKAGE: Record<BackendName, string> = {
 export function backendLine(info: BackendInfo, pref: BackendPref = 'auto'): string {
   const why = info.skipped.map((s) => `${PACKAGE[s.name].replace('@tensorflow/', '')}: ${s.why}`);
   if (pref !== 'auto') why.unshift(`BRIDGE_BACKEND=${pref}`);
-  return `backend: ${info.name}${why.length > 0 ? ` (${why.join('; ')})` : ''}`;
+  const blas = info.blas ? ` + ${info.blas.split(' ').slice(0, 2).join(' ')} matrix products` : '';
+  return `backend: ${info.name}${blas}${why.length > 0 ? ` (${why.join('; ')})` : ''}`;
 }
 
 /**
@@ -97,7 +106,9 @@ async function select(pref: BackendPref): Promise<BackendInfo> {
     try {
       const tfName = await tryOne(name);
       await tf.ready();
-      return { name, tfName, skipped };
+      if (name !== 'wasm') return { name, tfName, skipped };
+      const blas = installBlasKernels();
+      return { name, tfName, skipped, blas: blas?.info ?? null, blasWhy: blas ? '' : nativeBlasWhy() };
     } catch (err) {
       skipped.push({ name, why: errText(err) });
     }

@@ -2,6 +2,7 @@
 // instead of copying the whole input, a batched matmul that runs every (batch) slice on the XNNPACK path, and a
 // row scatter-add that replaces the unregistered UnsortedSegmentSum (the gradient of gather).
 import * as tf from '@tensorflow/tfjs';
+import { blasActive, heapGemm } from './blas-kernels.js';
 import { heapScratch, simdKernels } from './simd/simd.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the wasm backend's internals are untyped */
@@ -216,9 +217,11 @@ function bmmKernel({ inputs, backend }: any): tf.TensorInfo {
 
 /**
  * out[M, N] = a[M, K] · b[K, N] for row-major blocks at heap byte offsets, through the wasm BatchMatMul's XNNPACK
- * path: the blocks are registered as tensors under fresh ids (views, nothing is copied) and disposed after.
+ * path: the blocks are registered as tensors under fresh ids (views, nothing is copied) and disposed after. Where
+ * the native addon loaded OpenBLAS (blas-kernels.ts), the product runs there instead.
  */
 function xnnMatmul(backend: any, a: number, M: number, K: number, b: number, N: number, out: number): void {
+  if (blasActive()) return heapGemm(backend, a, b, out, M, N, K, false, false);
   const w = backend.wasm;
   if (shapeScratch === 0) shapeScratch = w._malloc(32) >>> 0;
   const shapes = new Int32Array(w.HEAPU8.buffer, shapeScratch, 6);
@@ -327,7 +330,8 @@ export function causalAccum(xts: tf.Tensor3D[], y: tf.Tensor3D): tf.Tensor3D {
   return tf.engine().runKernel(CAUSAL_ACCUM_KERNEL, inputs, { nb: xts.length }) as tf.Tensor3D;
 }
 
-// ---- fused causal attention (simd/kernels.wat attn_fwd / attn_bwd): no [T, T] tensors, masked tiles skipped --------
+// ---- fused causal attention (simd/kernels.wat attn_fwd / attn_bwd; with OpenBLAS loaded, native/blas.cc's versions in
+// sgemm tiles): no [T, T] tensors, masked tiles skipped ------------------------------------------------------------
 
 /** Where the heads live in q, k, v (and o, dq, dk, dv): 'rows' = [B·T, H·dh] as the projections make them, 'heads' = [B·H, T, dh]. */
 export type AttnLayout = 'rows' | 'heads';
@@ -351,8 +355,13 @@ function attnKernel({ inputs, attrs, backend }: any): tf.TensorInfo[] {
   const g = attnGeometry(q.shape, attrs);
   const o = backend.makeOutput(q.shape, 'float32');
   const st = backend.makeOutput([g.B, g.H, g.T, 2], 'float32');
-  const sc = heapScratch(4 * (rowFloats(g.T) + g.dh * g.T));
   const at = (t: tf.TensorInfo) => offsetOf(backend, t);
+  const blas = blasActive();
+  if (blas) {
+    blas.attnFwd(backend.wasm.HEAPU8, at(q), at(k), at(v), at(mask), rng ? at(rng) : 0, at(o), at(st), g.B, g.H, g.T, g.dh, g.sB, g.sH, g.sT, mask.shape[0] > 1 ? 1 : 0, attrs.scale);
+    return [o, st];
+  }
+  const sc = heapScratch(4 * (rowFloats(g.T) + g.dh * g.T));
   simd(ATTN_KERNEL).attn_fwd(at(q), at(k), at(v), at(mask), rng ? at(rng) : 0, at(o), at(st), sc, g.B, g.H, g.T, g.dh, g.sB, g.sH, g.sT, mask.shape[0] > 1 ? 1 : 0, attrs.scale);
   return [o, st];
 }
@@ -363,8 +372,13 @@ function attnGradKernel({ inputs, attrs, backend }: any): tf.TensorInfo[] {
   const dq = backend.makeOutput(q.shape, 'float32');
   const dk = backend.makeOutput(q.shape, 'float32');
   const dv = backend.makeOutput(q.shape, 'float32');
-  const sc = heapScratch(4 * (2 * rowFloats(g.T) + 3 * g.dh * g.T));
   const at = (t: tf.TensorInfo) => offsetOf(backend, t);
+  const blas = blasActive();
+  if (blas) {
+    blas.attnBwd(backend.wasm.HEAPU8, at(q), at(k), at(v), at(o), at(st), at(dy), at(mask), rng ? at(rng) : 0, at(dq), at(dk), at(dv), g.B, g.H, g.T, g.dh, g.sB, g.sH, g.sT, mask.shape[0] > 1 ? 1 : 0, attrs.scale);
+    return [dq, dk, dv];
+  }
+  const sc = heapScratch(4 * (2 * rowFloats(g.T) + 3 * g.dh * g.T));
   simd(ATTN_GRAD_KERNEL).attn_bwd(at(q), at(k), at(v), at(o), at(st), at(dy), at(mask), rng ? at(rng) : 0, at(dq), at(dk), at(dv), sc, g.B, g.H, g.T, g.dh, g.sB, g.sH, g.sT, mask.shape[0] > 1 ? 1 : 0, attrs.scale);
   return [dq, dk, dv];
 }
