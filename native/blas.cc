@@ -11,6 +11,8 @@
 //     causal attention with the semantics of the SIMD kernels (src/model/simd/kernels.wat attn_fwd / attn_bwd, the
 //     same arguments but no scratch), in query blocks of 64 rows whose score tiles are sgemm products over the keys
 //     up to the block's end only (keys after a query are never read); softmax per row in vectorised C.
+//   decodeAttn(heap, qkv, kT, vc, mask, starts, out, B, H, cap, dh, pos, scale)
+//     one decode step against the KV caches, as kernels.wat decode_attn (writes this step's k and v in place).
 #include <dlfcn.h>
 #include <node_api.h>
 #include <algorithm>
@@ -334,6 +336,108 @@ napi_value AttnBwd(napi_env env, napi_callback_info cbinfo) {
   return nullptr;
 }
 
+// ---- one decode step of attention (semantics of kernels.wat decode_attn, without its scratch argument) -----------
+
+// sc[j] = Σ_d q[d]·kT[d·cap + j] for j < n: 16 keys at a time with the sums held in registers over d
+__attribute__((target_clones("avx512f", "avx2", "default"))) void keyScores(float* sc, const float* kT, int cap, const float* q, int dh, int n) {
+  int j = 0;
+  for (; j + 16 <= n; j += 16) {
+    float acc[16] = {0};
+    for (int d = 0; d < dh; d++) {
+      const float x = q[d];
+      const float* r = kT + static_cast<int64_t>(d) * cap + j;
+      for (int t = 0; t < 16; t++) acc[t] += x * r[t];
+    }
+    for (int t = 0; t < 16; t++) sc[j + t] = acc[t];
+  }
+  for (; j < n; j++) {
+    float a = 0;
+    for (int d = 0; d < dh; d++) a += q[d] * kT[static_cast<int64_t>(d) * cap + j];
+    sc[j] = a;
+  }
+}
+
+// out[d] = f·Σ_j p[j]·V[j·dh + d] for d < dh
+__attribute__((target_clones("avx512f", "avx2", "default"))) void mixRows(float* out, const float* p, const float* V, int n, int dh, float f) {
+  float acc[256];
+  for (int d = 0; d < dh; d++) acc[d] = 0;
+  for (int j = 0; j < n; j++) {
+    const float w = p[j];
+    const float* v = V + static_cast<int64_t>(j) * dh;
+    for (int d = 0; d < dh; d++) acc[d] += w * v[d];
+  }
+  for (int d = 0; d < dh; d++) out[d] = f * acc[d];
+}
+
+thread_local std::vector<float> scratchD;
+
+napi_value DecodeAttn(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[13];
+  size_t argc = 13;
+  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
+  if (argc != 13) {
+    napi_throw_type_error(env, nullptr, "decodeAttn(heap, qkv, kT, vc, mask, starts, out, B, H, cap, dh, pos, scale): 13 arguments");
+    return nullptr;
+  }
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  napi_value ab;
+  size_t byteOffset;
+  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &ab, &byteOffset) != napi_ok || type != napi_uint8_array) {
+    napi_throw_type_error(env, nullptr, "decodeAttn: heap must be a Uint8Array over the wasm memory");
+    return nullptr;
+  }
+  int64_t off[6];  // qkv, kT, vc, mask, starts, out
+  for (int i = 0; i < 6; i++) napi_get_value_int64(env, argv[1 + i], &off[i]);
+  int32_t B, H, cap, dh, pos;
+  napi_get_value_int32(env, argv[7], &B);
+  napi_get_value_int32(env, argv[8], &H);
+  napi_get_value_int32(env, argv[9], &cap);
+  napi_get_value_int32(env, argv[10], &dh);
+  napi_get_value_int32(env, argv[11], &pos);
+  double scaleD;
+  napi_get_value_double(env, argv[12], &scaleD);
+  const float scale = static_cast<float>(scaleD);
+  const int64_t D = static_cast<int64_t>(H) * dh;
+  const uint64_t need[6] = {4ull * B * 3 * D, 4ull * B * D * cap, 4ull * B * D * cap, 4ull * B * cap, off[4] ? 4ull * B : 0, 4ull * B * D};
+  for (int i = 0; i < 6; i++) {
+    if (off[i] < 0 || off[i] % 4 != 0 || off[i] + need[i] > length) {
+      napi_throw_range_error(env, nullptr, "decodeAttn: an operand lies outside the heap or is not float-aligned");
+      return nullptr;
+    }
+  }
+  if (pos < 0 || pos >= cap || dh > 256) {
+    napi_throw_range_error(env, nullptr, "decodeAttn: pos must be in [0, cap) and dh ≤ 256");
+    return nullptr;
+  }
+  uint8_t* heap = static_cast<uint8_t*>(data);
+  const float* qkv = reinterpret_cast<const float*>(heap + off[0]);
+  float* kT = reinterpret_cast<float*>(heap + off[1]);
+  float* vc = reinterpret_cast<float*>(heap + off[2]);
+  const float* mask = reinterpret_cast<const float*>(heap + off[3]);
+  const int32_t* starts = off[4] ? reinterpret_cast<const int32_t*>(heap + off[4]) : nullptr;
+  float* out = reinterpret_cast<float*>(heap + off[5]);
+  scratchD.resize(cap + 16);
+  float* sc = scratchD.data();
+  for (int b = 0; b < B; b++) {
+    const int j0 = starts ? std::max(0, std::min(pos, starts[b])) : 0;
+    const int n = pos + 1 - j0;
+    for (int h = 0; h < H; h++) {
+      const float* q = qkv + b * 3 * D + h * dh;
+      float* kb = kT + (static_cast<int64_t>(b) * H + h) * cap * dh;
+      float* vb = vc + (static_cast<int64_t>(b) * H + h) * cap * dh;
+      for (int d = 0; d < dh; d++) kb[static_cast<int64_t>(d) * cap + pos] = q[D + d];
+      std::memcpy(vb + static_cast<int64_t>(pos) * dh, q + 2 * D, 4 * dh);
+      keyScores(sc, kb + j0, cap, q, dh, n);
+      const float m = scaleAddMax(sc, mask + static_cast<int64_t>(b) * cap + j0, scale, n);
+      const float inv = 1.0f / expRow(sc, n, m, 1.0f);
+      mixRows(out + b * D + h * dh, sc, vb + static_cast<int64_t>(j0) * dh, n, dh, inv);
+    }
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -342,7 +446,8 @@ NAPI_MODULE_INIT() {
       {"gemm", nullptr, Gemm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attnFwd", nullptr, AttnFwd, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attnBwd", nullptr, AttnBwd, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"decodeAttn", nullptr, DecodeAttn, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 4, props);
+  napi_define_properties(env, exports, 5, props);
   return exports;
 }

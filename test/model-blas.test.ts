@@ -10,6 +10,7 @@ import { attentionRows, realRows } from '../src/model/ops';
 import { lossOnBatch, type LossBatch } from '../src/model/score';
 import { computeGrads } from '../src/model/step';
 import { createTransformer, disposeTransformer } from '../src/model/transformer';
+import { decodeAttention } from '../src/model/wasm-kernels';
 import { Rng } from '../src/rng';
 
 const info = await initBackend();
@@ -138,6 +139,39 @@ describe.runIf(on)('OpenBLAS matrix products on the wasm heap', () => {
     tf.dispose([...simd, ...blas]);
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([...xs, probe, mask, rows]);
+  });
+
+  it('the native decode-step attention equals the SIMD kernel: output and the caches it writes, ragged starts', () => {
+    const rng = new Rng(31);
+    const [B, H, dh, cap] = [5, 4, 16, 70];
+    const D = H * dh;
+    const pos = 52;
+    const starts = Int32Array.from([0, 3, 17, 52, 9]);
+    const maskData = new Float32Array(B * cap);
+    for (let b = 0; b < B; b++) for (let j = 0; j < cap; j++) if (j < starts[b] || j > pos) maskData[b * cap + j] = -1e9;
+    const kInit = randn(rng, B * H * dh * cap);
+    const vInit = randn(rng, B * H * cap * dh);
+    const qkv = tf.tensor2d(randn(rng, B * 3 * D), [B, 3 * D]);
+    const mask = tf.tensor2d(maskData, [B, cap]);
+    const st = tf.tensor1d(starts, 'int32');
+    const run = (blas: boolean) => {
+      setBlasEnabled(blas);
+      const kT = tf.tensor4d(kInit, [B, H, dh, cap]);
+      const vc = tf.tensor4d(vInit, [B, H, cap, dh]);
+      const out = decodeAttention(qkv, kT, vc, mask, pos, st);
+      const res = [out.dataSync().slice(), kT.dataSync().slice(), vc.dataSync().slice()];
+      tf.dispose([out, kT, vc]);
+      return res;
+    };
+    const simd = run(false);
+    const blas = run(true);
+    let err = 0;
+    for (let i = 0; i < simd[0].length; i++) err = Math.max(err, Math.abs(simd[0][i] - blas[0][i]));
+    expect(err).toBeLessThan(1e-5);
+    expect(Math.max(...simd[0].map(Math.abs))).toBeGreaterThan(0.05);
+    expect(blas[1]).toEqual(simd[1]); // this step's keys and values written at pos, nothing else touched
+    expect(blas[2]).toEqual(simd[2]);
+    tf.dispose([qkv, mask, st]);
   });
 
   it('refuses an operand outside the heap with a RangeError', () => {

@@ -15,6 +15,8 @@ export interface NativeBlas {
   attnFwd(heap: Uint8Array, q: number, k: number, v: number, mask: number, rng: number, o: number, st: number, B: number, H: number, T: number, dh: number, sB: number, sH: number, sT: number, maskB: number, scale: number): void;
   /** Its backward, with the arguments of attn_bwd but no scratch. */
   attnBwd(heap: Uint8Array, q: number, k: number, v: number, o: number, st: number, dO: number, mask: number, rng: number, dq: number, dk: number, dv: number, B: number, H: number, T: number, dh: number, sB: number, sH: number, sT: number, maskB: number, scale: number): void;
+  /** One decode step of attention with the arguments of decode_attn but no scratch (writes k, v into the caches). */
+  decodeAttn(heap: Uint8Array, qkv: number, kT: number, vc: number, mask: number, starts: number, out: number, B: number, H: number, cap: number, dh: number, pos: number, scale: number): void;
 }
 
 export const BLAS_MODES = ['auto', 'off'] as const;
@@ -42,10 +44,10 @@ function load(): { blas: NativeBlas | null; why: string } {
   if (!fs.existsSync(ADDON_PATH)) return (cached = { blas: null, why: 'addon not built (npm run build:native)' });
   try {
     const addon = createRequire(import.meta.url)(ADDON_PATH) as Omit<NativeBlas, 'info'> & { info(): string };
-    for (const f of ['gemm', 'attnFwd', 'attnBwd'] as const) {
+    for (const f of ['gemm', 'attnFwd', 'attnBwd', 'decodeAttn'] as const) {
       if (typeof addon[f] !== 'function') return (cached = { blas: null, why: `addon is out of date (no ${f}; npm run build:native)` });
     }
-    return (cached = { blas: { info: addon.info(), gemm: addon.gemm, attnFwd: addon.attnFwd, attnBwd: addon.attnBwd }, why: '' });
+    return (cached = { blas: { info: addon.info(), gemm: addon.gemm, attnFwd: addon.attnFwd, attnBwd: addon.attnBwd, decodeAttn: addon.decodeAttn }, why: '' });
   } catch (err) {
     return (cached = { blas: null, why: String((err as Error)?.message ?? err).split('\n')[0] });
   }

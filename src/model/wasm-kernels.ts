@@ -606,6 +606,11 @@ function decodeAttnKernel({ inputs, attrs, backend }: any): tf.TensorInfo {
   if (qkv.shape[0] !== B || qkv.shape[1] !== 3 * D) throw new Error(`${DECODE_ATTN_KERNEL}: qkv shape ${qkv.shape} does not match cache ${kc.shape}`);
   const scale = 1 / Math.sqrt(dh);
   const out = backend.makeOutput([B, D], 'float32');
+  const blas = blasActive();
+  if (blas && dh <= 256) {
+    blas.decodeAttn(backend.wasm.HEAPU8, offsetOf(backend, qkv), offsetOf(backend, kc), offsetOf(backend, vc), offsetOf(backend, mask), starts ? offsetOf(backend, starts) : 0, offsetOf(backend, out), B, H, cap, dh, L, scale);
+    return out;
+  }
   const simd = dh % 4 === 0 ? simdKernels() : null;
   if (simd) {
     const sc = heapScratch(4 * (cap + 8));
