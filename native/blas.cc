@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -34,12 +35,21 @@ const int RowMajor = 101, NoTrans = 111, Trans = 112;
 std::string config;
 std::string failure;
 
+std::mutex loadLock;
+
 bool load() {
+  std::lock_guard<std::mutex> guard(loadLock);  // the main thread and data-parallel workers may load at once
   if (sgemm) return true;
   if (!failure.empty()) return false;
   const char* env = std::getenv("OPENBLAS_LIBRARY");
   const char* candidates[] = {env, "libopenblas.so.0", "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.so.0",
                               "/usr/lib/aarch64-linux-gnu/openblas-pthread/libopenblas.so.0", "libopenblas.so", "libopenblas.dylib"};
+  // OpenBLAS starts its thread pool when it loads, sized from OPENBLAS_NUM_THREADS (else one thread per core), and
+  // openblas_set_num_threads(1) afterwards does not keep those threads from waking between calls: measured, they took
+  // time from the second data-parallel replica. So the variable is 1 while the library loads, then restored.
+  const char* prior = std::getenv("OPENBLAS_NUM_THREADS");
+  const std::string saved = prior ? prior : "";
+  setenv("OPENBLAS_NUM_THREADS", "1", 1);
   for (const char* name : candidates) {
     if (!name || !*name) continue;
     void* h = dlopen(name, RTLD_NOW | RTLD_LOCAL);
@@ -51,8 +61,11 @@ bool load() {
     threads(1);
     sgemm = f;
     config = std::string(conf ? conf() : "OpenBLAS") + " (" + name + ")";
-    return true;
+    break;
   }
+  if (prior) setenv("OPENBLAS_NUM_THREADS", saved.c_str(), 1);
+  else unsetenv("OPENBLAS_NUM_THREADS");
+  if (sgemm) return true;
   failure = "no OpenBLAS found (libopenblas.so.0; Debian: apt-get install libopenblas0-pthread; or set OPENBLAS_LIBRARY to its path)";
   return false;
 }

@@ -37,6 +37,12 @@ describe('backend line', () => {
     expect(backendLine({ name: 'node', tfName: 'tensorflow', skipped: [] })).toBe('backend: node');
   });
 
+  it('on wasm, names the native library of the matrix products, or why they stay on XNNPACK', () => {
+    const blas = 'OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Haswell MAX_THREADS=64 (libopenblas.so.0)';
+    expect(backendLine({ name: 'wasm', tfName: 'wasm', skipped: [], blas, blasWhy: '' })).toBe('backend: wasm + OpenBLAS 0.3.21 matrix products');
+    expect(backendLine({ name: 'wasm', tfName: 'wasm', skipped: [], blas: null, blasWhy: 'BRIDGE_BLAS=off' })).toBe('backend: wasm (matrix products on XNNPACK: BRIDGE_BLAS=off)');
+  });
+
   it('a process on the CPU backend prints the backend line once and no TF.js banner', () => {
     const out = outputOf('cpu');
     expect(out).not.toMatch(/install our node/);

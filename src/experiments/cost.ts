@@ -3,12 +3,14 @@
 // DAG on the worker pool for the wall time. It is an estimate to print before a run, not a promise; meta.json keeps
 // it next to the measured times so the constants can be recalibrated.
 import { paramCount } from '../model/config';
+import { nativeBlas } from '../model/native-blas';
 import { KEY_METHODS, type Plan, type StageSpec } from './definitions';
 import type { Preset } from './presets';
 
-/** Calibration constants (seconds). Adjust from meta.json's estimated vs measured cost: last set from a quick run on the
- * regime task (op 4 from the base model, 2026-12-07), where every stage kind ran ≈ 0.45× the earlier constants. */
-export const COST = {
+/** Calibration constants (seconds) for the wasm backend's XNNPACK path. Adjust from meta.json's estimated vs measured
+ * cost: last set from a quick run on the regime task (op 4 from the base model, 2026-12-07), where every stage kind ran
+ * ≈ 0.45× the earlier constants. */
+export const COST_XNNPACK = {
   /** Starting a worker process (tsx + tfjs-wasm). */
   workerStart: 3,
   /** Stage overhead: loading data and checkpoints, the stage's own imports. */
@@ -27,6 +29,26 @@ export const COST = {
   /** Generating problems, per problem (incl. the de-duplication retries). */
   genProblem: 2e-4,
 };
+
+/** With the native addon's OpenBLAS products and attention (docs/toolchain.md, Native matrix products): the same quick
+ * run on the idle machine took SFT 0.37×, evaluation 0.61× and probes 0.64× of the XNNPACK constants' estimate. */
+export const COST_OPENBLAS = {
+  ...COST_XNNPACK,
+  trainTokA: 0.37 * COST_XNNPACK.trainTokA,
+  trainTokB: 0.37 * COST_XNNPACK.trainTokB,
+  trainStep: 0.37 * COST_XNNPACK.trainStep,
+  grpoStep: 0.6 * COST_XNNPACK.grpoStep,
+  decodeStep: 0.6 * COST_XNNPACK.decodeStep,
+  decodeRowA: 0.6 * COST_XNNPACK.decodeRowA,
+  decodeRowB: 0.6 * COST_XNNPACK.decodeRowB,
+};
+
+let chosen: typeof COST_XNNPACK | null = null;
+
+/** The constants of the path this machine's stages will take (the addon loads here, or not). */
+export function costConstants(): typeof COST_XNNPACK {
+  return (chosen ??= nativeBlas() ? COST_OPENBLAS : COST_XNNPACK);
+}
 
 const VOCAB_GUESS = 400;
 
@@ -52,12 +74,13 @@ export interface CostEstimate {
 }
 
 export function estimateStage(s: StageSpec, preset: Preset, plan: Plan): number {
+  const C = costConstants();
   const t = preset.task;
   const P = paramCount({ ...preset.sft.model, vocab: VOCAB_GUESS, dropout: 0 } as never);
-  const trainTok = COST.trainTokA + COST.trainTokB * P;
+  const trainTok = C.trainTokA + C.trainTokB * P;
   const decode = (rows: number, steps: number, batch: number) => {
     let sec = 0;
-    for (let left = rows; left > 0; left -= batch) sec += steps * (COST.decodeStep + Math.min(batch, left) * (COST.decodeRowA + COST.decodeRowB * P));
+    for (let left = rows; left > 0; left -= batch) sec += steps * (C.decodeStep + Math.min(batch, left) * (C.decodeRowA + C.decodeRowB * P));
     return sec;
   };
   const sftTok = taskTokens(t, meanOps(t.sftOps));
@@ -65,9 +88,9 @@ export function estimateStage(s: StageSpec, preset: Preset, plan: Plan): number 
   const genLen = (ops: number, maxNew: number) => Math.min(maxNew, 1.3 * taskTokens(t, ops).answer);
   switch (s.kind) {
     case 'splits':
-      return COST.stageStart + COST.genProblem * (t.nSft + t.nRlTrain + t.nRlVal + 2 * t.nTest);
+      return C.stageStart + C.genProblem * (t.nSft + t.nRlTrain + t.nRlVal + 2 * t.nTest);
     case 'data':
-      return COST.stageStart + 5 * COST.genProblem * t.nSft;
+      return C.stageStart + 5 * C.genProblem * t.nSft;
     case 'sft': {
       const v = (plan.byId.get(s.deps.data)?.config.variant ?? { kind: 'behaviour', k: 1, knobs: {} }) as { kind: string; k: number; knobs: { reflect?: number; analysis?: number; subgoal?: boolean } };
       const rowsPerProblem = v.kind === 'behaviour' ? 1 : v.k;
@@ -75,12 +98,12 @@ export function estimateStage(s: StageSpec, preset: Preset, plan: Plan): number 
       const rows = t.nSft * rowsPerProblem;
       const steps = Math.min(preset.sft.maxSteps ?? Infinity, preset.sft.epochs * Math.ceil(rows / preset.sft.batchSize));
       const tokens = steps * preset.sft.batchSize * 1.3 * (sftTok.prompt + answerFactor * sftTok.answer);
-      return COST.stageStart + tokens * trainTok + steps * COST.trainStep;
+      return C.stageStart + tokens * trainTok + steps * C.trainStep;
     }
     case 'eval-sft':
     case 'eval-rft': {
       const e = preset.eval;
-      return COST.stageStart + decode(t.nTest, genLen(t.idOp, e.maxNew), e.batchSize) + decode(t.nTest, genLen(t.oodOp, e.maxNew), e.batchSize);
+      return C.stageStart + decode(t.nTest, genLen(t.idOp, e.maxNew), e.batchSize) + decode(t.nTest, genLen(t.oodOp, e.maxNew), e.batchSize);
     }
     case 'grpo': {
       const g = preset.grpo;
@@ -94,7 +117,7 @@ export function estimateStage(s: StageSpec, preset: Preset, plan: Plan): number 
       const vals = g.evalEvery > 0 ? Math.floor(g.steps / g.evalEvery) + 2 : 0;
       const valRows = g.valN ?? t.nRlVal;
       const [vlo, vhi] = t.rlValOps ?? t.sftOps;
-      return COST.stageStart + g.steps * (sample + train + COST.trainStep + COST.grpoStep) + vals * decode(valRows, genLen(meanOps([vlo, vhi]), g.maxNew), 64);
+      return C.stageStart + g.steps * (sample + train + C.trainStep + C.grpoStep) + vals * decode(valRows, genLen(meanOps([vlo, vhi]), g.maxNew), 64);
     }
     case 'probe': {
       const p = preset.probe;
@@ -102,13 +125,14 @@ export function estimateStage(s: StageSpec, preset: Preset, plan: Plan): number 
       const sample = decode(p.alpha.n * p.alpha.samples, len, 256) + decode(p.influence.targetN * p.influence.targetSamples, len, 256);
       // per-sequence gradients: the targets, and half the probe queries (the informative ones) × their rollouts
       const seqs = p.influence.targetN * p.influence.targetSamples + 0.5 * p.influence.n * p.alpha.samples;
-      return COST.stageStart + sample + seqs * (sftTok.prompt + len) * trainTok * 1.5;
+      return C.stageStart + sample + seqs * (sftTok.prompt + len) * trainTok * 1.5;
     }
   }
 }
 
 /** Estimate every stage and the wall time of the DAG on `jobs` workers (greedy list scheduling in plan order). */
 export function estimateCost(plan: Plan, preset: Preset, jobs: number, skip: ReadonlySet<string> = new Set()): CostEstimate {
+  const C = costConstants();
   const perStage = new Map<string, number>();
   const byKind: Record<string, number> = {};
   for (const s of plan.stages) {
@@ -117,7 +141,7 @@ export function estimateCost(plan: Plan, preset: Preset, jobs: number, skip: Rea
     byKind[s.kind] = (byKind[s.kind] ?? 0) + sec;
   }
   const finish = new Map<string, number>();
-  const free = Array.from({ length: Math.max(1, jobs) }, () => (skip.size === plan.stages.length ? 0 : COST.workerStart));
+  const free = Array.from({ length: Math.max(1, jobs) }, () => (skip.size === plan.stages.length ? 0 : C.workerStart));
   const pending = [...plan.stages];
   while (pending.length) {
     // the first stage (plan order) whose inputs are finished soonest

@@ -84,6 +84,7 @@ const PACKAGE: Record<BackendName, string> = {
 export function backendLine(info: BackendInfo, pref: BackendPref = 'auto'): string {
   const why = info.skipped.map((s) => `${PACKAGE[s.name].replace('@tensorflow/', '')}: ${s.why}`);
   if (pref !== 'auto') why.unshift(`BRIDGE_BACKEND=${pref}`);
+  if (info.blas === null && info.blasWhy) why.push(`matrix products on XNNPACK: ${info.blasWhy}`);
   const blas = info.blas ? ` + ${info.blas.split(' ').slice(0, 2).join(' ')} matrix products` : '';
   return `backend: ${info.name}${blas}${why.length > 0 ? ` (${why.join('; ')})` : ''}`;
 }
