@@ -80,27 +80,37 @@ napi_value Info(napi_env env, napi_callback_info) {
   return out;
 }
 
-napi_value Gemm(napi_env env, napi_callback_info cbinfo) {
-  size_t argc = 10;
-  napi_value argv[10];
+
+// The arguments of an export: exactly `want` of them, OpenBLAS loaded, and the first a Uint8Array view of the wasm
+// heap (its data pointer and length out). On failure a JS exception is pending and false is returned.
+bool heapCall(napi_env env, napi_callback_info cbinfo, size_t want, napi_value* argv, const char* usage, uint8_t*& heap, size_t& length) {
+  size_t argc = want;
   napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
-  if (argc < 10) {
-    napi_throw_type_error(env, nullptr, "gemm(heap, a, b, c, M, N, K, transA, transB, beta): 10 arguments");
-    return nullptr;
+  if (argc != want) {
+    napi_throw_type_error(env, nullptr, usage);
+    return false;
   }
   if (!load()) {
     napi_throw_error(env, nullptr, failure.c_str());
-    return nullptr;
+    return false;
   }
   napi_typedarray_type type;
-  size_t length;
   void* data;
   napi_value ab;
   size_t byteOffset;
   if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &ab, &byteOffset) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, nullptr, "gemm: heap must be a Uint8Array over the wasm memory");
-    return nullptr;
+    napi_throw_type_error(env, nullptr, "the first argument must be a Uint8Array over the wasm memory");
+    return false;
   }
+  heap = static_cast<uint8_t*>(data);
+  return true;
+}
+
+napi_value Gemm(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[10];
+  uint8_t* base;
+  size_t length;
+  if (!heapCall(env, cbinfo, 10, argv, "gemm(heap, a, b, c, M, N, K, transA, transB, beta): 10 arguments", base, length)) return nullptr;
   int64_t off[3];
   int32_t dims[5];
   for (int i = 0; i < 3; i++) napi_get_value_int64(env, argv[1 + i], &off[i]);
@@ -115,7 +125,6 @@ napi_value Gemm(napi_env env, napi_callback_info cbinfo) {
     return nullptr;
   }
   if (M == 0 || N == 0) return nullptr;
-  auto* base = static_cast<uint8_t*>(data);
   auto* A = reinterpret_cast<const float*>(base + off[0]);
   auto* B = reinterpret_cast<const float*>(base + off[1]);
   auto* C = reinterpret_cast<float*>(base + off[2]);
@@ -230,25 +239,7 @@ void probs(const Geo& g, const float* Q, const float* K, const float* maskRow0, 
 
 bool args(napi_env env, napi_callback_info cbinfo, size_t want, int64_t* off, int nOff, Geo& g, uint8_t*& heap, size_t& length) {
   napi_value argv[24];
-  size_t argc = 24;
-  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
-  if (argc != want) {
-    napi_throw_type_error(env, nullptr, "attention: wrong number of arguments");
-    return false;
-  }
-  if (!load()) {
-    napi_throw_error(env, nullptr, failure.c_str());
-    return false;
-  }
-  napi_typedarray_type type;
-  void* data;
-  napi_value ab;
-  size_t byteOffset;
-  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &ab, &byteOffset) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, nullptr, "attention: heap must be a Uint8Array over the wasm memory");
-    return false;
-  }
-  heap = static_cast<uint8_t*>(data);
+  if (!heapCall(env, cbinfo, want, argv, "attention: wrong number of arguments", heap, length)) return false;
   for (int i = 0; i < nOff; i++) napi_get_value_int64(env, argv[1 + i], &off[i]);
   int32_t d[8];
   for (int i = 0; i < 8; i++) napi_get_value_int32(env, argv[1 + nOff + i], &d[i]);
@@ -264,6 +255,18 @@ bool args(napi_env env, napi_callback_info cbinfo, size_t want, int64_t* off, in
   return true;
 }
 
+// Calls f(b, h, s, e, base, mb) for every batch row b and head h: [s, e) the row's real tokens, base the float offset
+// of the head's first row, mb the mask at (query s, key s) of the row's mask.
+template <class F>
+void eachHead(const Geo& g, const uint8_t* heap, int64_t rng, const float* mask, F f) {
+  for (int b = 0; b < g.B; b++) {
+    int s, e;
+    rowRange(heap, rng, b, g.T, s, e);
+    const float* mb = mask + static_cast<int64_t>(g.maskB * b) * g.T * g.T + static_cast<int64_t>(s) * g.T + s;
+    for (int h = 0; h < g.H; h++) f(b, h, s, e, static_cast<int64_t>(b) * g.sB + static_cast<int64_t>(h) * g.sH, mb);
+  }
+}
+
 napi_value AttnFwd(napi_env env, napi_callback_info cbinfo) {
   int64_t off[7];  // q, k, v, mask, rng, o, st
   Geo g;
@@ -271,31 +274,25 @@ napi_value AttnFwd(napi_env env, napi_callback_info cbinfo) {
   size_t length;
   if (!args(env, cbinfo, 17, off, 7, g, heap, length)) return nullptr;
   auto F = [&](int i) { return reinterpret_cast<float*>(heap + off[i]); };
-  for (int b = 0; b < g.B; b++) {
-    int s, e;
-    rowRange(heap, off[4], b, g.T, s, e);
+  eachHead(g, heap, off[4], F(3), [&](int b, int h, int s, int e, int64_t base, const float* mb) {
     const int n = e - s;
-    const float* mb = F(3) + static_cast<int64_t>(g.maskB * b) * g.T * g.T + static_cast<int64_t>(s) * g.T + s;
-    for (int h = 0; h < g.H; h++) {
-      const int64_t base = static_cast<int64_t>(b) * g.sB + static_cast<int64_t>(h) * g.sH;
-      float* o = F(5) + base;
-      float* st = F(6) + 2 * (static_cast<int64_t>(b * g.H + h) * g.T);
-      zeroRows(o, s, g.dh, g.sT);
-      zeroRows(o + static_cast<int64_t>(e) * g.sT, g.T - e, g.dh, g.sT);
-      std::memset(st, 0, 8 * s);
-      std::memset(st + 2 * e, 0, 8 * (g.T - e));
-      if (n == 0) continue;
-      const int64_t at = base + static_cast<int64_t>(s) * g.sT;
-      scratchS.resize(static_cast<size_t>(BLOCK) * n);
-      for (int i0 = 0; i0 < n; i0 += BLOCK) {
-        const int i1 = std::min(n, i0 + BLOCK);
-        probs(g, F(0) + at, F(1) + at, mb, g.T, scratchS.data(), i0, i1, st + 2 * s, false);
-        float* ob = o + static_cast<int64_t>(s + i0) * g.sT;
-        sgemm(RowMajor, NoTrans, NoTrans, i1 - i0, g.dh, i1, 1.0f, scratchS.data(), i1, F(2) + at, g.sT, 0.0f, ob, g.sT);
-        for (int r = 0; r < i1 - i0; r++) scaleRow(ob + static_cast<int64_t>(r) * g.sT, st[2 * (s + i0 + r) + 1], g.dh);
-      }
+    float* o = F(5) + base;
+    float* st = F(6) + 2 * (static_cast<int64_t>(b * g.H + h) * g.T);
+    zeroRows(o, s, g.dh, g.sT);
+    zeroRows(o + static_cast<int64_t>(e) * g.sT, g.T - e, g.dh, g.sT);
+    std::memset(st, 0, 8 * s);
+    std::memset(st + 2 * e, 0, 8 * (g.T - e));
+    if (n == 0) return;
+    const int64_t at = base + static_cast<int64_t>(s) * g.sT;
+    scratchS.resize(static_cast<size_t>(BLOCK) * n);
+    for (int i0 = 0; i0 < n; i0 += BLOCK) {
+      const int i1 = std::min(n, i0 + BLOCK);
+      probs(g, F(0) + at, F(1) + at, mb, g.T, scratchS.data(), i0, i1, st + 2 * s, false);
+      float* ob = o + static_cast<int64_t>(s + i0) * g.sT;
+      sgemm(RowMajor, NoTrans, NoTrans, i1 - i0, g.dh, i1, 1.0f, scratchS.data(), i1, F(2) + at, g.sT, 0.0f, ob, g.sT);
+      for (int r = 0; r < i1 - i0; r++) scaleRow(ob + static_cast<int64_t>(r) * g.sT, st[2 * (s + i0 + r) + 1], g.dh);
     }
-  }
+  });
   return nullptr;
 }
 
@@ -306,46 +303,40 @@ napi_value AttnBwd(napi_env env, napi_callback_info cbinfo) {
   size_t length;
   if (!args(env, cbinfo, 21, off, 11, g, heap, length)) return nullptr;
   auto F = [&](int i) { return reinterpret_cast<float*>(heap + off[i]); };
-  for (int b = 0; b < g.B; b++) {
-    int s, e;
-    rowRange(heap, off[7], b, g.T, s, e);
+  eachHead(g, heap, off[7], F(6), [&](int b, int h, int s, int e, int64_t base, const float* mb) {
     const int n = e - s;
-    const float* mb = F(6) + static_cast<int64_t>(g.maskB * b) * g.T * g.T + static_cast<int64_t>(s) * g.T + s;
-    for (int h = 0; h < g.H; h++) {
-      const int64_t base = static_cast<int64_t>(b) * g.sB + static_cast<int64_t>(h) * g.sH;
-      float* dq = F(8) + base;
-      float* dk = F(9) + base;
-      float* dv = F(10) + base;
-      zeroRows(dq, g.T, g.dh, g.sT);
-      zeroRows(dk, g.T, g.dh, g.sT);
-      zeroRows(dv, g.T, g.dh, g.sT);
-      if (n == 0) continue;
-      const int64_t at = base + static_cast<int64_t>(s) * g.sT;
-      const float *Q = F(0) + at, *K = F(1) + at, *V = F(2) + at, *O = F(3) + at, *dO = F(5) + at;
-      float* st = F(4) + 2 * (static_cast<int64_t>(b * g.H + h) * g.T + s);
-      scratchS.resize(static_cast<size_t>(BLOCK) * n);
-      scratchP.resize(static_cast<size_t>(BLOCK) * n);
-      for (int i0 = 0; i0 < n; i0 += BLOCK) {
-        const int i1 = std::min(n, i0 + BLOCK), R = i1 - i0;
-        float* P = scratchP.data();
-        float* dS = scratchS.data();
-        probs(g, Q, K, mb, g.T, P, i0, i1, st, true);
-        // dP = dO Vᵀ, then dS = P ⊙ (dP − dO·O) row by row
-        sgemm(RowMajor, NoTrans, Trans, R, i1, g.dh, 1.0f, dO + static_cast<int64_t>(i0) * g.sT, g.sT, V, g.sT, 0.0f, dS, i1);
-        for (int r = 0; r < R; r++) {
-          const float* go = dO + static_cast<int64_t>(i0 + r) * g.sT;
-          const float* oo = O + static_cast<int64_t>(i0 + r) * g.sT;
-          float D = 0;
-          for (int d = 0; d < g.dh; d++) D += go[d] * oo[d];
-          softmaxGrad(dS + static_cast<int64_t>(r) * i1, P + static_cast<int64_t>(r) * i1, D, i1);
-        }
-        // dQ = scale·dS K; dK += scale·dSᵀ Q; dV += Pᵀ dO
-        sgemm(RowMajor, NoTrans, NoTrans, R, g.dh, i1, g.scale, dS, i1, K, g.sT, 0.0f, dq + static_cast<int64_t>(s + i0) * g.sT, g.sT);
-        sgemm(RowMajor, Trans, NoTrans, i1, g.dh, R, g.scale, dS, i1, Q + static_cast<int64_t>(i0) * g.sT, g.sT, 1.0f, dk + static_cast<int64_t>(s) * g.sT, g.sT);
-        sgemm(RowMajor, Trans, NoTrans, i1, g.dh, R, 1.0f, P, i1, dO + static_cast<int64_t>(i0) * g.sT, g.sT, 1.0f, dv + static_cast<int64_t>(s) * g.sT, g.sT);
+    float* dq = F(8) + base;
+    float* dk = F(9) + base;
+    float* dv = F(10) + base;
+    zeroRows(dq, g.T, g.dh, g.sT);
+    zeroRows(dk, g.T, g.dh, g.sT);
+    zeroRows(dv, g.T, g.dh, g.sT);
+    if (n == 0) return;
+    const int64_t at = base + static_cast<int64_t>(s) * g.sT;
+    const float *Q = F(0) + at, *K = F(1) + at, *V = F(2) + at, *O = F(3) + at, *dO = F(5) + at;
+    float* st = F(4) + 2 * (static_cast<int64_t>(b * g.H + h) * g.T + s);
+    scratchS.resize(static_cast<size_t>(BLOCK) * n);
+    scratchP.resize(static_cast<size_t>(BLOCK) * n);
+    for (int i0 = 0; i0 < n; i0 += BLOCK) {
+      const int i1 = std::min(n, i0 + BLOCK), R = i1 - i0;
+      float* P = scratchP.data();
+      float* dS = scratchS.data();
+      probs(g, Q, K, mb, g.T, P, i0, i1, st, true);
+      // dP = dO Vᵀ, then dS = P ⊙ (dP − dO·O) row by row
+      sgemm(RowMajor, NoTrans, Trans, R, i1, g.dh, 1.0f, dO + static_cast<int64_t>(i0) * g.sT, g.sT, V, g.sT, 0.0f, dS, i1);
+      for (int r = 0; r < R; r++) {
+        const float* go = dO + static_cast<int64_t>(i0 + r) * g.sT;
+        const float* oo = O + static_cast<int64_t>(i0 + r) * g.sT;
+        float D = 0;
+        for (int d = 0; d < g.dh; d++) D += go[d] * oo[d];
+        softmaxGrad(dS + static_cast<int64_t>(r) * i1, P + static_cast<int64_t>(r) * i1, D, i1);
       }
+      // dQ = scale·dS K; dK += scale·dSᵀ Q; dV += Pᵀ dO
+      sgemm(RowMajor, NoTrans, NoTrans, R, g.dh, i1, g.scale, dS, i1, K, g.sT, 0.0f, dq + static_cast<int64_t>(s + i0) * g.sT, g.sT);
+      sgemm(RowMajor, Trans, NoTrans, i1, g.dh, R, g.scale, dS, i1, Q + static_cast<int64_t>(i0) * g.sT, g.sT, 1.0f, dk + static_cast<int64_t>(s) * g.sT, g.sT);
+      sgemm(RowMajor, Trans, NoTrans, i1, g.dh, R, 1.0f, P, i1, dO + static_cast<int64_t>(i0) * g.sT, g.sT, 1.0f, dv + static_cast<int64_t>(s) * g.sT, g.sT);
     }
-  }
+  });
   return nullptr;
 }
 
@@ -386,21 +377,9 @@ thread_local std::vector<float> scratchD;
 
 napi_value DecodeAttn(napi_env env, napi_callback_info cbinfo) {
   napi_value argv[13];
-  size_t argc = 13;
-  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
-  if (argc != 13) {
-    napi_throw_type_error(env, nullptr, "decodeAttn(heap, qkv, kT, vc, mask, starts, out, B, H, cap, dh, pos, scale): 13 arguments");
-    return nullptr;
-  }
-  napi_typedarray_type type;
+  uint8_t* heap;
   size_t length;
-  void* data;
-  napi_value ab;
-  size_t byteOffset;
-  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, &ab, &byteOffset) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, nullptr, "decodeAttn: heap must be a Uint8Array over the wasm memory");
-    return nullptr;
-  }
+  if (!heapCall(env, cbinfo, 13, argv, "decodeAttn(heap, qkv, kT, vc, mask, starts, out, B, H, cap, dh, pos, scale): 13 arguments", heap, length)) return nullptr;
   int64_t off[6];  // qkv, kT, vc, mask, starts, out
   for (int i = 0; i < 6; i++) napi_get_value_int64(env, argv[1 + i], &off[i]);
   int32_t B, H, cap, dh, pos;
@@ -424,7 +403,6 @@ napi_value DecodeAttn(napi_env env, napi_callback_info cbinfo) {
     napi_throw_range_error(env, nullptr, "decodeAttn: pos must be in [0, cap) and dh ≤ 256");
     return nullptr;
   }
-  uint8_t* heap = static_cast<uint8_t*>(data);
   const float* qkv = reinterpret_cast<const float*>(heap + off[0]);
   float* kT = reinterpret_cast<float*>(heap + off[1]);
   float* vc = reinterpret_cast<float*>(heap + off[2]);
