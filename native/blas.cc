@@ -13,6 +13,8 @@
 //     up to the block's end only (keys after a query are never read); softmax per row in vectorised C.
 //   decodeAttn(heap, qkv, kT, vc, mask, starts, out, B, H, cap, dh, pos, scale)
 //     one decode step against the KV caches, as kernels.wat decode_attn (writes this step's k and v in place).
+//   adamw(params, grads, m, v, decayMask, scale, lr, beta1, beta2, eps, decay, bc1, bc2)
+//     the AdamW update loop of src/model/optim.ts on its Float32Arrays, bitwise the same result (float64, no FMA).
 #include <dlfcn.h>
 #include <node_api.h>
 #include <algorithm>
@@ -429,6 +431,57 @@ napi_value DecodeAttn(napi_env env, napi_callback_info cbinfo) {
   return nullptr;
 }
 
+// ---- AdamW (src/model/optim.ts): its update loop, operation for operation in float64 and without fused multiply-adds,
+// so params, m and v come out bitwise as the JS loop leaves them (GCC 12 keeps this loop scalar: the decay select and
+// the mixed float/double widths; still about half the JS loop's time).
+
+#pragma GCC push_options
+#pragma GCC optimize("fp-contract=off", "no-math-errno")
+__attribute__((target_clones("avx512f", "avx2", "default"))) void adamwLoop(float* p, const float* gr, float* m, float* v, const uint8_t* dm, size_t n,
+                                                                            double scale, double lr, double beta1, double beta2, double eps, double decay,
+                                                                            double bc1, double bc2) {
+  const double c1 = 1 - beta1, c2 = 1 - beta2;
+  for (size_t i = 0; i < n; i++) {
+    const double g = static_cast<double>(gr[i]) * scale;
+    const double mi = beta1 * static_cast<double>(m[i]) + c1 * g;
+    const double vi = beta2 * static_cast<double>(v[i]) + c2 * g * g;
+    m[i] = static_cast<float>(mi);
+    v[i] = static_cast<float>(vi);
+    const double w0 = p[i];
+    const double wd = w0 - decay * w0;
+    const double w = dm[i] ? wd : w0;
+    p[i] = static_cast<float>(w - (lr * (mi / bc1)) / (std::sqrt(vi / bc2) + eps));
+  }
+}
+#pragma GCC pop_options
+
+bool floats(napi_env env, napi_value x, napi_typedarray_type want, void*& data, size_t& n) {
+  napi_typedarray_type type;
+  napi_value ab;
+  size_t off;
+  return napi_get_typedarray_info(env, x, &type, &n, &data, &ab, &off) == napi_ok && type == want;
+}
+
+// adamw(params, grads, m, v: Float32Array; decayMask: Uint8Array; scale, lr, beta1, beta2, eps, decay, bc1, bc2)
+napi_value Adamw(napi_env env, napi_callback_info cbinfo) {
+  napi_value argv[13];
+  size_t argc = 13;
+  napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, nullptr);
+  void* d[5];
+  size_t n[5];
+  bool ok = argc == 13;
+  for (int i = 0; ok && i < 5; i++) ok = floats(env, argv[i], i < 4 ? napi_float32_array : napi_uint8_array, d[i], n[i]) && n[i] == n[0];
+  if (!ok) {
+    napi_throw_type_error(env, nullptr, "adamw(params, grads, m, v: Float32Array, decayMask: Uint8Array of one length, scale, lr, beta1, beta2, eps, decay, bc1, bc2)");
+    return nullptr;
+  }
+  double x[8];
+  for (int i = 0; i < 8; i++) napi_get_value_double(env, argv[5 + i], &x[i]);
+  adamwLoop(static_cast<float*>(d[0]), static_cast<const float*>(d[1]), static_cast<float*>(d[2]), static_cast<float*>(d[3]), static_cast<const uint8_t*>(d[4]),
+            n[0], x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7]);
+  return nullptr;
+}
+
 }  // namespace
 
 NAPI_MODULE_INIT() {
@@ -438,7 +491,8 @@ NAPI_MODULE_INIT() {
       {"attnFwd", nullptr, AttnFwd, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"attnBwd", nullptr, AttnBwd, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"decodeAttn", nullptr, DecodeAttn, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamw", nullptr, Adamw, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
-  napi_define_properties(env, exports, 5, props);
+  napi_define_properties(env, exports, 6, props);
   return exports;
 }

@@ -25,7 +25,7 @@ if (!inc) {
 try {
   fs.mkdirSync(path.dirname(out), { recursive: true });
   const tmp = `${out}.${process.pid}.tmp`;
-  execFileSync(cxx, ['-O3', '-fopenmp-simd', '-shared', '-fPIC', '-std=c++17', `-I${inc}`, src, '-o', tmp, '-ldl'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(cxx, ['-O3', '-fopenmp-simd', '-fno-math-errno', '-shared', '-fPIC', '-std=c++17', `-I${inc}`, src, '-o', tmp, '-ldl'], { stdio: ['ignore', 'inherit', 'inherit'] });
   fs.renameSync(tmp, out);
   console.log(`build:native: built ${path.relative(root, out)} (${cxx}, headers ${inc})`);
 } catch (err) {

@@ -10,6 +10,7 @@ import { attentionRows, realRows } from '../src/model/ops';
 import { lossOnBatch, type LossBatch } from '../src/model/score';
 import { computeGrads } from '../src/model/step';
 import { createTransformer, disposeTransformer } from '../src/model/transformer';
+import { AdamW, setNativeOptimizer } from '../src/model/optim';
 import { decodeAttention } from '../src/model/wasm-kernels';
 import { Rng } from '../src/rng';
 
@@ -172,6 +173,35 @@ describe.runIf(on)('OpenBLAS matrix products on the wasm heap', () => {
     expect(blas[1]).toEqual(simd[1]); // this step's keys and values written at pos, nothing else touched
     expect(blas[2]).toEqual(simd[2]);
     tf.dispose([qkv, mask, st]);
+  });
+
+  it('the native AdamW loop leaves params, m and v bitwise as the JS loop does (decay mask, clipping, 5 steps)', () => {
+    const n = 20_003;
+    const ranges: [number, number][] = [
+      [0, 400],
+      [7_000, 9_000],
+    ];
+    const run = (native: boolean) => {
+      setNativeOptimizer(native);
+      const opt = new AdamW(n, ranges, { lr: 3e-3, weightDecay: 0.1, clipNorm: 0.5 });
+      const r = new Rng(42);
+      const params = randn(r, n);
+      const steps = [];
+      for (let t = 0; t < 5; t++) steps.push(opt.update(params, Float32Array.from(randn(r, n), (g) => g * (t + 1)), 1e-3 * (t + 1)));
+      const st = opt.getState();
+      return { params, m: st.m, v: st.v, steps };
+    };
+    try {
+      const js = run(false);
+      const nat = run(true);
+      expect(js.steps.some((s) => s.clipped)).toBe(true);
+      expect(Buffer.from(nat.params.buffer).equals(Buffer.from(js.params.buffer))).toBe(true);
+      expect(Buffer.from(nat.m.buffer).equals(Buffer.from(js.m.buffer))).toBe(true);
+      expect(Buffer.from(nat.v.buffer).equals(Buffer.from(js.v.buffer))).toBe(true);
+      expect(nat.steps).toEqual(js.steps);
+    } finally {
+      setNativeOptimizer(true);
+    }
   });
 
   it('refuses an operand outside the heap with a RangeError', () => {

@@ -17,6 +17,8 @@ export interface NativeBlas {
   attnBwd(heap: Uint8Array, q: number, k: number, v: number, o: number, st: number, dO: number, mask: number, rng: number, dq: number, dk: number, dv: number, B: number, H: number, T: number, dh: number, sB: number, sH: number, sT: number, maskB: number, scale: number): void;
   /** One decode step of attention with the arguments of decode_attn but no scratch (writes k, v into the caches). */
   decodeAttn(heap: Uint8Array, qkv: number, kT: number, vc: number, mask: number, starts: number, out: number, B: number, H: number, cap: number, dh: number, pos: number, scale: number): void;
+  /** The AdamW update loop of optim.ts on its vectors, bitwise the same result as the JS loop (float64, no FMA). */
+  adamw(params: Float32Array, grads: Float32Array, m: Float32Array, v: Float32Array, decayMask: Uint8Array, scale: number, lr: number, beta1: number, beta2: number, eps: number, decay: number, bc1: number, bc2: number): void;
 }
 
 export const BLAS_MODES = ['auto', 'off'] as const;
@@ -44,10 +46,10 @@ function load(): { blas: NativeBlas | null; why: string } {
   if (!fs.existsSync(ADDON_PATH)) return (cached = { blas: null, why: 'addon not built (npm run build:native)' });
   try {
     const addon = createRequire(import.meta.url)(ADDON_PATH) as Omit<NativeBlas, 'info'> & { info(): string };
-    for (const f of ['gemm', 'attnFwd', 'attnBwd', 'decodeAttn'] as const) {
+    for (const f of ['gemm', 'attnFwd', 'attnBwd', 'decodeAttn', 'adamw'] as const) {
       if (typeof addon[f] !== 'function') return (cached = { blas: null, why: `addon is out of date (no ${f}; npm run build:native)` });
     }
-    return (cached = { blas: { info: addon.info(), gemm: addon.gemm, attnFwd: addon.attnFwd, attnBwd: addon.attnBwd, decodeAttn: addon.decodeAttn }, why: '' });
+    return (cached = { blas: { info: addon.info(), gemm: addon.gemm, attnFwd: addon.attnFwd, attnBwd: addon.attnBwd, decodeAttn: addon.decodeAttn, adamw: addon.adamw }, why: '' });
   } catch (err) {
     return (cached = { blas: null, why: String((err as Error)?.message ?? err).split('\n')[0] });
   }

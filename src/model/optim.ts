@@ -1,6 +1,17 @@
 // AdamW with decoupled weight decay and global-norm gradient clipping, on flat float32 vectors in JS: tfjs has no
 // AdamW, and flat state serialises exactly (resume is bit-identical) and is the same on every backend and worker.
+// Where the native addon loads, its copy of the update loop runs instead: float64 operation for operation and without
+// fused multiply-adds, so the vectors come out bitwise the same (test/model-blas.test.ts); measured, the spec model's
+// optimizer step (842,496 parameters, the JS gradient norm included) takes 5.6 instead of 10.4 ms.
 import { z } from 'zod';
+import { nativeBlas } from './native-blas.js';
+
+let nativeLoop = true;
+
+/** Tests: false keeps the update loop in JS even where the native addon loaded. */
+export function setNativeOptimizer(on: boolean): void {
+  nativeLoop = on;
+}
 
 export const AdamWConfigSchema = z
   .object({
@@ -84,6 +95,11 @@ export class AdamW {
     const bc2 = 1 - Math.pow(beta2, t);
     const decay = lr * weightDecay;
     const dm = this.decayMask;
+    const native = nativeLoop ? nativeBlas() : null;
+    if (native) {
+      native.adamw(params, grads, m, v, dm, scale, lr, beta1, beta2, eps, decay, bc1, bc2);
+      return { gradNorm, clipped, lr };
+    }
     for (let i = 0; i < params.length; i++) {
       const g = grads[i] * scale;
       const mi = beta1 * m[i] + (1 - beta1) * g;
