@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { initBackend } from '../src/model/backend.js';
+import { initBackend, matmulLibrary } from '../src/model/backend.js';
 import { modelConfig, paramCount, SPEC_MODEL } from '../src/model/config.js';
 import { DataParallel } from '../src/model/parallel.js';
 import { sample } from '../src/model/sampler.js';
@@ -51,7 +51,7 @@ const doSample = only !== 'train';
 
 let idleBefore = NaN;
 const info = await initBackend();
-const ctx = { backend: info.name, blas: info.blas ? info.blas.split(' ').slice(0, 2).join(' ') : (info.blasWhy ?? null), activation: act };
+const ctx = { backend: info.name, matmul: matmulLibrary(info), ...(info.blasWhy ? { matmul_why: info.blasWhy } : {}), activation: act };
 
 function emit(name: string, value: number, unit: string, extra: Record<string, unknown> = {}): void {
   console.log(JSON.stringify({ name, value: unit === 'x' ? Math.round(value * 1000) / 1000 : Math.round(value * 10) / 10, unit, ...ctx, ...extra, load1: Math.round(os.loadavg()[0] * 100) / 100, idle_cores_before: idleBefore }));

@@ -8,7 +8,7 @@
 // --top=N also prints the N most expensive kernels (name and input shapes) per phase.
 import os from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../src/model/backend.js';
+import { initBackend, matmulLibrary } from '../src/model/backend.js';
 import { DataParallel } from '../src/model/parallel.js';
 import { sample } from '../src/model/sampler.js';
 import { lossOnBatch } from '../src/model/score.js';
@@ -106,12 +106,11 @@ function matmulFlops(name: string, args: any): number {
 
 const round = (x: number) => Math.round(x * 100) / 100;
 
-const blas = info.blas ? info.blas.split(' ').slice(0, 2).join(' ') : 'XNNPACK';
 
 function emit(w: Workload, phase: string, cls: string, ms: number, total: number, calls?: number, flops?: number): void {
   const rate = flops ? { gflop_s: round(flops / ms / 1e6) } : {};
   console.log(
-    JSON.stringify({ name: 'profile', shape: w.name, phase, class: cls, ms: round(ms), share: round(ms / total), ...(calls !== undefined ? { calls } : {}), ...rate, backend: info.name, matmul: blas, load1: round(os.loadavg()[0]) }),
+    JSON.stringify({ name: 'profile', shape: w.name, phase, class: cls, ms: round(ms), share: round(ms / total), ...(calls !== undefined ? { calls } : {}), ...rate, backend: info.name, matmul: matmulLibrary(info), load1: round(os.loadavg()[0]) }),
   );
 }
 

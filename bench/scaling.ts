@@ -5,13 +5,10 @@
 // {"name":"scaling","shape","mode","tok_s","replicas":[…],"vs_one"}.
 //   npx tsx bench/scaling.ts [--shape=spec,sft] [--steps=15]
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import os from 'node:os';
-import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import { initBackend } from '../src/model/backend.js';
-import { DataParallel } from '../src/model/parallel.js';
+import { DataParallel, moduleWorker } from '../src/model/parallel.js';
 import { lossOnBatch } from '../src/model/score.js';
 import { createAdamW, trainStep } from '../src/model/step.js';
 import { createTransformer, disposeTransformer } from '../src/model/transformer.js';
@@ -50,7 +47,6 @@ if (role) {
   if (!parentPort) process.disconnect();
 } else {
   await initBackend();
-  const tsxApi = pathToFileURL(path.join(path.dirname(createRequire(here).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href;
   const round = (x: number) => Math.round(x);
 
   /** Start n replicas (threads or processes), release them together, collect each one's tok/s. */
@@ -59,8 +55,7 @@ if (role) {
     const chans =
       kind === 'thread'
         ? Array.from({ length: n }, () => {
-            const boot = `process.env.BRIDGE_SCALING_ROLE = ${JSON.stringify(shape)}; import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(here).href)}); });`;
-            const w = new Worker(boot, { eval: true });
+            const w = moduleWorker(pathToFileURL(here).href, { env });
             return { on: (f: (m: unknown) => void) => w.once('message', f), send: (m: unknown) => w.postMessage(m), end: () => w.terminate() };
           })
         : Array.from({ length: n }, () => {

@@ -80,12 +80,17 @@ const PACKAGE: Record<BackendName, string> = {
   cpu: '@tensorflow/tfjs-backend-cpu',
 };
 
+/** What computes the matrix products: the native library's name and version ("OpenBLAS 0.3.21"), else XNNPACK. */
+export function matmulLibrary(info: BackendInfo): string {
+  return info.blas ? info.blas.split(' ').slice(0, 2).join(' ') : 'XNNPACK';
+}
+
 /** The one line a command prints: the backend in use and, for each one tried before it, why it was passed over. */
 export function backendLine(info: BackendInfo, pref: BackendPref = 'auto'): string {
   const why = info.skipped.map((s) => `${PACKAGE[s.name].replace('@tensorflow/', '')}: ${s.why}`);
   if (pref !== 'auto') why.unshift(`BRIDGE_BACKEND=${pref}`);
   if (info.blas === null && info.blasWhy) why.push(`matrix products on XNNPACK: ${info.blasWhy}`);
-  const blas = info.blas ? ` + ${info.blas.split(' ').slice(0, 2).join(' ')} matrix products` : '';
+  const blas = info.blas ? ` + ${matmulLibrary(info)} matrix products` : '';
   return `backend: ${info.name}${blas}${why.length > 0 ? ` (${why.join('; ')})` : ''}`;
 }
 

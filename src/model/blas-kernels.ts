@@ -20,6 +20,7 @@ export function setBlasEnabled(on: boolean): void {
   enabled = on;
 }
 
+/** Byte offset of a tensor's data on the wasm heap. */
 export function heapOffset(backend: any, t: tf.TensorInfo): number {
   return backend.dataIdMap.get(t.dataId).memoryOffset as number;
 }

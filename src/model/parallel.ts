@@ -4,7 +4,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { backendInfo } from './backend.js';
 import type { AdamW } from './optim.js';
 import { sample, type SampleOptions, type SampleResult } from './sampler.js';
@@ -50,12 +50,16 @@ export interface WorkerInit {
 
 const here = import.meta.url;
 
-function workerEntry(): { entry: string; tsxApi: string | null } {
-  const ts = here.endsWith('.ts');
-  const entry = new URL(ts ? './parallel-worker.ts' : './parallel-worker.js', here).href;
-  // helpers are plain Node threads: register tsx there so they can import the .ts sources
-  const tsxApi = ts ? pathToFileURL(path.join(path.dirname(createRequire(here).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href : null;
-  return { entry, tsxApi };
+/**
+ * A worker thread running the module at `entry` (a file URL). Worker threads are plain Node threads: when this code
+ * runs from its .ts sources, tsx is registered there first so the module can import them.
+ */
+export function moduleWorker(entry: string, options: WorkerOptions = {}): Worker {
+  const tsxApi = here.endsWith('.ts') ? pathToFileURL(path.join(path.dirname(createRequire(here).resolve('tsx/package.json')), 'dist/esm/api/index.mjs')).href : null;
+  const boot = tsxApi
+    ? `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`
+    : `import(${JSON.stringify(entry)});`;
+  return new Worker(boot, { ...options, eval: true });
 }
 
 class Helper {
@@ -147,17 +151,14 @@ export class DataParallel {
     const P = model.size;
     const wsab = new SharedArrayBuffer(4 * P);
     const weights = new Float32Array(wsab);
-    const { entry, tsxApi } = workerEntry();
+    const entry = new URL(here.endsWith('.ts') ? './parallel-worker.ts' : './parallel-worker.js', here).href;
     const lossModule = opts.lossModule ? toUrl(opts.lossModule) : new URL(here.endsWith('.ts') ? './score.ts' : './score.js', here).href;
     const helpers: Helper[] = [];
     try {
       for (let i = 1; i < n; i++) {
         const gsab = new SharedArrayBuffer(4 * P);
         const init: WorkerInit = { cfg: model.cfg, backend: info.name, weights: wsab, grads: gsab, lossModule, lossExport: opts.lossExport ?? 'lossOnBatch' };
-        const boot = tsxApi
-          ? `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`
-          : `import(${JSON.stringify(entry)});`;
-        const worker = new Worker(boot, { eval: true, workerData: init });
+        const worker = moduleWorker(entry, { workerData: init });
         const h = new Helper(worker, new Float32Array(gsab));
         helpers.push(h);
         const ready = await h.next();

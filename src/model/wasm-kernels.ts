@@ -2,7 +2,7 @@
 // instead of copying the whole input, a batched matmul that runs every (batch) slice on the XNNPACK path, and a
 // row scatter-add that replaces the unregistered UnsortedSegmentSum (the gradient of gather).
 import * as tf from '@tensorflow/tfjs';
-import { blasActive, heapGemm } from './blas-kernels.js';
+import { blasActive, heapGemm, heapOffset as offsetOf } from './blas-kernels.js';
 import { heapScratch, simdKernels } from './simd/simd.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the wasm backend's internals are untyped */
@@ -55,10 +55,6 @@ export function installWasmKernels(): void {
   tf.registerKernel({ kernelName: ROPE_KERNEL, backendName: 'wasm', kernelFunc: ropeKernel as any });
   tf.registerKernel({ kernelName: TOKEN_LOGP_KERNEL, backendName: 'wasm', kernelFunc: tokenLogpKernel as any });
   tf.registerKernel({ kernelName: TOKEN_LOGP_GRAD_KERNEL, backendName: 'wasm', kernelFunc: tokenLogpGradKernel as any });
-}
-
-function offsetOf(backend: any, t: tf.TensorInfo): number {
-  return backend.dataIdMap.get(t.dataId).memoryOffset as number;
 }
 
 /** Identity shares the input's buffer (as on the cpu backend) instead of copying it: every customGrad save() clones. */
